@@ -1,0 +1,383 @@
+"""The canonical data model: tables, columns, vocabularies and the dataset folder.
+
+A dataset is a folder holding ``manifest.toml`` and up to three tables, each stored as
+``<table>.parquet`` or ``<table>.csv``:
+
+``proceedings`` (required)
+    one row per child per set of s31 care proceedings;
+``child_events`` (optional)
+    dated events in a child's life that end or interrupt follow-up;
+``care_episodes`` (optional)
+    periods looked after, as recorded in the SSDA903 return.
+
+Everything here is data, not behaviour: readers, writers, the synthetic world and the
+documentation's data dictionary all read these definitions, so a column is described
+once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+SCHEMA_VERSION = 1
+"""Version of the canonical data model written to every ``manifest.toml``."""
+
+Kind = Literal["id", "str", "date", "vocab", "sex"]
+
+FINAL_ORDERS: tuple[str, ...] = (
+    "care_order",
+    "supervision_order",
+    "special_guardianship_order",
+    "sgo_with_supervision",
+    "placement_order",
+    "child_arrangements_order",
+    "cao_with_supervision",
+    "no_order",
+    "withdrawn",
+    "other",
+)
+"""Vocabulary of ``proceedings.final_order``."""
+
+EVENT_TYPES: tuple[str, ...] = (
+    "adopted",
+    "died",
+    "moved_abroad",
+    "entered_care",
+    "left_care",
+    "placement_breakdown",
+)
+"""Vocabulary of ``child_events.event_type``."""
+
+SEXES: tuple[str, ...] = ("F", "M", "U")
+"""Vocabulary of ``proceedings.child_sex`` (U: unknown or not recorded)."""
+
+MAX_AGE_AT_ISSUE_YEARS = 18
+"""Care proceedings cannot concern an adult: an older child at issue is an error."""
+
+ORDER_ALIASES: dict[str, str] = {
+    # canonical names map to themselves; labels are matched after normalisation
+    # (lower case, punctuation and repeated spaces removed, "&"/"plus"/"with" -> "+").
+    **{name: name for name in FINAL_ORDERS},
+    "care order": "care_order",
+    "co": "care_order",
+    "full care order": "care_order",
+    "interim care order": "care_order",
+    "supervision order": "supervision_order",
+    "so": "supervision_order",
+    "sgo": "special_guardianship_order",
+    "special guardianship order": "special_guardianship_order",
+    "special guardianship": "special_guardianship_order",
+    "sgo + so": "sgo_with_supervision",
+    "sgo + supervision order": "sgo_with_supervision",
+    "special guardianship order + supervision order": "sgo_with_supervision",
+    "po": "placement_order",
+    "placement order": "placement_order",
+    "cao": "child_arrangements_order",
+    "child arrangements order": "child_arrangements_order",
+    "residence order": "child_arrangements_order",
+    "ro": "child_arrangements_order",
+    "cao + so": "cao_with_supervision",
+    "child arrangements order + supervision order": "cao_with_supervision",
+    "residence order + supervision order": "cao_with_supervision",
+    "ro + so": "cao_with_supervision",
+    "no order": "no_order",
+    "no order made": "no_order",
+    "withdrawn": "withdrawn",
+    "application withdrawn": "withdrawn",
+    "other": "other",
+    "other order": "other",
+}
+"""Labels seen in trackers and court data, mapped to the ``final_order`` vocabulary.
+
+Residence orders were replaced by child arrangements orders in April 2014, so they map
+to ``child_arrangements_order``. An interim care order is not a final order, but
+trackers often carry the last order made; it maps to ``care_order`` only because a
+final care order follows in nearly all such cases -- check your source. A label that
+is not here is quarantined as ``unknown_order``; it is never guessed.
+"""
+
+EVENT_ALIASES: dict[str, str] = {
+    **{name: name for name in EVENT_TYPES},
+    "adoption": "adopted",
+    "death": "died",
+    "deceased": "died",
+    "emigrated": "moved_abroad",
+    "moved abroad": "moved_abroad",
+    "started to be looked after": "entered_care",
+    "ceased to be looked after": "left_care",
+    "placement disruption": "placement_breakdown",
+}
+"""Labels mapped to the ``event_type`` vocabulary, matched as for orders."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    Attributes
+    ----------
+    name : str
+        Canonical (normalised) column name.
+    kind : {"id", "str", "date", "vocab", "sex"}
+        How the column is read and validated.
+    required : bool
+        Whether the column must be present in the file.
+    nullable : bool
+        Whether an empty value is allowed in a present column.
+    description : str
+        Meaning, for the data dictionary.
+    vocabulary : tuple of str
+        Allowed values for ``kind == "vocab"``.
+    """
+
+    name: str
+    kind: Kind
+    required: bool
+    nullable: bool
+    description: str
+    vocabulary: tuple[str, ...] = ()
+
+    @property
+    def dtype(self) -> str | pd.StringDtype:
+        """The pandas dtype of the column once read."""
+        return "datetime64[ns]" if self.kind == "date" else STRING_DTYPE
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns and the key that identifies a row."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required_table: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Canonical column names, in order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns that must be present."""
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def date_columns(self) -> list[str]:
+        """Columns holding dates."""
+        return [c.name for c in self.columns if c.kind == "date"]
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def empty(self) -> pd.DataFrame:
+        """An empty frame with this table's columns and dtypes."""
+        return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in self.columns})
+
+
+PROCEEDINGS = Table(
+    name="proceedings",
+    description="One row per child per set of s31 proceedings.",
+    required_table=True,
+    key=("proceedings_id", "child_id"),
+    columns=(
+        Column("proceedings_id", "id", True, False, "One application; siblings share it."),
+        Column("child_id", "id", True, False, "Pseudonymised child, stable across proceedings."),
+        Column("mother_id", "id", False, True, "Pseudonymised birth mother."),
+        Column("la_code", "str", True, False, "Local authority that applied."),
+        Column("dfj_area", "str", True, False, "Designated Family Judge area."),
+        Column("child_dob", "date", True, False, "Child's date of birth."),
+        Column("child_sex", "sex", False, True, "F, M or U (unknown).", SEXES),
+        Column("mother_dob", "date", False, True, "Birth mother's date of birth."),
+        Column("issue_date", "date", True, False, "Date the application was issued."),
+        Column(
+            "disposal_date",
+            "date",
+            False,
+            True,
+            "Date the final order was made or the case ended; empty while open.",
+        ),
+        Column(
+            "final_order",
+            "vocab",
+            False,
+            True,
+            "Final order; empty while the proceedings are open.",
+            FINAL_ORDERS,
+        ),
+    ),
+    aliases={
+        "case_id": "proceedings_id",
+        "case_number": "proceedings_id",
+        "application_id": "proceedings_id",
+        "child": "child_id",
+        "mother": "mother_id",
+        "la": "la_code",
+        "local_authority": "la_code",
+        "dfj": "dfj_area",
+        "dob": "child_dob",
+        "date_of_birth": "child_dob",
+        "sex": "child_sex",
+        "gender": "child_sex",
+        "issued": "issue_date",
+        "date_issued": "issue_date",
+        "disposed": "disposal_date",
+        "date_of_disposal": "disposal_date",
+        "final_order_made": "final_order",
+        "order": "final_order",
+        "order_type": "final_order",
+    },
+)
+
+CHILD_EVENTS = Table(
+    name="child_events",
+    description="Dated events that end or interrupt a child's follow-up.",
+    key=("child_id", "event_date", "event_type"),
+    columns=(
+        Column("child_id", "id", True, False, "Pseudonymised child."),
+        Column("event_date", "date", True, False, "Date of the event."),
+        Column("event_type", "vocab", True, False, "What happened.", EVENT_TYPES),
+    ),
+)
+
+CARE_EPISODES = Table(
+    name="care_episodes",
+    description="Periods looked after, from the SSDA903 return.",
+    key=("child_id", "start_date"),
+    columns=(
+        Column("child_id", "id", True, False, "Pseudonymised child."),
+        Column("start_date", "date", True, False, "Episode start (903 DECOM)."),
+        Column("end_date", "date", False, True, "Episode end (903 DEC); empty if open."),
+        Column("legal_status", "str", False, True, "903 legal status code (LS), e.g. C1, C2, E1."),
+        Column("reason_ceased", "str", False, True, "903 reason episode ceased (REC)."),
+        Column("placement", "str", False, True, "903 placement type code (PLACE)."),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PROCEEDINGS, CHILD_EVENTS, CARE_EPISODES)}
+"""The canonical tables by name."""
+
+
+@dataclass(frozen=True)
+class ManifestField:
+    """One entry of ``manifest.toml``, for validation and the data dictionary."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+
+
+MANIFEST_FIELDS: tuple[ManifestField, ...] = (
+    ManifestField("schema_version", "int", True, f"Version of this data model ({SCHEMA_VERSION})."),
+    ManifestField(
+        "extract_date",
+        "date",
+        True,
+        "Date the data were taken; every open follow-up is censored there.",
+    ),
+    ManifestField("source", "str", True, "Where the data came from (free text)."),
+    ManifestField(
+        "covariates",
+        "list of str",
+        False,
+        "Extra case-mix columns of `proceedings` that analyses should adjust for.",
+    ),
+    ManifestField("scenario", "str", False, "Synthetic data only: the scenario generated."),
+    ManifestField("seed", "int", False, "Synthetic data only: the seed used."),
+)
+"""Fields of ``manifest.toml``."""
+
+
+STRING_DTYPE = pd.StringDtype("pyarrow", na_value=float("nan"))
+"""dtype of text columns once read: Arrow-backed, NaN for missing (pandas 3's ``str``)."""
+
+QUARANTINE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "file",
+    "row",
+    "column",
+    "reason",
+    "message",
+    "value",
+    "other_reasons",
+    "record",
+)
+"""Layout of a quarantine table: one row per rejected input row.
+
+``row`` is the row as a spreadsheet shows it (the header is row 1); ``reason`` is the
+first problem found and ``other_reasons`` any further ones (``;``-separated);
+``record`` is the input row itself as JSON, so nothing read is lost.
+"""
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """An empty quarantine table."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
+    return frame.astype({"row": "int64"})
+
+
+@dataclass
+class Manifest:
+    """The contents of ``manifest.toml``; see :data:`MANIFEST_FIELDS`.
+
+    Unknown keys are kept in ``extra`` and written back, so a user's annotations
+    survive a round trip.
+    """
+
+    extract_date: pd.Timestamp
+    source: str
+    schema_version: int = SCHEMA_VERSION
+    covariates: list[str] = field(default_factory=list)
+    scenario: str | None = None
+    seed: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Dataset:
+    """A canonical dataset: the tables of one folder and what happened on reading it.
+
+    Attributes
+    ----------
+    proceedings : DataFrame
+        Canonical columns of :data:`PROCEEDINGS`, then any covariate columns.
+    manifest : Manifest
+        Extract date, source and covariates.
+    child_events, care_episodes : DataFrame or None
+        Optional tables.
+    quarantine : DataFrame
+        Rows rejected on reading, one per row, in the :data:`QUARANTINE_COLUMNS`
+        layout.
+    rows_read : dict of str to int
+        Data rows read per table; for every table,
+        ``len(table) + quarantined rows of that table == rows_read[table]``.
+    dropped_columns : dict of str to list of str
+        Columns dropped on reading because they look like direct identifiers.
+    """
+
+    proceedings: pd.DataFrame
+    manifest: Manifest
+    child_events: pd.DataFrame | None = None
+    care_episodes: pd.DataFrame | None = None
+    quarantine: pd.DataFrame = field(default_factory=empty_quarantine)
+    rows_read: dict[str, int] = field(default_factory=dict)
+    dropped_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, by name."""
+        found = {
+            "proceedings": self.proceedings,
+            "child_events": self.child_events,
+            "care_episodes": self.care_episodes,
+        }
+        return {k: v for k, v in found.items() if v is not None}
