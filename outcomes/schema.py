@@ -18,7 +18,7 @@ once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -141,7 +141,7 @@ class Column:
     vocabulary: tuple[str, ...] = ()
 
     @property
-    def dtype(self) -> str | pd.StringDtype:
+    def dtype(self) -> Any:  # a dtype name or STRING_DTYPE; pandas accepts both
         """The pandas dtype of the column once read."""
         return "datetime64[ns]" if self.kind == "date" else STRING_DTYPE
 
@@ -278,7 +278,9 @@ class ManifestField:
 
 
 MANIFEST_FIELDS: tuple[ManifestField, ...] = (
-    ManifestField("schema_version", "int", True, f"Version of this data model ({SCHEMA_VERSION})."),
+    ManifestField(
+        "schema_version", "int", True, f"Version of this data model ({SCHEMA_VERSION})."
+    ),
     ManifestField(
         "extract_date",
         "date",

@@ -80,20 +80,18 @@ def parse_dates(raw: pd.Series) -> ParsedDates:
     # ISO values outside a plausible range are typos, not dates.
     years = values.dt.year.to_numpy()
     out_of_range = values.notna().to_numpy() & ((years < MIN_YEAR) | (years > MAX_YEAR))
-    values = values.dt.normalize().astype("datetime64[ns]")
-    values[out_of_range] = pd.NaT
+    dates = values.dt.normalize().to_numpy(dtype="datetime64[ns]", copy=True)
+    dates[out_of_range] = np.datetime64("NaT")
     reason[out_of_range] = "unparseable_date"
     detail[out_of_range] = f"year outside {MIN_YEAR}-{MAX_YEAR}"
 
-    todo = present & values.isna().to_numpy() & ~out_of_range
+    todo = present & np.isnat(dates) & ~out_of_range
     if todo.any():
-        rest = raw[todo]
-        parsed, why, what = _parse_non_iso(rest)
-        idx = np.flatnonzero(todo)
-        values.iloc[idx] = parsed.to_numpy()
-        reason[idx] = why
-        detail[idx] = what
-    return ParsedDates(values=values, reason=reason, detail=detail)
+        parsed, why, what = _parse_non_iso(raw[todo])
+        dates[todo] = parsed.to_numpy(dtype="datetime64[ns]")
+        reason[todo] = why
+        detail[todo] = what
+    return ParsedDates(values=pd.Series(dates, index=raw.index), reason=reason, detail=detail)
 
 
 def _parse_non_iso(rest: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:

@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make demo`, then `make test`.
+# Both create .venv and install the project into it when needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+.PHONY: all venv demo test lint docs bench lab r-deps clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs,notebooks]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/outcomes demo
+
+# R with survival and cmprsk: the independent reference our estimators are checked
+# against, re-run live by the tests. Installed from Debian packages when missing.
+r-deps:
+	@if ! Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1; then \
+		echo "installing R, survival and cmprsk from Debian packages"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			r-base-core r-cran-survival r-cran-cmprsk >/dev/null; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+# The last line of `make test` is pytest's summary.
+test: venv r-deps lint docs
+	$(BIN)/pytest -n 2 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
+
+bench: venv r-deps
+	$(BIN)/python benchmarks/run_all.py
+
+lab: venv
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) build site .pytest_cache .mypy_cache .ruff_cache demo-output

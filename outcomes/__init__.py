@@ -1,0 +1,21 @@
+"""care-outcomes: do the length of care proceedings and the type of final order change
+what happens to children afterwards?
+
+The public face of the library; see the documentation for the methods.
+"""
+
+from outcomes import errors, schema
+from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dataset",
+    "Manifest",
+    "__version__",
+    "errors",
+    "read_dataset",
+    "read_proceedings",
+    "schema",
+    "write_dataset",
+]

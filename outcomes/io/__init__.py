@@ -1,0 +1,29 @@
+"""Readers and writers for canonical datasets, with row-level validation.
+
+>>> from outcomes.io import read_dataset
+>>> ds = read_dataset("my-extract/")          # doctest: +SKIP
+>>> ds.quarantine[["file", "row", "column", "reason"]]   # doctest: +SKIP
+"""
+
+from outcomes.io._validate import REASONS
+from outcomes.io.dataset import (
+    read_dataset,
+    read_manifest,
+    read_proceedings,
+    write_dataset,
+)
+from outcomes.io.privacy import load_key, pseudonymise, refuse_identifiers
+from outcomes.schema import Dataset, Manifest
+
+__all__ = [
+    "REASONS",
+    "Dataset",
+    "Manifest",
+    "load_key",
+    "pseudonymise",
+    "read_dataset",
+    "read_manifest",
+    "read_proceedings",
+    "refuse_identifiers",
+    "write_dataset",
+]

@@ -1,0 +1,329 @@
+"""Row validation: type each column, and quarantine every row that fails a check.
+
+Checks run on whole columns at once. A row can fail several checks; it is quarantined
+once, under the first reason in :data:`REASONS` order, with the rest listed in
+``other_reasons``. No check drops a row silently: a row is kept or quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from outcomes.io._dates import parse_dates
+from outcomes.io._files import RawTable
+from outcomes.io._vocab import SEX_ALIASES, map_labels
+from outcomes.schema import (
+    EVENT_ALIASES,
+    MAX_AGE_AT_ISSUE_YEARS,
+    ORDER_ALIASES,
+    QUARANTINE_COLUMNS,
+    STRING_DTYPE,
+    Table,
+    empty_quarantine,
+)
+
+REASONS: dict[str, str] = {
+    "malformed_row": "the line does not split into the header's fields",
+    "missing_value": "a required value is missing",
+    "unparseable_date": "a date cannot be read",
+    "ambiguous_date": "day and month order cannot be told",
+    "unknown_order": "the final order is not a known label",
+    "unknown_event_type": "the event type is not a known label",
+    "invalid_sex": "sex is not F, M or U",
+    "issue_before_birth": "proceedings issued before the child was born",
+    "child_too_old": f"child aged {MAX_AGE_AT_ISSUE_YEARS} or over at issue",
+    "disposal_before_issue": "disposal date before issue date",
+    "order_without_disposal": "a final order but no disposal date",
+    "disposal_without_order": "a disposal date but no final order",
+    "end_before_start": "episode ends before it starts",
+    "date_after_extract": "a date after the extract date",
+    "duplicate_key": "the row's key repeats an earlier row",
+}
+"""Every row-level reason code, in the order checks take precedence."""
+
+Details = Callable[[np.ndarray], list[str]]
+
+
+@dataclass
+class _Failure:
+    reason: str
+    column: str | None
+    mask: np.ndarray
+    details: Details
+
+
+def _describe(template: str, **columns: pd.Series | np.ndarray) -> Details:
+    """Details that fill ``template`` with each column's values at the failing rows."""
+
+    def details(idx: np.ndarray) -> list[str]:
+        picked = {
+            name: (v.iloc[idx].to_numpy(dtype=object) if isinstance(v, pd.Series) else v[idx])
+            for name, v in columns.items()
+        }
+        return [template.format(**{k: p[j] for k, p in picked.items()}) for j in range(len(idx))]
+
+    return details
+
+
+def validate_rows(
+    raw: RawTable, table: Table, extract_date: pd.Timestamp | None, table_name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Type and check ``raw``.
+
+    Returns
+    -------
+    kept : DataFrame
+        Valid rows with canonical dtypes; every canonical column is present
+        (absent optional ones are all missing), then the extra columns.
+    quarantine : DataFrame
+        Rejected rows in the :data:`~outcomes.schema.QUARANTINE_COLUMNS` layout.
+    rows_read : int
+        ``len(kept) + len(quarantine)``.
+    """
+    frame = raw.frame
+    failures: list[_Failure] = []
+    typed: dict[str, pd.Series] = {}
+
+    def add(reason: str, column: str | None, mask: np.ndarray, details: Details) -> None:
+        if mask.any():
+            failures.append(_Failure(reason, column, mask, details))
+
+    for col in table.columns:
+        if col.name not in frame.columns:
+            typed[col.name] = pd.Series(np.nan, index=frame.index, dtype=col.dtype)
+            continue
+        values = frame[col.name]
+        if not col.nullable:
+            add("missing_value", col.name, values.isna().to_numpy(), _describe("value is missing"))
+        if col.kind == "date":
+            parsed = parse_dates(values)
+            typed[col.name] = parsed.values
+            for reason in ("unparseable_date", "ambiguous_date"):
+                add(
+                    reason,
+                    col.name,
+                    parsed.reason == reason,
+                    _describe("{d}: {v!r}", d=parsed.detail, v=values),
+                )
+        elif col.kind in ("vocab", "sex"):
+            aliases, reason = _VOCABULARIES[col.name]
+            mapped, unknown = map_labels(values, aliases)
+            typed[col.name] = mapped.astype(STRING_DTYPE)
+            add(reason, col.name, unknown, _describe("not a recognised label: {v!r}", v=values))
+        else:
+            typed[col.name] = values.astype(STRING_DTYPE)
+
+    if table.name == "proceedings":
+        given = {c: frame[c].notna().to_numpy() for c in frame.columns}
+        _proceedings_checks(typed, given, add)
+    if table.name == "care_episodes":
+        start, end = typed["start_date"], typed["end_date"]
+        add(
+            "end_before_start",
+            "end_date",
+            (end < start).to_numpy(),
+            _describe("ends {e:%Y-%m-%d}, starts {s:%Y-%m-%d}", e=end, s=start),
+        )
+    if extract_date is not None:
+        for name in table.date_columns:
+            add(
+                "date_after_extract",
+                name,
+                (typed[name] > extract_date).to_numpy(),
+                _describe(
+                    "{v:%Y-%m-%d} is after the extract date " + f"{extract_date:%Y-%m-%d}",
+                    v=typed[name],
+                ),
+            )
+    _duplicate_check(frame, table, raw.rows, add)
+
+    kept_mask = np.ones(len(frame), dtype=bool)
+    for failure in failures:
+        kept_mask &= ~failure.mask
+    kept = pd.DataFrame(typed, index=frame.index)
+    extras = [c for c in frame.columns if c not in table.names]
+    for name in extras:
+        kept[name] = frame[name]
+    kept = kept.loc[kept_mask].reset_index(drop=True)
+    for name in extras:
+        kept[name] = infer_extra(kept[name])
+    quarantine = _quarantine(raw, failures, kept_mask, table_name)
+    return kept, quarantine, len(frame) + len(raw.malformed)
+
+
+_VOCABULARIES: dict[str, tuple[dict[str, str], str]] = {
+    "final_order": (ORDER_ALIASES, "unknown_order"),
+    "event_type": (EVENT_ALIASES, "unknown_event_type"),
+    "child_sex": (SEX_ALIASES, "invalid_sex"),
+}
+"""Alias table and reason code for each vocabulary column."""
+
+
+def _proceedings_checks(
+    typed: dict[str, pd.Series], given: dict[str, np.ndarray], add: Callable[..., None]
+) -> None:
+    """Cross-field checks on proceedings.
+
+    Whether a value was *given* is judged on the raw text, so that a mistyped order is
+    not also reported as a missing one.
+    """
+    dob, issue = typed["child_dob"], typed["issue_date"]
+    disposal, order = typed["disposal_date"], typed["final_order"]
+    add(
+        "issue_before_birth",
+        "issue_date",
+        (issue < dob).to_numpy(),
+        _describe("issued {i:%Y-%m-%d}, before the child's birth on {b:%Y-%m-%d}", i=issue, b=dob),
+    )
+    # Age in completed years, as the law counts it.
+    age = (issue.dt.year - dob.dt.year) - (
+        (issue.dt.month < dob.dt.month)
+        | ((issue.dt.month == dob.dt.month) & (issue.dt.day < dob.dt.day))
+    ).astype(int)
+    add(
+        "child_too_old",
+        "child_dob",
+        (age >= MAX_AGE_AT_ISSUE_YEARS).to_numpy(),
+        _describe("child aged {a:.0f} at issue", a=age),
+    )
+    add(
+        "disposal_before_issue",
+        "disposal_date",
+        (disposal < issue).to_numpy(),
+        _describe("disposed {d:%Y-%m-%d}, before issue on {i:%Y-%m-%d}", d=disposal, i=issue),
+    )
+    nothing = np.zeros(len(dob), dtype=bool)
+    has_disposal = given.get("disposal_date", nothing)
+    has_order = given.get("final_order", nothing)
+    add(
+        "order_without_disposal",
+        "disposal_date",
+        has_order & ~has_disposal,
+        _describe("order {o!r} but no disposal date", o=order),
+    )
+    add(
+        "disposal_without_order",
+        "final_order",
+        has_disposal & ~has_order,
+        _describe("disposed {d:%Y-%m-%d} but no final order", d=disposal),
+    )
+
+
+def _duplicate_check(
+    frame: pd.DataFrame, table: Table, rows: np.ndarray, add: Callable[..., None]
+) -> None:
+    key = [k for k in table.key if k in frame.columns]
+    keyed = frame[key]
+    complete = keyed.notna().all(axis=1).to_numpy()
+    group = keyed.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    first_of = first[np.searchsorted(np.unique(group), group)]
+    repeat = complete & (first_of != np.arange(len(frame)))
+    add(
+        "duplicate_key",
+        key[0],
+        repeat,
+        _describe("repeats the " + "/".join(key) + " of row {r}", r=rows[first_of]),
+    )
+
+
+def infer_extra(values: pd.Series) -> pd.Series:
+    """Type an extra (covariate) column read as text.
+
+    Integers become ``int64`` (``float64`` when some are missing), other numbers
+    ``float64``, ``true``/``false`` columns ``bool`` (``boolean`` with missing
+    values), anything else text.
+    """
+    present = values.dropna()
+    if present.empty:
+        return values.astype(STRING_DTYPE)
+    lowered = present.str.lower()
+    if lowered.isin(["true", "false"]).all():
+        flags = values.str.lower().map({"true": True, "false": False})
+        return flags.astype(bool) if len(present) == len(values) else flags.astype("boolean")
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.notna().all():
+        full = pd.to_numeric(values, errors="coerce")
+        if present.str.fullmatch(r"[+-]?\d+").all() and len(present) == len(values):
+            return full.astype("int64")
+        return full.astype("float64")
+    return values.astype(STRING_DTYPE)
+
+
+def _quarantine(
+    raw: RawTable, failures: list[_Failure], kept_mask: np.ndarray, table_name: str
+) -> pd.DataFrame:
+    parts = []
+    if raw.malformed:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": table_name,
+                    "file": raw.file,
+                    "row": [r for r, _ in raw.malformed],
+                    "column": None,
+                    "reason": "malformed_row",
+                    "message": [
+                        f"{raw.file}:{r}: the line does not split into the header's "
+                        f"{len(raw.original_names)} fields"
+                        for r, _ in raw.malformed
+                    ],
+                    "value": [t for _, t in raw.malformed],
+                    "other_reasons": "",
+                    "record": [json.dumps({"line": t}) for _, t in raw.malformed],
+                }
+            )
+        )
+    bad = np.flatnonzero(~kept_mask)
+    if len(bad):
+        matrix = np.vstack([f.mask[bad] for f in failures])
+        first = matrix.argmax(axis=0)
+        reason = np.empty(len(bad), dtype=object)
+        column = np.empty(len(bad), dtype=object)
+        message = np.empty(len(bad), dtype=object)
+        value = np.empty(len(bad), dtype=object)
+        for j, failure in enumerate(failures):
+            pick = np.flatnonzero(first == j)
+            if not len(pick):
+                continue
+            idx = bad[pick]
+            details = failure.details(idx)
+            header = raw.original_names.get(failure.column or "", failure.column or "")
+            reason[pick] = failure.reason
+            column[pick] = failure.column
+            message[pick] = [
+                f"{raw.file}:{raw.rows[i]}:{header}: {d}"
+                for i, d in zip(idx, details, strict=True)
+            ]
+            if failure.column in raw.frame.columns:
+                value[pick] = raw.frame[failure.column].iloc[idx].to_numpy(dtype=object)
+        codes = np.array([f.reason for f in failures], dtype=object)
+        others = [
+            ";".join(codes[np.flatnonzero(matrix[:, k] & (np.arange(len(failures)) != first[k]))])
+            for k in range(len(bad))
+        ]
+        records = raw.frame.iloc[bad].to_json(orient="records", lines=True).splitlines()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": table_name,
+                    "file": raw.file,
+                    "row": raw.rows[bad],
+                    "column": column,
+                    "reason": reason,
+                    "message": message,
+                    "value": value,
+                    "other_reasons": others,
+                    "record": records,
+                }
+            )
+        )
+    if not parts:
+        return empty_quarantine()
+    out = pd.concat(parts, ignore_index=True)[list(QUARANTINE_COLUMNS)]
+    return out.sort_values("row", kind="stable").reset_index(drop=True)
