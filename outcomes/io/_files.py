@@ -195,6 +195,9 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
             f"duplicate column name {duplicates[0]!r}", file=name, column=duplicates[0]
         )
     body = data[offset + len(line) + 1 :] if end >= 0 else b""
+    if not body.strip():
+        empty = pd.DataFrame({h: pd.Series(dtype=STRING_DTYPE) for h in headers})
+        return RawTable(file=name, frame=empty, rows=np.zeros(0, dtype=np.int64))
     positions = [f"c{i}" for i in range(len(headers))]
     malformed_text: list[str] = []
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from outcomes.io._arrow import arrow_text
 from outcomes.io._dates import parse_dates
 from outcomes.io._files import RawTable
 from outcomes.io._vocab import SEX_ALIASES, map_labels
@@ -217,12 +220,17 @@ def _proceedings_checks(
 def _duplicate_check(
     frame: pd.DataFrame, table: Table, rows: np.ndarray, add: Callable[..., None]
 ) -> None:
+    """Quarantine the second and later rows sharing a complete key."""
     key = [k for k in table.key if k in frame.columns]
-    keyed = frame[key]
-    complete = keyed.notna().all(axis=1).to_numpy()
-    group = keyed.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(group, return_index=True)
-    first_of = first[np.searchsorted(np.unique(group), group)]
+    parts = [arrow_text(frame[k]) for k in key]
+    # A separator that cannot occur in text read from a file joins the key parts;
+    # the join is null where any part is missing, and such rows are never duplicates.
+    separator = pa.scalar("\x1f", pa.large_string())
+    joined = pc.binary_join_element_wise(*parts, separator) if len(parts) > 1 else parts[0]
+    complete = joined.is_valid().to_numpy(zero_copy_only=False)
+    codes = pc.fill_null(joined.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    first_of = first[inverse]
     repeat = complete & (first_of != np.arange(len(frame)))
     add(
         "duplicate_key",
@@ -239,19 +247,23 @@ def infer_extra(values: pd.Series) -> pd.Series:
     ``float64``, ``true``/``false`` columns ``bool`` (``boolean`` with missing
     values), anything else text.
     """
-    present = values.dropna()
-    if present.empty:
+    text = arrow_text(values)
+    complete = text.null_count == 0
+    if text.null_count == len(text):
         return values.astype(STRING_DTYPE)
-    lowered = present.str.lower()
-    if lowered.isin(["true", "false"]).all():
-        flags = values.str.lower().map({"true": True, "false": False})
-        return flags.astype(bool) if len(present) == len(values) else flags.astype("boolean")
-    numbers = pd.to_numeric(present, errors="coerce")
-    if numbers.notna().all():
-        full = pd.to_numeric(values, errors="coerce")
-        if present.str.fullmatch(r"[+-]?\d+").all() and len(present) == len(values):
-            return full.astype("int64")
-        return full.astype("float64")
+    lowered = pc.utf8_lower(text)
+    if pc.all(pc.is_in(lowered, pa.array(["true", "false"])), skip_nulls=True).as_py():
+        flags = pd.Series(pc.equal(lowered, "true").to_pandas(), index=values.index)
+        return flags.astype(bool) if complete else flags.astype("boolean")
+    for arrow_type in (pa.int64(), pa.float64()):
+        try:
+            numbers = pc.cast(text, arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        as_float = numbers.to_numpy(zero_copy_only=False).astype("float64")
+        if arrow_type == pa.int64() and complete:
+            return pd.Series(as_float.astype("int64"), index=values.index)
+        return pd.Series(as_float, index=values.index)
     return values.astype(STRING_DTYPE)
 
 

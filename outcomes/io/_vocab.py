@@ -6,6 +6,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from outcomes.io._arrow import arrow_text
+from outcomes.schema import STRING_DTYPE
 
 _CONNECTORS = re.compile(r"\s*(?:&|\+|\bplus\b|\bwith\b|\band\b)\s*")
 _PUNCT = re.compile(r"[^a-z0-9+ ]+")
@@ -44,6 +49,9 @@ def normalise_label(label: str) -> str:
 def map_labels(values: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
     """Map labels through ``aliases``.
 
+    Each distinct label is normalised once (columns hold few distinct labels), then
+    the mapping is spread back with an Arrow ``take``.
+
     Parameters
     ----------
     values : Series of str
@@ -55,13 +63,17 @@ def map_labels(values: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, n
     Returns
     -------
     mapped : Series
-        Canonical values, missing where the label was missing or unknown.
+        Canonical values (text dtype), missing where the label was missing or unknown.
     unknown : ndarray of bool
         True where a label was present but not in the table.
     """
     table = {normalise_label(k): v for k, v in aliases.items()}
-    uniques = values.dropna().unique()
-    lookup = {u: table.get(normalise_label(str(u))) for u in uniques}
-    mapped = values.map(lookup)
-    unknown = (values.notna() & mapped.isna()).to_numpy()
-    return mapped, unknown
+    text = arrow_text(values)
+    encoded = text.dictionary_encode()
+    labels = encoded.dictionary.to_pylist()
+    lookup = pa.array([table.get(normalise_label(label)) for label in labels], pa.large_string())
+    mapped = lookup.take(encoded.indices)
+    unknown = pc.and_(text.is_valid(), mapped.is_null()).to_numpy(zero_copy_only=False)
+    series = mapped.to_pandas(types_mapper=lambda _: STRING_DTYPE)
+    series.index = values.index
+    return series, unknown
