@@ -85,7 +85,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="100,000 rows, one run")
     args = parser.parse_args()
+    if args.quick:
+        args.rows, args.runs = 100_000, 1
     data = HERE / ".data"
     data.mkdir(exist_ok=True)
     path = data / f"proceedings_{args.rows}.csv"
