@@ -5,15 +5,20 @@ The public face of the library; see the documentation for the methods.
 """
 
 from outcomes import errors, schema
+from outcomes.cohort import Cohort, build_cohort
 from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
+from outcomes.linkage import linkage_diagnostics
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cohort",
     "Dataset",
     "Manifest",
     "__version__",
+    "build_cohort",
     "errors",
+    "linkage_diagnostics",
     "read_dataset",
     "read_proceedings",
     "schema",
