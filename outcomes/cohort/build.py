@@ -430,7 +430,7 @@ def _mother_cohort(
     first_set = sets.groupby("mother_id")["proceedings_id"].first()
     in_index = with_mother["proceedings_id"].eq(with_mother["mother_id"].map(first_set))
     index_rows = with_mother.loc[in_index]
-    still_open = index_rows.groupby("mother_id")["disposal_date"].apply(lambda d: d.isna().any())
+    still_open = index_rows["disposal_date"].isna().groupby(index_rows["mother_id"]).any()
     disposal = index_rows.groupby("mother_id")["disposal_date"].max()
     mother_disposal = with_mother["mother_id"].map(disposal)
     open_mother = with_mother["mother_id"].map(still_open).astype(bool)

@@ -117,15 +117,17 @@ class FasterThanExpected(Exposure):
         log_d = np.log(np.maximum(disposals["duration_weeks"].to_numpy(float), 0.5 / 7))
         x = disposals[list(self.adjust_for)].astype(float).to_numpy()
         usable = np.isfinite(log_d) & np.isfinite(x).all(axis=1)
-        groups = disposals["la_code"].astype(str) + "|" + disposals["issue_year"].astype(str)
-        codes = pd.factorize(groups)[0]
+        codes = disposals.groupby(["la_code", "issue_year"], sort=False).ngroup().to_numpy()
+        n_groups = int(codes.max()) + 1 if len(codes) else 0
+        counts = np.bincount(codes[usable], minlength=n_groups)
 
         def demean(values: np.ndarray) -> np.ndarray:
-            sums = np.zeros((codes.max() + 1,) + values.shape[1:])
-            np.add.at(sums, codes[usable], values[usable])
-            counts = np.bincount(codes[usable], minlength=codes.max() + 1)
-            means = sums / np.maximum(counts, 1).reshape((-1,) + (1,) * (values.ndim - 1))
-            return values - means[codes]
+            columns = values.reshape(len(values), -1)
+            out = np.empty_like(columns)
+            for j in range(columns.shape[1]):
+                sums = np.bincount(codes[usable], weights=columns[usable, j], minlength=n_groups)
+                out[:, j] = columns[:, j] - (sums / np.maximum(counts, 1))[codes]
+            return out.reshape(values.shape)
 
         y = demean(log_d)
         residual = np.full(len(disposals), np.nan)
