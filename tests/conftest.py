@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import pytest
 from hypothesis import settings
+
+# Tests draw figures without a screen.
+matplotlib.use("Agg")
 
 DATA = Path(__file__).parent / "data"
 
