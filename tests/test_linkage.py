@@ -90,7 +90,8 @@ def make() -> Dataset:
 
 def test_finds_the_broken_ids_and_nothing_else() -> None:
     report = linkage_diagnostics(make())
-    pairs = set(zip(report.candidate_links["child_id"], report.candidate_links["other_child_id"]))
+    links = report.candidate_links
+    pairs = set(zip(links["child_id"], links["other_child_id"], strict=True))
     assert pairs == {("A", "A2"), ("B", "B2"), ("C", "C2")}
     flags = report.flags
     assert set(flags.loc[flags["check"] == "two_dates_of_birth", "child_id"]) == {"D"}
