@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import machine_facts, write_fragment  # noqa: E402
+from _common import machine_facts, write_fragment
 
-import synthetic  # noqa: E402
-from outcomes.cohort import FasterThanExpected, build_cohort  # noqa: E402
+import synthetic
+from outcomes.cohort import FasterThanExpected, build_cohort
 
 TARGET_S = 10.0
 

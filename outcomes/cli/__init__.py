@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from outcomes import __version__
-from outcomes.cli import demo, validate
+from outcomes.cli import demo, quality, simulate, validate
 from outcomes.errors import OutcomesError
 
 EXIT_STRUCTURAL = 2
 EXIT_INTERNAL = 3
-SUBCOMMANDS = (validate, demo)
+SUBCOMMANDS = (validate, quality, simulate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,296 @@
+"""The data-quality layer: faults applied to the observed proceedings, each recorded.
+
+Each fault type has a base rate per row (``[faults]`` in the scenario) multiplied by the
+LA's recording-quality factor (log-normal with mean one, ``areas.recording_sdlog``) and
+capped at ``faults.max_rate``. A row gets at most one *value* fault (the types compete
+for one uniform per row); linkage faults (a broken child ID, a missing mother ID) and
+duplication are drawn independently on top.
+
+Fault types, what each changes and what a validating reader then sees:
+
+``missing_disposal_date``
+    the disposal date of a disposed row is emptied -> ``order_without_disposal``.
+``day_month_swap``
+    day and month swapped, only where both are 12 or less and differ (the swap that
+    slips through as a valid date) -> usually nothing; sometimes
+    ``disposal_before_issue``, ``issue_before_birth`` or ``date_after_extract``.
+``year_typo``
+    the year's last two digits transposed (2016 -> 2061) when that lands after the
+    extract date, else the year becomes 209x (2012 -> 2092) -> always
+    ``date_after_extract`` (sometimes also ``disposal_before_issue`` or
+    ``issue_before_birth``).
+``missing_order``
+    the final order of a disposed row is emptied -> ``disposal_without_order``.
+``miscoded_order``
+    the final order replaced by a non-final label (:data:`MISCODED_LABELS`) ->
+    ``unknown_order``.
+``duplicate_row``
+    the row is written twice, the copy right after the original -> ``duplicate_key``
+    (the copy).
+``broken_child_id``
+    a child's later row gets a new child ID -> nothing: only linkage diagnostics find it.
+``missing_mother_id``
+    the mother ID is emptied -> nothing (an optional column).
+
+The record has one row per fault: ``table``, ``row`` (0-based position in the faulty
+frame, which is the written file's row order), ``file_row`` (``row + 2``: the header is
+line 1), ``column``, ``fault``, ``old_value``, ``new_value``, ``proceedings_id`` and
+``child_id`` (as in the clean data), ``la_code`` and ``expected_reason`` (the
+validation reasons the faulty row breaks, ``;``-joined; empty when the fault is silent).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from outcomes.schema import MAX_AGE_AT_ISSUE_YEARS, STRING_DTYPE
+
+from ._codec import CANONICAL_OF, NA_DAY, NumRows, ProceedingsCodec
+from ._time import DAYS_PER_YEAR
+from .areas import Areas
+from .scenario import Scenario
+
+VALUE_FAULTS = (
+    "missing_disposal_date",
+    "day_month_swap",
+    "year_typo",
+    "missing_order",
+    "miscoded_order",
+)
+LINK_FAULTS = ("broken_child_id", "missing_mother_id")
+FAULT_TYPES = (*VALUE_FAULTS, "duplicate_row", *LINK_FAULTS)
+
+MISCODED_LABELS = (
+    "ICO",
+    "EPO",
+    "s20 accommodation",
+    "interim supervision",
+    "adjourned",
+)
+"""Labels typed where a final order belongs; none is a final order, none is an alias."""
+
+RECORD_COLUMNS = (
+    "table",
+    "row",
+    "file_row",
+    "column",
+    "fault",
+    "old_value",
+    "new_value",
+    "proceedings_id",
+    "child_id",
+    "la_code",
+    "expected_reason",
+)
+
+
+def empty_fault_record() -> pd.DataFrame:
+    """An empty fault record with the right columns."""
+    frame = pd.DataFrame({c: pd.Series(dtype=STRING_DTYPE) for c in RECORD_COLUMNS})
+    return frame.astype({"row": "int64", "file_row": "int64"})
+
+
+def _parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, day
+
+
+def _compose(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days from parts; a day past the month's end becomes its last day."""
+    months = (year.astype(np.int64) - 1970) * 12 + (month.astype(np.int64) - 1)
+    start = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    end = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return start + np.minimum(day.astype(np.int64), end - start) - 1
+
+
+def _swap_day_month(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day/month swap; returns (new days, whether the swap gives a different valid date)."""
+    year, month, day = _parts(days)
+    possible = (day <= 12) & (day != month) & (days != NA_DAY)
+    return _compose(year, np.where(possible, day, month), np.where(possible, month, day)), possible
+
+
+def _year_typo(days: np.ndarray, extract_day: int) -> np.ndarray:
+    """A keying slip in the year that leaves a date no extract can hold.
+
+    The last two digits are transposed (2016 -> 2061) when that lands after the extract
+    date; otherwise (2012 -> 2021, 2011 -> 2011, 1997 -> 1979) the year becomes 209x,
+    keeping its last digit (2012 -> 2092, 1997 -> 2097). Either way the date lies after
+    the extract (and before 2100, so it still parses), so a validating reader catches
+    every year typo (``date_after_extract``): a typo giving a plausible earlier year
+    would be undetectable, and the record is meant to list faults that can be found.
+    """
+    year, month, day = _parts(days)
+    swapped = (year // 100) * 100 + (year % 10) * 10 + (year // 10) % 10
+    transposed = _compose(swapped, month, day)
+    slipped = _compose(2090 + year % 10, month, day)
+    return np.where(transposed > extract_day, transposed, slipped)
+
+
+def first_appearance(number: np.ndarray) -> np.ndarray:
+    """True at each number's first row, for numbers assigned in order of first
+    appearance (a number is new exactly when it exceeds every earlier one)."""
+    if len(number) == 0:
+        return np.zeros(0, dtype=bool)
+    running = np.maximum.accumulate(number)
+    return np.r_[True, number[1:] > running[:-1]]
+
+
+def expected_reasons(rows: NumRows, extract_day: int, n_orders: int) -> np.ndarray:
+    """Validation reasons each row breaks (``;``-joined, empty if none).
+
+    The generator's own statement of what a validating reader should reject.
+    """
+    n = len(rows["pid"])
+    issue, disposal, dob = rows["issue"], rows["disposal"], rows["dob"]
+    has_disposal = disposal != NA_DAY
+    has_order = rows["order"] >= 0
+    key = rows["pid"].astype(np.int64) * (int(rows["cid"].max(initial=0)) + 2) + rows["cid"]
+    order = np.argsort(key, kind="stable")
+    duplicate = np.zeros(n, dtype=bool)
+    duplicate[order[1:][key[order][1:] == key[order][:-1]]] = True  # 2nd+ occurrences
+    too_old = int(MAX_AGE_AT_ISSUE_YEARS * DAYS_PER_YEAR)
+    after = np.zeros(n, dtype=bool)
+    for c in ("issue", "disposal", "dob", "mdob"):
+        after |= (rows[c] != NA_DAY) & (rows[c] > extract_day)
+    checks: list[tuple[str, np.ndarray]] = [
+        ("unknown_order", rows["order"] >= n_orders),
+        ("disposal_before_issue", has_disposal & (disposal < issue)),
+        ("issue_before_birth", issue < dob),
+        ("child_too_old", (issue - dob) > too_old),
+        ("date_after_extract", after),
+        ("order_without_disposal", has_order & ~has_disposal),
+        ("disposal_without_order", has_disposal & ~has_order),
+        ("duplicate_key", duplicate),
+    ]
+    out = np.full(n, "", dtype=object)
+    for name, mask in checks:
+        if mask.any():
+            out[mask] = np.where(out[mask] == "", name, out[mask] + ";" + name)
+    return out
+
+
+def apply_faults(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    clean: NumRows,
+    codec: ProceedingsCodec,
+    areas: Areas,
+    extract_day: int,
+) -> tuple[NumRows, pd.DataFrame, np.ndarray]:
+    """Apply the data-quality layer to numeric proceedings rows (see module docstring).
+
+    Returns the faulty rows (in file order), the fault record, and for each faulty row
+    the clean row it came from.
+    """
+    rows = {k: v.copy() for k, v in clean.items()}
+    n = len(rows["pid"])
+    quality = areas.recording[rows["la"]]
+    cap = float(scenario["faults.max_rate"])
+
+    def rate(name: str) -> np.ndarray:
+        return np.minimum(float(scenario[f"faults.{name}"]) * quality, cap)
+
+    disposed = rows["disposal"] != NA_DAY
+    # One uniform per row decides which value fault (if any) it gets: fault k when it
+    # falls in the k-th slice of [0, total rate). Only rows under the total can have
+    # one, so the slices are worked out for those few rows alone.
+    base = np.array([float(scenario[f"faults.{name}"]) for name in VALUE_FAULTS])
+    needs_disposal = np.array(
+        [name not in ("day_month_swap", "year_typo") for name in VALUE_FAULTS]
+    )
+    total = quality * np.where(disposed, base.sum(), base[~needs_disposal].sum())
+    total = np.minimum(total, cap)
+    u = rng.random(n)
+    kind = np.full(n, len(VALUE_FAULTS), dtype=np.int64)
+    hit = np.flatnonzero(u < total)
+    if len(hit):
+        applicable = np.where(needs_disposal[None, :], disposed[hit, None], True)
+        slices = np.cumsum(base[None, :] * applicable, axis=1)
+        slices *= (total[hit] / slices[:, -1])[:, None]  # the cap shrinks all slices alike
+        kind[hit] = (slices <= u[hit, None]).sum(axis=1)
+    date_pick = rng.random(n)
+    label_pick = rng.integers(0, len(MISCODED_LABELS), n)
+    u_broken = rng.random(n)
+    u_mother = rng.random(n)
+    u_dup = rng.random(n)
+
+    parts: list[tuple[np.ndarray, str, str, np.ndarray, np.ndarray]] = []
+
+    def change(sel: np.ndarray, column: str, fault: str, new: np.ndarray | int) -> None:
+        old = rows[column][sel].copy()
+        rows[column][sel] = new
+        parts.append((sel, column, fault, old, rows[column][sel].copy()))
+
+    change(np.flatnonzero(kind == 0), "disposal", "missing_disposal_date", NA_DAY)
+    for fault_no, fault in ((1, "day_month_swap"), (2, "year_typo")):
+        sel_all = np.flatnonzero(kind == fault_no)
+        # which date: issue, child's birth, or disposal when there is one
+        which = np.floor(date_pick[sel_all] * np.where(disposed[sel_all], 3, 2)).astype(int)
+        for j, column in enumerate(("issue", "dob", "disposal")):
+            sel = sel_all[which == j]
+            if fault == "day_month_swap":
+                new, possible = _swap_day_month(rows[column][sel])
+                sel, new = sel[possible], new[possible]
+            else:
+                new = _year_typo(rows[column][sel], extract_day)
+            change(sel, column, fault, new)
+    change(np.flatnonzero(kind == 3), "order", "missing_order", -1)
+    sel = np.flatnonzero(kind == 4)
+    change(sel, "order", "miscoded_order", len(codec.orders) + label_pick[sel])
+
+    # linkage faults: a later row of a child gets a new ID; a mother ID goes missing
+    later = ~first_appearance(rows["cid"])
+    sel = np.flatnonzero(later & (u_broken < rate("broken_child_id")))
+    change(
+        sel, "cid", "broken_child_id", int(rows["cid"].max(initial=0)) + 1 + np.arange(len(sel))
+    )
+    sel = np.flatnonzero((rows["mid"] >= 0) & (u_mother < rate("missing_mother_id")))
+    change(sel, "mid", "missing_mother_id", -1)
+
+    # duplicates: the copy follows its original
+    dup = u_dup < rate("duplicate_row")
+    copies = 1 + dup.astype(np.int64)
+    positions = np.repeat(np.arange(n), copies)
+    # repeat copies sequentially: much faster than gathering by ``positions``
+    out = {k: v.repeat(copies) for k, v in rows.items()}
+    new_pos = np.cumsum(copies) - copies  # where each original row now sits
+    dup_rows = np.flatnonzero(dup)
+
+    orig = np.concatenate([p[0] for p in parts] + [dup_rows]).astype(np.int64)
+    row = new_pos[orig] + np.concatenate(
+        [np.zeros(len(orig) - len(dup_rows), np.int64), np.ones(len(dup_rows), np.int64)]
+    )
+    blank = np.full(len(dup_rows), "", dtype=object)
+    old_text = [codec.text(p[1], p[3]) for p in parts] + [blank]
+    new_text = [codec.text(p[1], p[4]) for p in parts] + [blank]
+    reasons = expected_reasons(out, extract_day, len(codec.orders))
+    record = pd.DataFrame(
+        {
+            "table": "proceedings",
+            "row": row,
+            "file_row": row + 2,
+            "column": np.concatenate(
+                [np.full(len(p[0]), CANONICAL_OF[p[1]], dtype=object) for p in parts] + [blank]
+            ),
+            "fault": np.concatenate(
+                [np.full(len(p[0]), p[2], dtype=object) for p in parts]
+                + [np.full(len(dup_rows), "duplicate_row", dtype=object)]
+            ),
+            "old_value": np.concatenate(old_text),
+            "new_value": np.concatenate(new_text),
+            "proceedings_id": codec.text("pid", clean["pid"][orig]),
+            "child_id": codec.text("cid", clean["cid"][orig]),
+            "la_code": np.asarray(codec.la_codes, dtype=object)[clean["la"][orig]],
+            "expected_reason": reasons[row],
+        }
+    )
+    record = record.sort_values(["row", "fault"], kind="stable").reset_index(drop=True)
+    for c in RECORD_COLUMNS:
+        if c not in ("row", "file_row"):
+            record[c] = record[c].astype(STRING_DTYPE)
+    return out, record, positions

@@ -1,0 +1,228 @@
+"""The truth of a world: its parameters and the causal estimands it implies.
+
+For the **disposal cohort** -- each child's first proceedings in the data, disposed by
+the extract date -- every child has potential first events under
+
+* :math:`a=1` "disposed within 26 weeks" with the order it would then get, :math:`O(1)`;
+* :math:`a=0` "disposed after 26 weeks" with :math:`O(0)`;
+* the cross-world :math:`(a=1, O(0))`, for mediation,
+
+all computed with common random numbers (see :mod:`synthetic.duration`,
+:mod:`synthetic.orders`, :mod:`synthetic.outcomes`). Time zero is each arm's own
+disposal; follow-up is not censored (no extract date, no emigration), and adoption,
+death and ageing out compete. With :math:`Y_i(a, o; h) = 1` if child *i*'s first event
+is a return to court within *h* years,
+
+.. math::
+
+    F_a(h) = \\frac1n \\sum_i Y_i(a, O_i(a); h), \\quad
+    \\mathrm{RD}(h) = F_1(h) - F_0(h), \\quad \\mathrm{RR}(h) = F_1(h)/F_0(h),
+
+    \\mathrm{NDE}(h) = \\frac1n\\sum_i [Y_i(1, O_i(0); h) - Y_i(0, O_i(0); h)], \\quad
+    \\mathrm{NIE}(h) = \\frac1n\\sum_i [Y_i(1, O_i(1); h) - Y_i(1, O_i(0); h)],
+
+so :math:`\\mathrm{RD} = \\mathrm{NDE} + \\mathrm{NIE}`. These are the cohort's
+(sample) values; as estimates of the population values of an infinitely large world
+they carry Monte Carlo standard errors: the standard deviation of the per-child
+(paired) contrast over :math:`\\sqrt n`, and for :math:`\\log \\mathrm{RR}` the delta
+method with the paired covariance. The conditional hazard ratio is the scenario
+parameter ``returns.hr_short`` (exact, no Monte Carlo error).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._time import DAYS_PER_YEAR
+from .scenario import Scenario
+
+HORIZONS_YEARS = (1.0, 2.0, 5.0)
+
+
+@dataclass
+class Truth:
+    """True values of a world; JSON-serialisable with :meth:`to_json`.
+
+    Attributes
+    ----------
+    scenario, seed : the world's scenario name and seed.
+    parameters : dict
+        Every scenario value by dotted name.
+    provenance : dict
+        Source or assumption for every value.
+    conditional_hr : float
+        True cause-specific HR of return for disposal within 26 weeks, conditional on
+        order type, complexity, age group and LA (the model's parameter).
+    n_cohort : int
+        Children in the disposal cohort.
+    estimands : list of dict
+        Tidy rows: ``estimand`` (``cif``, ``risk_difference``, ``risk_ratio``,
+        ``natural_direct``, ``natural_indirect``), ``arm`` or ``contrast``,
+        ``horizon_years``, ``estimate``, ``mc_std_error``.
+    notes : list of str
+    """
+
+    scenario: str
+    seed: int
+    parameters: dict[str, Any]
+    provenance: dict[str, str]
+    conditional_hr: float
+    n_cohort: int
+    estimands: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Stable, pretty JSON (sorted keys; NaN written as null, so it is strict JSON)."""
+        return (
+            json.dumps(_finite(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        )
+
+    def table(self) -> pd.DataFrame:
+        """The estimands as a DataFrame."""
+        return pd.DataFrame(self.estimands)
+
+    def value(self, estimand: str, horizon_years: float, label: str | None = None) -> float:
+        """One estimate, e.g. ``value("risk_difference", 5)`` or ``value("cif", 2, "short")``."""
+        for row in self.estimands:
+            if (
+                row["estimand"] == estimand
+                and row["horizon_years"] == horizon_years
+                and (label is None or label in (row.get("arm"), row.get("contrast")))
+            ):
+                return float(row["estimate"])
+        raise KeyError((estimand, horizon_years, label))
+
+
+def _finite(value: Any) -> Any:
+    """Replace non-finite floats by None, recursively (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _is_return(potential: pd.DataFrame | dict[str, np.ndarray], key: str) -> np.ndarray:
+    values = potential[key]
+    if isinstance(values, pd.Series):
+        return (values == "child_return").to_numpy(dtype=bool)
+    return np.asarray(values) == 0  # EVENT_NAMES code of child_return
+
+
+def _se_mean(x: np.ndarray) -> float:
+    n = len(x)
+    return float(np.std(x, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+
+def marginal_estimands(potential: pd.DataFrame | dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Cumulative incidences and contrasts from potential outcomes.
+
+    ``potential`` is :attr:`World.potential_outcomes` (or the same as arrays with
+    event codes and ``t_``/``e_`` names, as used internally).
+    """
+    if isinstance(potential, pd.DataFrame):
+        names = {
+            "short": ("time_short", "event_short"),
+            "long": ("time_long", "event_long"),
+            "cross": ("time_short_order_long", "event_short_order_long"),
+        }
+    else:
+        names = {
+            "short": ("t_short", "e_short"),
+            "long": ("t_long", "e_long"),
+            "cross": ("t_cross", "e_cross"),
+        }
+    times = {k: np.asarray(potential[t], dtype=float) for k, (t, _) in names.items()}
+    returns = {k: _is_return(potential, e) for k, (_, e) in names.items()}
+    n = len(times["short"])
+    rows: list[dict[str, Any]] = []
+    for h in HORIZONS_YEARS:
+        days = h * DAYS_PER_YEAR
+        y1, y0, yx = (
+            (returns[k] & (times[k] <= days)).astype(float) for k in ("short", "long", "cross")
+        )
+        f1 = float(y1.mean()) if n else float("nan")
+        f0 = float(y0.mean()) if n else float("nan")
+        rows.append(_row("cif", h, f1, _se_mean(y1), arm="short"))
+        rows.append(_row("cif", h, f0, _se_mean(y0), arm="long"))
+        rows.append(
+            _row("risk_difference", h, f1 - f0, _se_mean(y1 - y0), contrast="short - long")
+        )
+        if f1 > 0 and f0 > 0 and n > 1:
+            cov = np.cov(y1, y0, ddof=1)
+            var_log = (cov[0, 0] / f1**2 + cov[1, 1] / f0**2 - 2.0 * cov[0, 1] / (f1 * f0)) / n
+            rr, se_rr = f1 / f0, (f1 / f0) * float(np.sqrt(max(var_log, 0.0)))
+        else:
+            rr, se_rr = float("nan"), float("nan")
+        rows.append(_row("risk_ratio", h, rr, se_rr, contrast="short / long"))
+        nde = yx - y0
+        nie = y1 - yx
+        rows.append(
+            _row(
+                "natural_direct",
+                h,
+                float(nde.mean()),
+                _se_mean(nde),
+                contrast="short - long, orders as under long",
+            )
+        )
+        rows.append(
+            _row(
+                "natural_indirect",
+                h,
+                float(nie.mean()),
+                _se_mean(nie),
+                contrast="short: own orders - orders as under long",
+            )
+        )
+    return rows
+
+
+def _row(estimand: str, h: float, est: float, se: float, **label: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"estimand": estimand, "horizon_years": h}
+    out.update({"arm": None, "contrast": None})
+    out.update(label)
+    out.update({"estimate": est, "mc_std_error": se})
+    return out
+
+
+def compute_truth(
+    scenario: Scenario,
+    seed: int,
+    potential: pd.DataFrame | dict[str, np.ndarray],
+    extract: int,
+) -> Truth:
+    """Build the :class:`Truth` of a world from its potential outcomes."""
+    params = scenario.to_dict()
+    return Truth(
+        scenario=scenario.name,
+        seed=int(seed),
+        parameters=params["values"],
+        provenance=params["provenance"],
+        conditional_hr=float(scenario["returns.hr_short"]),
+        n_cohort=len(potential["t_short"] if isinstance(potential, dict) else potential),
+        estimands=marginal_estimands(potential),
+        notes=[
+            "cohort: each child's first proceedings in the data, disposed by the extract date",
+            "time zero: the disposal date under each arm; horizons in years of 365.25 days",
+            "event: child_return (next s31 issue for the child); adoption, death and "
+            "ageing out (17) compete; no censoring",
+            "arms: short = disposed within 26 weeks (<= 182 days), long = after; durations "
+            "drawn within each arm from the case's own duration distribution",
+            "natural effects: reference arm long; RD = natural_direct + natural_indirect",
+            "mc_std_error: Monte Carlo SE of the cohort value as an estimate of the "
+            "population value",
+        ],
+    )

@@ -1,0 +1,591 @@
+"""Putting the world together: generations of applications, the tables, the truth.
+
+The world is generated in *generations*, each fully vectorised over its applications
+and children (there is no loop over children):
+
+0. mothers' first applications in the window (:mod:`synthetic.families`);
+1. for every application of a generation: duration and both potential durations
+   (:mod:`synthetic.duration`), each child's order and both potential orders
+   (:mod:`synthetic.orders`), each child's first event after disposal under the
+   observed and the potential exposures (:mod:`synthetic.outcomes`), and the mother's
+   next set with a new child;
+2. observed child returns and new-child sets issued by the extract date form the next
+   generation; repeat until none is left or ``recurrence.max_generations`` is reached.
+
+Then rows are sorted by issue date, identifiers are assigned in order of first
+appearance, the truth is computed from the potential outcomes of the disposal cohort
+(:mod:`synthetic.truth`) and data-quality faults are applied to a copy
+(:mod:`synthetic.faults`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from outcomes.schema import CHILD_EVENTS, PROCEEDINGS, STRING_DTYPE, Dataset, Manifest
+
+from . import episodes as episodes_mod
+from ._codec import NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
+from ._frames import label_strings
+from ._rng import Streams
+from ._time import DAYS_PER_YEAR, age_out_day, to_day
+from .areas import Areas, make_areas
+from .duration import draw_durations
+from .families import (
+    Applications,
+    ChildRows,
+    People,
+    complexity_for,
+    first_generation,
+    life_events,
+    sex_draw,
+)
+from .faults import MISCODED_LABELS, apply_faults, empty_fault_record, first_appearance
+from .orders import draw_order, order_names, order_utilities
+from .outcomes import (
+    EVENT_NAMES,
+    adoption_years,
+    child_draws,
+    first_event,
+    new_child_years,
+    return_linear_predictor,
+    return_years,
+    years_to_days,
+)
+from .scenario import Scenario, load_scenario
+from .truth import Truth, compute_truth
+
+ORIGINS = ("first", "child_return", "new_child")
+"""``origin`` codes of the clean table: how an application came about."""
+
+
+@dataclass
+class World:
+    """A generated world: observed data, clean data with latents, truth, faults.
+
+    Attributes
+    ----------
+    dataset : outcomes.schema.Dataset
+        What an analyst receives: proceedings (with faults unless ``faults=False``),
+        child events, care episodes and the manifest.
+    clean : DataFrame
+        Proceedings before faults, plus latent columns (``complexity``,
+        ``mother_latent``, ``la_practice``, ``la_log_frailty``, ``la_speed``,
+        ``origin``, ``generation``, ``short_arm``, ``order_short``, ``order_long``,
+        ``in_cohort``, ...).
+    truth : Truth
+        Scenario parameters and true causal estimands.
+    potential_outcomes : DataFrame
+        One row per child of the disposal cohort: durations, orders and first events
+        under each arm (and the cross-world version used for mediation).
+    faults : DataFrame
+        One row per fault (see :mod:`synthetic.faults`); empty without faults.
+    scenario : Scenario
+    seed : int
+    """
+
+    dataset: Dataset
+    clean: pd.DataFrame
+    truth: Truth
+    potential_outcomes: pd.DataFrame
+    faults: pd.DataFrame
+    scenario: Scenario
+    seed: int
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def write(self, path: str | Path, format: Literal["parquet", "csv"] = "parquet") -> Path:
+        """Write the dataset folder and ``truth.json`` (needs ``outcomes.io``)."""
+        from outcomes.io import write_dataset  # only at call time: synthetic stays independent
+
+        folder = Path(path)
+        write_dataset(self.dataset, folder, format=format)
+        (folder / "truth.json").write_text(self.truth.to_json(), encoding="utf-8")
+        return folder
+
+
+def _generation_rows(
+    scenario: Scenario,
+    streams: Streams,
+    gen: int,
+    apps: Applications,
+    rows: ChildRows,
+    people: People,
+    areas: Areas,
+    extract: int,
+    orders: list[str],
+) -> tuple[dict[str, np.ndarray], Applications | None, ChildRows | None]:
+    """Simulate one generation; return its row arrays and the next generation."""
+    rng_dur = streams.get(f"duration/{gen}")
+    rng_ord = streams.get(f"orders/{gen}")
+    rng_out = streams.get(f"outcomes/{gen}")
+    rng_rec = streams.get(f"recurrence/{gen}")
+    rng_new = streams.get(f"families/{gen + 1}")
+    rng_ind = streams.get(f"indicators/{gen}")
+
+    n_apps = len(apps.issue)
+    n_kids = np.bincount(rows.app, minlength=n_apps)
+    dur = draw_durations(
+        scenario, rng_dur, apps.issue, areas.speed[apps.la], apps.complexity, n_kids
+    )
+    disposal = apps.issue + dur.days
+
+    app = rows.app
+    child = rows.child
+    issue = apps.issue[app]
+    dob = people.child_dob[child]
+    age_years = (issue - dob) / DAYS_PER_YEAR
+    complexity = apps.complexity[app]
+    la = apps.la[app]
+    practice = areas.practice[la]
+    pre_reform = issue < to_day(scenario["window.reform_date"])
+    utilities = order_utilities(scenario, complexity, age_years, pre_reform, practice)
+    # siblings usually receive the same kind of order: with probability
+    # orders.sibling_shared a child takes its application's Gumbel draws instead of
+    # its own. Each child's draws are still standard Gumbel, so its order
+    # probabilities are exactly the multinomial logit's; only siblings correlate.
+    shared = rng_ord.random(len(app)) < float(scenario["orders.sibling_shared"])
+    gumbel = rng_ord.gumbel(size=(n_apps, utilities.shape[1]))[app]
+    own = np.flatnonzero(~shared)
+    gumbel[own] = rng_ord.gumbel(size=(len(own), utilities.shape[1]))
+    order_short = draw_order(scenario, utilities, dur.days_short[app], gumbel)
+    order_long = draw_order(scenario, utilities, dur.days_long[app], gumbel)
+    # no care or supervision order can be made once a child is 17 (s31(3) Children
+    # Act 1989): proceedings that outlast a child's 17th birthday end with no order
+    age_out = age_out_day(dob, float(scenario["events.age_out"]))
+    no_order = orders.index("no_order")
+    order_short = np.where(issue + dur.days_short[app] >= age_out, no_order, order_short)
+    order_long = np.where(issue + dur.days_long[app] >= age_out, no_order, order_long)
+    short = dur.short_arm[app]
+    order = np.where(short, order_short, order_long)
+
+    draws = child_draws(rng_out, len(app))
+    base_lp = return_linear_predictor(scenario, complexity, age_years, areas.log_frailty[la])
+    death = people.death_day[child]
+    ageout = age_out
+    po_index = orders.index("placement_order")
+
+    def outcome(
+        days: np.ndarray, ord_: np.ndarray, arm: bool | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        disp = issue + days
+        arm_arr = np.broadcast_to(np.asarray(arm, dtype=float), disp.shape)
+        ret = years_to_days(return_years(scenario, ord_, arm_arr, base_lp, draws.e_return))
+        adopt = years_to_days(
+            adoption_years(scenario, ord_, (disp - dob) / DAYS_PER_YEAR, draws, po_index)
+        )
+        return first_event(ret, adopt, death - disp, ageout - disp)
+
+    t_s, e_s = outcome(dur.days_short[app], order_short, True)
+    t_l, e_l = outcome(dur.days_long[app], order_long, False)
+    t_x, e_x = outcome(dur.days_short[app], order_long, True)
+    # the observed outcome is the potential outcome of the observed arm (consistency)
+    t_obs, e_obs = np.where(short, t_s, t_l), np.where(short, e_s, e_l)
+
+    # observed return: issued by the extract date, before the child emigrates
+    ret_day = disposal[app] + t_obs
+    returned = (e_obs == 0) & (ret_day <= extract) & (ret_day < people.abroad_day[child])
+
+    # mother's next set with a new child, timed from this issue
+    m = apps.mother
+    mother_age = (apps.issue - people.mother_dob[m]) / DAYS_PER_YEAR
+    t_new = new_child_years(scenario, rng_rec, mother_age, people.mother_latent[m])
+    new_day = apps.issue + years_to_days(t_new)
+    has_new = apps.chain & np.isfinite(t_new) & (new_day <= extract)
+
+    # observed complexity indicators (noisy functions of latent complexity)
+    names = list(scenario["complexity.indicator_names"])
+    a = scenario.array("complexity.indicator_intercept")
+    b = scenario.array("complexity.indicator_slope")
+    prob = 1.0 / (1.0 + np.exp(-(a[None, :] + b[None, :] * apps.complexity[:, None])))
+    indicators = rng_ind.random(prob.shape) < prob
+
+    out: dict[str, np.ndarray] = {
+        "generation": np.full(len(app), gen, dtype=np.int16),
+        "app_local": app,
+        "child": child,
+        "mother": m[app],
+        "la": la,
+        "issue": issue,
+        "disposal": disposal[app],
+        "duration_days": dur.days[app],
+        "short_arm": short,
+        "order": order,
+        "complexity": complexity,
+        "origin": apps.origin[app],
+        "age_years": age_years,
+        "mother_age_years": mother_age[app],
+        "order_short": order_short,
+        "order_long": order_long,
+        "days_short": dur.days_short[app],
+        "days_long": dur.days_long[app],
+        "t_obs": t_obs,
+        "e_obs": e_obs,
+        "t_short": t_s,
+        "e_short": e_s,
+        "t_long": t_l,
+        "e_long": e_l,
+        "t_cross": t_x,
+        "e_cross": e_x,
+        "base_lp": base_lp,
+    }
+    for j, name in enumerate(names):
+        out[f"ind_{name}"] = indicators[app, j]
+
+    # the next generation: each returning child is a one-child application, each new
+    # child of a mother another
+    ret_idx = np.flatnonzero(returned)
+    new_idx = np.flatnonzero(has_new)
+    n_next = len(ret_idx) + len(new_idx)
+    max_gen = int(scenario["recurrence.max_generations"])
+    if n_next == 0 or gen + 1 >= max_gen:
+        return out, None, None
+    new_mothers = m[new_idx]
+    new_issue = new_day[new_idx]
+    u = rng_new.random(len(new_idx))
+    newborn_p = float(scenario["recurrence.newborn_p"])
+    infant_p = float(scenario["recurrence.infant_p"])
+    v = rng_new.random(len(new_idx))
+    age_days = np.where(
+        u < newborn_p,
+        np.floor(v * 28.0),
+        np.where(
+            u < newborn_p + infant_p,
+            28.0 + np.floor(v * (DAYS_PER_YEAR - 28.0)),
+            np.floor((1.0 + 3.0 * v) * DAYS_PER_YEAR),
+        ),
+    ).astype(np.int64)
+    d_death, d_abroad = life_events(scenario, rng_new, new_issue)
+    new_children = people.add_children(
+        new_issue - age_days,
+        sex_draw(scenario, rng_new, len(new_idx)),
+        new_mothers,
+        d_death,
+        d_abroad,
+    )
+    ret_children = child[ret_idx]
+    ret_mothers = people.child_mother[ret_children]
+    mothers_next = np.concatenate([ret_mothers, new_mothers])
+    next_apps = Applications(
+        mother=mothers_next,
+        la=people.mother_la[mothers_next],
+        issue=np.concatenate([ret_day[ret_idx], new_issue]),
+        complexity=complexity_for(scenario, rng_new, people.mother_latent[mothers_next]),
+        origin=np.concatenate(
+            [np.full(len(ret_idx), 1, np.int8), np.full(len(new_idx), 2, np.int8)]
+        ),
+        chain=np.concatenate([np.zeros(len(ret_idx), bool), np.ones(len(new_idx), bool)]),
+    )
+    next_rows = ChildRows(
+        app=np.arange(n_next), child=np.concatenate([ret_children, new_children])
+    )
+    return out, next_apps, next_rows
+
+
+def _first_appearance_codes(key: np.ndarray) -> np.ndarray:
+    """Number keys 0, 1, 2, ... in order of first appearance (rows already sorted)."""
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    return rank[inverse]
+
+
+def _digits(n: int, minimum: int) -> int:
+    return max(minimum, len(str(int(n))))
+
+
+def generate(
+    scenario: str | Path | Scenario = "default",
+    n_applications: int | None = None,
+    seed: int = 0,
+    faults: bool = True,
+) -> World:
+    """Generate a synthetic world.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A packaged scenario name (``"default"``, ``"null"``, ``"strong"``,
+        ``"mediated"``, ``"poor_data"``, ``"small_area"``), a TOML path or a
+        :class:`~synthetic.scenario.Scenario`.
+    n_applications : int, optional
+        Expected number of applications over the window (first and repeat sets); the
+        scenario's volume series is rescaled to it. Default: the scenario's volume.
+        First applications are exact; repeats are random, so the total is close to,
+        not exactly, this number.
+    seed : int
+        Seed; the same scenario and seed give identical output.
+    faults : bool
+        Apply the data-quality layer to ``world.dataset`` (``world.clean`` never has
+        faults).
+
+    Returns
+    -------
+    World
+    """
+    scen = load_scenario(scenario)
+    if n_applications is not None and int(n_applications) < 1:
+        raise ValueError(f"n_applications must be positive, got {n_applications}")
+    streams = Streams(seed)
+    orders = order_names(scen)
+    extract = to_day(scen["window.extract_date"])
+    areas = make_areas(scen, streams.get("areas"))
+    apps, rows, people = first_generation(scen, areas, streams.get("families/0"), n_applications)
+
+    parts: list[dict[str, np.ndarray]] = []
+    gen = 0
+    app_offset = 0
+    next_apps: Applications | None = apps
+    next_rows: ChildRows | None = rows
+    while next_apps is not None and next_rows is not None:
+        out, next_apps_new, next_rows_new = _generation_rows(
+            scen, streams, gen, next_apps, next_rows, people, areas, extract, orders
+        )
+        out["app"] = out.pop("app_local") + app_offset
+        app_offset += len(next_apps.issue)
+        parts.append(out)
+        next_apps, next_rows = next_apps_new, next_rows_new
+        gen += 1
+
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    dob = people.child_dob[cols["child"]]
+    # rows: by issue date, then application, then oldest child first
+    order_rows = np.lexsort((dob, cols["app"], cols["issue"]))
+    cols = {k: v[order_rows] for k, v in cols.items()}
+    cols["dob"] = dob[order_rows]
+    n = len(cols["issue"])
+
+    covariates = ["n_prior_proceedings_mother", *scen["complexity.indicator_names"]]
+    num = _numeric_rows(scen, cols, people, extract, covariates)
+    dfj_names = sorted(set(areas.dfj_area.tolist()))
+    codec = ProceedingsCodec(
+        orders=orders,
+        miscoded=MISCODED_LABELS,
+        la_codes=list(areas.la_code),
+        dfj_of_la=areas.dfj_index,
+        dfj_names=dfj_names,
+        covariates=covariates,
+        width_p=_digits(num["pid"].max(initial=0) + 1, 6),
+        # room for the new IDs of broken links
+        width_c=_digits(num["cid"].max(initial=0) + 1 + n, 7),
+        width_m=_digits(num["mid"].max(initial=0) + 1, 6),
+    )
+    clean = codec.frame(num)
+    first_row = first_appearance(num["cid"])
+    in_cohort = first_row & (num["disposal"] != NA_DAY)
+    _add_latent_columns(clean, scen, cols, people, areas, orders, in_cohort)
+
+    event_child, event_day, event_type = _child_events(cols, num, people, extract)
+    events = pd.DataFrame(
+        {
+            "child_id": codec._ids("C", event_child, codec.width_c),
+            "event_date": days_to_datetime(event_day),
+            "event_type": label_strings(EVENT_LABELS, event_type),
+        }
+    )[CHILD_EVENTS.names]
+    care = episodes_mod.care_episodes(
+        num, cols, orders, event_child, event_day, event_type, extract, codec
+    )
+
+    truth = compute_truth(scen, seed, _potential_arrays(cols, in_cohort), extract)
+    potential = _potential_frame(num, codec, cols, in_cohort, orders)
+
+    manifest = Manifest(
+        extract_date=pd.Timestamp(scen["window.extract_date"]),
+        source=f"synthetic world, scenario {scen.name!r}, seed {seed}",
+        covariates=covariates,
+        scenario=scen.name,
+        seed=int(seed),
+    )
+    if faults:
+        faulty, fault_record, positions = apply_faults(
+            scen, streams.get("faults"), num, codec, areas, extract
+        )
+        observed = codec.frame(faulty, reuse=clean, positions=positions)
+    else:
+        observed, fault_record = clean[PROCEEDINGS.names + covariates].copy(), empty_fault_record()
+    dataset = Dataset(
+        proceedings=observed,
+        manifest=manifest,
+        child_events=events,
+        care_episodes=care,
+    )
+    area_frame = pd.DataFrame(
+        {
+            "la_code": pd.Series(areas.la_code, dtype=STRING_DTYPE),
+            "dfj_area": pd.Series(areas.dfj_area, dtype=STRING_DTYPE),
+            "weight": areas.weight,
+            "speed": areas.speed,
+            "practice": areas.practice,
+            "log_frailty": areas.log_frailty,
+            "recording": areas.recording,
+        }
+    )
+    return World(
+        dataset=dataset,
+        clean=clean,
+        truth=truth,
+        potential_outcomes=potential,
+        faults=fault_record,
+        scenario=scen,
+        seed=int(seed),
+        areas=area_frame,
+    )
+
+
+def _numeric_rows(
+    scen: Scenario,
+    cols: dict[str, np.ndarray],
+    people: People,
+    extract: int,
+    covariates: list[str],
+) -> NumRows:
+    """The clean proceedings as numbers (see :mod:`synthetic._codec`)."""
+    mother = cols["mother"]
+    # prior proceedings of the mother at this issue: before the window + earlier in it
+    n_app = int(cols["app"].max()) + 1 if len(cols["app"]) else 0
+    app_mother = np.full(n_app, -1, dtype=np.int64)
+    app_issue = np.zeros(n_app, dtype=np.int64)
+    app_mother[cols["app"]] = mother
+    app_issue[cols["app"]] = cols["issue"]
+    app_ids = np.flatnonzero(app_mother >= 0)
+    o = np.lexsort((app_ids, app_issue[app_ids], app_mother[app_ids]))
+    sorted_apps = app_ids[o]
+    sorted_m = app_mother[sorted_apps]
+    starts = np.flatnonzero(np.r_[True, sorted_m[1:] != sorted_m[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_apps)]))
+    rank_in_mother = np.zeros(n_app, dtype=np.int64)
+    rank_in_mother[sorted_apps] = np.arange(len(sorted_apps)) - group_start
+    open_ = cols["disposal"] > extract
+    num: NumRows = {
+        "pid": _first_appearance_codes(cols["app"]),
+        "cid": _first_appearance_codes(cols["child"]),
+        "mid": _first_appearance_codes(mother),
+        "la": cols["la"].astype(np.int64),
+        "dob": cols["dob"].astype(np.int64),
+        "sex": people.child_sex[cols["child"]].astype(np.int64),
+        "mdob": people.mother_dob[mother].astype(np.int64),
+        "issue": cols["issue"].astype(np.int64),
+        "disposal": np.where(open_, NA_DAY, cols["disposal"]).astype(np.int64),
+        "order": np.where(open_, -1, cols["order"]).astype(np.int64),
+        "n_prior_proceedings_mother": people.mother_prior[mother] + rank_in_mother[cols["app"]],
+    }
+    for name in scen["complexity.indicator_names"]:
+        num[name] = cols[f"ind_{name}"].astype(np.int64)
+    assert set(covariates) <= set(num)
+    return num
+
+
+def _add_latent_columns(
+    clean: pd.DataFrame,
+    scen: Scenario,
+    cols: dict[str, np.ndarray],
+    people: People,
+    areas: Areas,
+    orders: list[str],
+    in_cohort: np.ndarray,
+) -> None:
+    """Append the latent variables to the clean frame (in place)."""
+    mother = cols["mother"]
+    la = cols["la"]
+    latent = {
+        "complexity": cols["complexity"],
+        "mother_latent": people.mother_latent[mother],
+        "la_practice": areas.practice[la],
+        "la_log_frailty": areas.log_frailty[la],
+        "la_speed": areas.speed[la],
+        "return_lp": cols["base_lp"],
+        "origin": _categorical(ORIGINS, cols["origin"]),
+        "generation": cols["generation"].astype(np.int64),
+        "age_at_issue": cols["age_years"],
+        "mother_age_at_issue": cols["mother_age_years"],
+        "short_arm": cols["short_arm"],
+        "planned_disposal_date": days_to_datetime(cols["disposal"]),
+        "latent_order": _categorical(orders, cols["order"]),
+        "order_short": _categorical(orders, cols["order_short"]),
+        "order_long": _categorical(orders, cols["order_long"]),
+        "first_event": _categorical(EVENT_NAMES, cols["e_obs"]),
+        "first_event_days": cols["t_obs"],
+        "aged_out_date": days_to_datetime(age_out_day(cols["dob"], float(scen["events.age_out"]))),
+        "in_cohort": in_cohort,
+    }
+    for name, values in latent.items():
+        clean[name] = values
+
+
+EVENT_LABELS = ("adopted", "died", "moved_abroad")
+
+
+def _categorical(labels: tuple[str, ...] | list[str], codes: np.ndarray) -> pd.Categorical:
+    """Latent labels as a categorical (cheap; latent columns are not canonical)."""
+    return pd.Categorical.from_codes(
+        cast(Any, np.asarray(codes, dtype=np.int64)), categories=pd.Index(list(labels))
+    )
+
+
+def _child_events(
+    cols: dict[str, np.ndarray], num: NumRows, people: People, extract: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adoptions, deaths and emigrations by the extract date: (child no, day, type)."""
+    children, first = np.unique(cols["child"], return_index=True)
+    child_no = num["cid"][first]
+    death = people.death_day[children]
+    abroad = people.abroad_day[children]
+    adopted_rows = np.flatnonzero(cols["e_obs"] == 1)
+    adopt_day = cols["disposal"][adopted_rows] + cols["t_obs"][adopted_rows]
+    keep = (adopt_day <= extract) & (adopt_day < people.abroad_day[cols["child"][adopted_rows]])
+    died = death <= extract
+    moved = (abroad <= extract) & (abroad < death)
+    ids = np.concatenate([num["cid"][adopted_rows][keep], child_no[died], child_no[moved]])
+    days = np.concatenate([adopt_day[keep], death[died], abroad[moved]])
+    types = np.concatenate(
+        [
+            np.zeros(int(keep.sum()), np.int64),
+            np.ones(int(died.sum()), np.int64),
+            np.full(int(moved.sum()), 2, np.int64),
+        ]
+    )
+    o = np.lexsort((types, days, ids))
+    return ids[o], days[o], types[o]
+
+
+def _potential_arrays(cols: dict[str, np.ndarray], in_cohort: np.ndarray) -> dict[str, np.ndarray]:
+    idx = np.flatnonzero(in_cohort)
+    return {
+        k: cols[k][idx] for k in ("t_short", "e_short", "t_long", "e_long", "t_cross", "e_cross")
+    }
+
+
+def _potential_frame(
+    num: NumRows,
+    codec: ProceedingsCodec,
+    cols: dict[str, np.ndarray],
+    in_cohort: np.ndarray,
+    orders: list[str],
+) -> pd.DataFrame:
+    """Potential outcomes of the disposal cohort (days from each arm's disposal)."""
+    idx = np.flatnonzero(in_cohort)
+    return pd.DataFrame(
+        {
+            "proceedings_id": codec._ids("P", num["pid"][idx], codec.width_p),
+            "child_id": codec._ids("C", num["cid"][idx], codec.width_c),
+            "observed_arm": _categorical(("long", "short"), cols["short_arm"][idx].astype(int)),
+            "duration_days_short": cols["days_short"][idx],
+            "duration_days_long": cols["days_long"][idx],
+            "order_short": _categorical(orders, cols["order_short"][idx]),
+            "order_long": _categorical(orders, cols["order_long"][idx]),
+            "time_short": cols["t_short"][idx],
+            "event_short": _categorical(EVENT_NAMES, cols["e_short"][idx]),
+            "time_long": cols["t_long"][idx],
+            "event_long": _categorical(EVENT_NAMES, cols["e_long"][idx]),
+            "time_short_order_long": cols["t_cross"][idx],
+            "event_short_order_long": _categorical(EVENT_NAMES, cols["e_cross"][idx]),
+        }
+    )
+
+
+__all__ = ["World", "generate"]
