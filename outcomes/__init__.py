@@ -8,6 +8,7 @@ from outcomes import errors, schema
 from outcomes.cohort import Cohort, build_cohort
 from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
 from outcomes.linkage import linkage_diagnostics
+from outcomes.quality import QualityReport, check_quality
 
 __version__ = "0.1.0"
 
@@ -15,8 +16,10 @@ __all__ = [
     "Cohort",
     "Dataset",
     "Manifest",
+    "QualityReport",
     "__version__",
     "build_cohort",
+    "check_quality",
     "errors",
     "linkage_diagnostics",
     "read_dataset",

@@ -13,6 +13,7 @@ from outcomes.io.dataset import (
     write_dataset,
 )
 from outcomes.io.privacy import load_key, pseudonymise, refuse_identifiers
+from outcomes.io.ssda903 import read_ssda903
 from outcomes.schema import Dataset, Manifest
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "read_dataset",
     "read_manifest",
     "read_proceedings",
+    "read_ssda903",
     "refuse_identifiers",
     "write_dataset",
 ]

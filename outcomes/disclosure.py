@@ -1,0 +1,252 @@
+"""Small-number suppression for anything published.
+
+Counts of people are disclosive when they are small: a reader who knows one family in an
+area can learn something new about it from a cell of 1, 2 or 3. Every table this toolkit
+publishes (the quality report, KPI tables, the study report) goes through
+:func:`suppress` first.
+
+The rules
+---------
+1. **Primary suppression.** A count ``1 <= n < threshold`` (default 10, the rule of this
+   project) is withheld. **Zeros are kept**: a zero says that nothing was recorded, and
+   the DfE's children-looked-after releases (which follow the GSS standard) state that
+   "where any number is shown as zero, the original figure submitted was zero".
+2. **Secondary (complementary) suppression.** If a row of counts, or a column of counts
+   within a block of rows, holds exactly one withheld cell, the withheld value could be
+   recovered by subtracting the others from the row or column total. The smallest
+   positive published cell of that row or column is withheld as well (the smallest, so
+   that the least information is lost; a zero only when nothing else is left), and the
+   rule is applied again until no row or column has a single withheld cell. Totals are
+   assumed to be published or derivable, which is the cautious assumption.
+3. **Derived figures.** A rate or percentage whose numerator or denominator is withheld
+   is withheld too (otherwise ``rate * denominator`` gives the count back).
+4. **Rounding** (optional). Published counts may be rounded to a base (e.g. the nearest
+   5). Suppression is decided on the unrounded values.
+
+Output
+------
+Suppressed cells are marked with the GSS symbol ``"[c]"`` (confidential) by default,
+which makes the count columns text (``object``) -- the form for a published table. With
+``marker=None`` they are ``<NA>`` in nullable ``Int64`` / ``Float64`` columns instead,
+which keeps the table numeric for plotting and further arithmetic; a suppressed cell can
+then never be mistaken for a count, and :func:`suppression_mask` says which cells were
+withheld.
+
+References
+----------
+.. [1] Government Statistical Service (2021). *Symbols in tables, definitions and
+   help*. GSS Analysis Function guidance: ``[c]`` confidential, ``[z]`` not applicable,
+   ``[x]`` not available.
+.. [2] Office for National Statistics. *Disclosure control guidance for tables produced
+   from administrative sources*, and GSS/GSR *Disclosure control policy for tables*:
+   threshold rules, secondary suppression, rounding.
+.. [3] Department for Education. *Children looked after in England including adoptions:
+   methodology*, "Rounding and suppression": ``c`` for confidentiality with secondary
+   suppression where needed; zeros are true zeros; percentages based on suppressed
+   numbers are suppressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_THRESHOLD = 10
+"""Counts below this (and above zero) are withheld."""
+MARKER = "[c]"
+"""GSS symbol for a value withheld to protect confidentiality."""
+
+RateSources = Mapping[str, str | Sequence[str]]
+
+
+def suppression_mask(
+    table: pd.DataFrame,
+    count_cols: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    secondary: bool = True,
+    by: Sequence[str] | None = None,
+    rate_cols: RateSources | None = None,
+) -> pd.DataFrame:
+    """Which cells :func:`suppress` withholds.
+
+    Parameters
+    ----------
+    table, count_cols, threshold, secondary, by, rate_cols
+        As for :func:`suppress`.
+
+    Returns
+    -------
+    DataFrame of bool
+        Same index as ``table``; one column per count and rate column; True where the
+        cell is withheld.
+    """
+    counts = _counts(table, count_cols)
+    values = counts.to_numpy(dtype="float64")
+    mask = (values > 0) & (values < threshold)
+    if secondary and values.size:
+        blocks = _blocks(table, by)
+        mask = _secondary(values, mask, blocks)
+    out = pd.DataFrame(mask, index=table.index, columns=list(count_cols))
+    for rate, sources in (rate_cols or {}).items():
+        names = [sources] if isinstance(sources, str) else list(sources)
+        unknown = [n for n in names if n not in out.columns]
+        if unknown:
+            raise ValueError(f"rate {rate!r} derives from {unknown}, which are not count_cols")
+        out[rate] = out[names].any(axis=1)
+    return out
+
+
+def suppress(
+    table: pd.DataFrame,
+    count_cols: Sequence[str],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    secondary: bool = True,
+    by: Sequence[str] | None = None,
+    rate_cols: RateSources | None = None,
+    rounding: int | None = None,
+    marker: str | None = MARKER,
+) -> pd.DataFrame:
+    """Withhold small counts (and what would reveal them) from a table to be published.
+
+    See the module docstring for the rules and references.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per group (e.g. per local authority), count columns and any labels.
+    count_cols : sequence of str
+        Columns holding counts of people or cases (non-negative integers).
+    threshold : int, default 10
+        Counts ``1 .. threshold - 1`` are withheld; zeros are kept.
+    secondary : bool, default True
+        Also withhold complementary cells so that no withheld cell can be recovered
+        from row totals (across ``count_cols``) or column totals (within each block of
+        rows given by ``by``). Turn off only for a table whose totals are never
+        published and cannot be derived -- rare.
+    by : sequence of str, optional
+        Columns whose values define blocks of rows with their own published column
+        totals (e.g. ``["dfj_area"]`` for LAs within DFJ areas). Default: the whole
+        table is one block.
+    rate_cols : mapping of str to str or list of str, optional
+        Derived columns and the count columns they derive from, e.g.
+        ``{"pct_missing": ["n_missing", "n_rows"]}``: a rate is withheld where any of
+        its sources is.
+    rounding : int, optional
+        Round published counts to the nearest multiple of this base (e.g. 5). Rates
+        are left as computed from the unrounded counts.
+    marker : str or None, default "[c]"
+        Text written in withheld cells (count and rate columns become ``object``). With
+        ``None``, withheld cells are ``<NA>`` and the columns nullable ``Int64`` (counts)
+        and ``Float64`` (rates).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``table`` with the cells withheld.
+
+    Raises
+    ------
+    ValueError
+        If a count column is missing, negative or not whole numbers.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"la": ["A", "B", "C"], "n": [25, 4, 31], "m": [12, 14, 0]})
+    >>> suppress(t, ["n", "m"])
+      la    n    m
+    0  A  [c]  [c]
+    1  B  [c]  [c]
+    2  C   31    0
+
+    Row B's 4 is withheld (primary) and so is its 14 (the row total would give the 4
+    back); columns ``n`` and ``m`` then hold one withheld cell each, which their totals
+    would give back, so the smallest positive cells of each, A's 25 and 12, go too.
+    """
+    mask = suppression_mask(
+        table, count_cols, threshold=threshold, secondary=secondary, by=by, rate_cols=rate_cols
+    )
+    out = table.copy()
+    for col in count_cols:
+        values = pd.to_numeric(out[col]).astype("Int64")
+        if rounding:
+            values = (values.astype("Float64") / rounding).round().mul(rounding).astype("Int64")
+        out[col] = values.mask(mask[col].to_numpy())
+    for rate in rate_cols or {}:
+        out[rate] = pd.to_numeric(out[rate]).astype("Float64").mask(mask[rate].to_numpy())
+    if marker is not None:
+        for col in mask.columns:
+            text = out[col].astype(object)
+            text[mask[col].to_numpy()] = marker
+            out[col] = text
+    return out
+
+
+def _counts(table: pd.DataFrame, count_cols: Sequence[str]) -> pd.DataFrame:
+    missing = [c for c in count_cols if c not in table.columns]
+    if missing:
+        raise ValueError(f"count columns not in the table: {missing}")
+    counts = table[list(count_cols)].apply(pd.to_numeric).astype("float64").fillna(0.0)
+    values = counts.to_numpy()
+    if (values < 0).any() or not np.array_equal(values, np.round(values)):
+        raise ValueError("count columns must hold non-negative whole numbers")
+    return counts
+
+
+def _blocks(table: pd.DataFrame, by: Sequence[str] | None) -> np.ndarray:
+    """Block number of each row (rows of one block share published column totals)."""
+    if not by:
+        return np.zeros(len(table), dtype=np.int64)
+    codes = table.groupby(list(by), sort=False, dropna=False).ngroup()
+    return codes.to_numpy(dtype=np.int64)
+
+
+def _secondary(values: np.ndarray, mask: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Complementary suppression along rows and along columns within blocks.
+
+    Each pass is vectorised over rows (and over block-columns); passes repeat until a
+    fixed point. Every pass withholds at least one more cell or stops, so the loop ends
+    after at most ``values.size`` passes (in practice two or three).
+    """
+    mask = mask.copy()
+    n_rows, n_cols = values.shape
+    # a published cell's cost: smallest positive first, zeros last
+    cost = np.where(values > 0, values, np.inf)
+    block_ids = np.unique(blocks)
+    for _ in range(values.size + 1):
+        changed = False
+        if n_cols > 1:
+            single = mask.sum(axis=1) == 1
+            rows = np.flatnonzero(single)
+            if len(rows):
+                pick = _cheapest(cost[rows], mask[rows])
+                ok = pick >= 0
+                mask[rows[ok], pick[ok]] = True
+                changed |= bool(ok.any())
+        if n_rows > 1:
+            for b in block_ids:  # blocks are few (areas), not rows
+                rows = np.flatnonzero(blocks == b)
+                if len(rows) < 2:
+                    continue
+                sub = mask[rows]
+                cols = np.flatnonzero(sub.sum(axis=0) == 1)
+                if not len(cols):
+                    continue
+                pick = _cheapest(cost[rows][:, cols].T, sub[:, cols].T)
+                ok = pick >= 0
+                mask[rows[pick[ok]], cols[ok]] = True
+                changed |= bool(ok.any())
+        if not changed:
+            break
+    return mask
+
+
+def _cheapest(cost: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per line, the position of the cheapest published cell (-1 if none is left)."""
+    # zeros (infinite cost) are picked only when nothing positive is left
+    c = np.where(mask, np.inf, np.where(np.isinf(cost), 1e300, cost))
+    available = ~mask
+    return np.where(available.any(axis=1), np.argmin(c, axis=1), -1)

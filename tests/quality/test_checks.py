@@ -1,0 +1,92 @@
+"""The checks find what was put in, on the row it was put in."""
+
+from __future__ import annotations
+
+from outcomes.io import read_dataset, write_dataset
+from outcomes.quality import CHECKS, DIMENSIONS, check_quality
+
+from .conftest import EXPECTED
+
+
+def _found(report, checks=None):
+    issues = report.issues
+    return {
+        (int(r), str(c), str(k))
+        for r, c, k in zip(issues["row"], issues["check"], issues["column"], strict=True)
+        if checks is None or c in checks
+    }
+
+
+ROOT_CAUSES = {c for _, c, _ in EXPECTED}
+
+
+def test_in_memory_dataset_is_validated_and_checked(small):
+    report = check_quality(small)
+    assert report.validated_here
+    assert _found(report, ROOT_CAUSES) == EXPECTED
+
+
+def test_consequences_are_reported_too(small):
+    found = _found(check_quality(small))
+    # the swap and the typo also broke reader rules; the report keeps those
+    assert (4, "disposal_before_issue", "disposal_date") in found
+    assert any(r == 5 and c == "date_after_extract" for r, c, _ in found)
+
+
+def test_duplicate_row_reported_once(small):
+    issues = check_quality(small).issues
+    assert issues.loc[issues["row"] == 7, "check"].tolist() == ["duplicate_key"]
+
+
+def test_same_findings_after_a_round_trip_through_files(small, tmp_path):
+    write_dataset(small, tmp_path / "ds", format="csv")
+    read = read_dataset(tmp_path / "ds")
+    report = check_quality(read)
+    assert not report.validated_here
+    assert _found(report, ROOT_CAUSES) == EXPECTED
+    assert _found(report) == _found(check_quality(small))
+
+
+def test_issue_layout(small):
+    issues = check_quality(small).issues
+    assert list(issues.columns) == [
+        "table", "row", "column", "check", "dimension", "severity", "la_code", "dfj_area",
+        "message",
+    ]  # fmt: skip
+    assert set(issues["check"]) <= set(CHECKS)
+    assert set(issues["dimension"]) <= set(DIMENSIONS)
+    assert issues["la_code"].notna().all()
+    swap = issues.loc[issues["check"] == "day_month_swap", "message"].iloc[0]
+    assert "2018-10-01" in swap and "2018-01-10" in swap
+
+
+def test_clean_data_raise_no_issue(small):
+    small.proceedings = small.proceedings.iloc[:2].copy()
+    report = check_quality(small)
+    assert report.issues.empty
+    assert report.by_la["score"].tolist() == [100.0]
+
+
+def test_ssda903_dataset_keeps_its_episode_quarantine():
+    from pathlib import Path
+
+    from outcomes.io.ssda903 import read_ssda903
+
+    data = Path(__file__).parent.parent / "data" / "ssda903"
+    ds = read_ssda903(data / "header.csv", data / "episodes.csv", extract_date="2025-03-31")
+    report = check_quality(ds)
+    assert report.validated_here
+    episodes = report.issues.loc[report.issues["table"] == "care_episodes"]
+    assert set(episodes["check"]) == {
+        "unknown_903_code",
+        "child_not_in_header",
+        "end_before_start",
+    }
+    assert report.n_rows == len(ds.proceedings) == 4
+
+
+def test_issues_by_column(small):
+    by_column = check_quality(small).by_column
+    assert by_column.loc["final_order", "validity"] == 1  # the "ICO" label
+    assert by_column.loc["mother_id", "completeness"] == 1
+    assert by_column.loc["issue_date", "validity"] == 1  # the swap
