@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from outcomes.io.all_rows import proceedings_rows
 from outcomes.schema import Dataset
 
 
@@ -42,8 +43,13 @@ class LinkageReport:
         return self.flags["check"].value_counts().rename("findings")
 
 
-def linkage_diagnostics(dataset: Dataset) -> LinkageReport:
+def linkage_diagnostics(dataset: Dataset, *, include_quarantined: bool = True) -> LinkageReport:
     """Look for child IDs that break between proceedings, and other linkage problems.
+
+    Identifiers are usually sound in a row quarantined for a bad date or order, and a
+    broken ID can only be seen if both of its rows are looked at; so by default the
+    quarantined proceedings rows are read back (leniently typed, see
+    :mod:`outcomes.io.all_rows`) and searched too. The other checks use kept rows only.
 
     Checks
     ------
@@ -66,7 +72,8 @@ def linkage_diagnostics(dataset: Dataset) -> LinkageReport:
     LinkageReport
     """
     p = dataset.proceedings
-    links = _broken_ids(p)
+    every_row = proceedings_rows(dataset).frame if include_quarantined else p
+    links = _broken_ids(every_row)
     flags = [
         pd.DataFrame(
             {

@@ -37,7 +37,7 @@ from outcomes.quality._datefix import (
     days,
     diagnose,
 )
-from outcomes.quality._rows import ProceedingsRows, proceedings_rows
+from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.schema import STRING_DTYPE, Dataset
 
 DIMENSIONS = ("completeness", "validity", "consistency", "uniqueness", "timeliness")
