@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 SCHEMA_VERSION = 1
@@ -182,6 +183,24 @@ class Table:
     def empty(self) -> pd.DataFrame:
         """An empty frame with this table's columns and dtypes."""
         return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in self.columns})
+
+    def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A copy of ``frame`` with the canonical columns first, in canonical dtypes.
+
+        Absent canonical columns are added, all missing; other columns follow
+        unchanged. For frames built by hand (tests, notebooks); files go through the
+        validating readers of :mod:`outcomes.io` instead, which also check values.
+        """
+        out = {}
+        for col in self.columns:
+            if col.name not in frame.columns:
+                out[col.name] = pd.Series(np.nan, index=frame.index, dtype=col.dtype)
+            elif col.kind == "date":
+                out[col.name] = pd.to_datetime(frame[col.name]).astype(col.dtype)
+            else:
+                out[col.name] = frame[col.name].astype(col.dtype)
+        extra = [c for c in frame.columns if c not in out]
+        return pd.DataFrame(out, index=frame.index).join(frame[extra])
 
 
 PROCEEDINGS = Table(

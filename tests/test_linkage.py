@@ -6,7 +6,7 @@ import pandas as pd
 
 from outcomes.cohort import build_cohort
 from outcomes.linkage import linkage_diagnostics, relink, relink_effect
-from outcomes.schema import PROCEEDINGS, STRING_DTYPE, Dataset, Manifest
+from outcomes.schema import PROCEEDINGS, Dataset, Manifest
 
 
 def make() -> Dataset:
@@ -72,19 +72,8 @@ def make() -> Dataset:
             "issue_date",
             "disposal_date",
         ],
-    ).assign(la_code="LA1", dfj_area="D1", final_order="care_order")[PROCEEDINGS.names]
-    for c in ("child_dob", "mother_dob", "issue_date", "disposal_date"):
-        frame[c] = pd.to_datetime(frame[c])
-    for c in (
-        "proceedings_id",
-        "child_id",
-        "mother_id",
-        "la_code",
-        "dfj_area",
-        "child_sex",
-        "final_order",
-    ):
-        frame[c] = frame[c].astype(STRING_DTYPE)
+    ).assign(la_code="LA1", dfj_area="D1", final_order="care_order")
+    frame = PROCEEDINGS.coerce(frame)
     return Dataset(proceedings=frame, manifest=Manifest(pd.Timestamp("2024-01-01"), "test"))
 
 

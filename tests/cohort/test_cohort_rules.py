@@ -7,7 +7,7 @@ import pytest
 
 from outcomes.cohort import FasterThanExpected, ShortDuration, build_cohort
 from outcomes.errors import OutcomesError
-from outcomes.schema import CHILD_EVENTS, PROCEEDINGS, STRING_DTYPE, Dataset, Manifest
+from outcomes.schema import CHILD_EVENTS, PROCEEDINGS, Dataset, Manifest
 
 EXTRACT = pd.Timestamp("2024-03-31")
 
@@ -26,23 +26,9 @@ def dataset(rows: list[tuple], events: list[tuple] = ()) -> Dataset:  # type: ig
             "final_order",
         ],
     )
-    frame = frame.assign(la_code="LA1", dfj_area="D1", child_sex="F", mother_dob=pd.NaT)
-    frame = frame[PROCEEDINGS.names]
-    for c in ("child_dob", "issue_date", "disposal_date", "mother_dob"):
-        frame[c] = pd.to_datetime(frame[c])
-    for c in (
-        "proceedings_id",
-        "child_id",
-        "mother_id",
-        "la_code",
-        "dfj_area",
-        "child_sex",
-        "final_order",
-    ):
-        frame[c] = frame[c].astype(STRING_DTYPE)
+    frame = PROCEEDINGS.coerce(frame.assign(la_code="LA1", dfj_area="D1", child_sex="F"))
     ev = pd.DataFrame(list(events), columns=["child_id", "event_date", "event_type"])
-    ev = ev.astype({"child_id": STRING_DTYPE, "event_type": STRING_DTYPE})
-    ev["event_date"] = pd.to_datetime(ev["event_date"])
+    ev = CHILD_EVENTS.coerce(ev)
     return Dataset(
         proceedings=frame,
         manifest=Manifest(EXTRACT, "test"),
