@@ -208,7 +208,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     try:
         arrow = pacsv.read_csv(
             io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=positions, use_threads=False),
+            read_options=pacsv.ReadOptions(column_names=positions),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
             ),
@@ -222,17 +222,8 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     except pa.ArrowInvalid as exc:
         raise SchemaError(f"cannot parse as delimited text: {exc}", file=name) from None
     frame = _arrow_text_frame(arrow, headers)
-    # Map records back to lines: records are lines (values may not span lines), and
-    # the malformed ones are found in order by their text.
     n_records = len(frame) + len(malformed_text)
-    line_starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(body, np.uint8) == 10) + 1))
-    bad_index = []
-    cursor = 0
-    for text in malformed_text:
-        at = body.find(text.encode("utf-8"), cursor)
-        index = int(np.searchsorted(line_starts, at, side="right") - 1)
-        bad_index.append(index)
-        cursor = at + 1
+    bad_index = _line_numbers(body, malformed_text)
     first_data_line = header_line_no + 1
     good = np.ones(n_records, dtype=bool)
     good[bad_index] = False
@@ -243,15 +234,49 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     return RawTable(file=name, frame=frame, rows=rows, malformed=malformed)
 
 
+def _line_numbers(body: bytes, texts: list[str]) -> list[int]:
+    """0-based line of each malformed record, found by its text.
+
+    Records are lines (a quoted value may not span lines). The parser reports malformed
+    records with their text but, when parsing in parallel, in no set order; identical
+    texts are interchangeable, so each distinct text is searched from where its last
+    occurrence was found, and only whole lines count.
+    """
+    line_starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(body, np.uint8) == 10) + 1))
+    cursor: dict[str, int] = {}
+    found = []
+    for text in texts:
+        needle = text.encode("utf-8")
+        at = body.find(needle, cursor.get(text, 0))
+        while (
+            at > 0
+            and body[at - 1 : at] != b"\n"
+            or (
+                at >= 0
+                and body[at + len(needle) : at + len(needle) + 1] not in (b"\n", b"\r", b"")
+            )
+        ):
+            at = body.find(needle, at + 1)
+        cursor[text] = at + 1
+        found.append(int(np.searchsorted(line_starts, at, side="right") - 1))
+    return found
+
+
 def _arrow_text_frame(arrow: pa.Table, headers: list[str]) -> pd.DataFrame:
-    """Strip whitespace, make empty strings missing, and hand over to pandas."""
+    """Strip whitespace, make empty strings missing, and hand over to pandas.
+
+    Columns become single-chunk ``large_string`` arrays, the layout pandas' Arrow
+    strings use, so later kernels get them without a copy or a cast.
+    """
     columns = {}
     for header, column in zip(headers, arrow.columns, strict=True):
-        text = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        text = pc.utf8_trim_whitespace(column.cast(pa.large_string()).combine_chunks())
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
         columns[header] = text
     stripped = pa.table(columns) if columns else pa.table({})
-    frame = stripped.to_pandas(types_mapper=lambda t: STRING_DTYPE if t == pa.string() else None)
+    frame = stripped.to_pandas(
+        types_mapper=lambda t: STRING_DTYPE if t in (pa.string(), pa.large_string()) else None
+    )
     # to_pandas cannot carry two columns with one name; duplicates were refused earlier.
     frame.columns = headers
     return frame
