@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.quality._datefix import (
     DAYS_PER_YEAR,
     MAX_DURATION_DAYS,
@@ -37,7 +38,6 @@ from outcomes.quality._datefix import (
     days,
     diagnose,
 )
-from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.schema import STRING_DTYPE, Dataset
 
 DIMENSIONS = ("completeness", "validity", "consistency", "uniqueness", "timeliness")
