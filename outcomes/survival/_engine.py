@@ -1,0 +1,554 @@
+r"""The one weighted partial-likelihood engine behind Cox, Andersen-Gill and Fine-Gray.
+
+Every proportional-hazards fitter in :mod:`outcomes.survival` reduces to the same
+computation: a weighted partial likelihood over counting-process risk sets
+
+.. math::
+
+    \ell(\beta) = \sum_i w_i \delta_i \eta_i
+        - \sum_{g} w^{D}_g \log S^{(0)}(t_g),
+    \qquad
+    S^{(r)}(t) = \sum_j w_j(t)\, Y_j(t)\, e^{\eta_j} x_j^{\otimes r},
+
+where :math:`\eta_j = x_j^\top\beta`, :math:`Y_j(t) = 1\{s_j < t \le t_j\}` within the
+row's stratum, :math:`w_j` is a case weight and :math:`w^{D}_g` the summed weight of the
+events in tie group :math:`g`. Fine-Gray adds *tail* rows: a row that left the risk set
+at :math:`t_j` stays in it afterwards with weight :math:`w_j\,G_c(t-)/G_c(t_j-)`
+(Fine & Gray 1999). Ties are handled as Breslow (1974) or Efron (1977); with Efron each
+tie group of :math:`d` events is split into :math:`d` sub-terms with denominators
+:math:`S^{(0)} - (k/d)\,E^{(0)}`, :math:`k = 0, \dots, d-1`, where :math:`E^{(r)}` sums
+over the tied events only, each carrying the mean event weight (as R's ``coxph`` does).
+
+Risk-set sums cost :math:`O(n \log n)` once (one sort) and :math:`O(n p^2)` per Newton
+step: rows are sorted by (stratum, exit time); :math:`\sum_{t_j \ge t}` is a difference
+of cumulative sums located by ``searchsorted``; delayed entry subtracts
+:math:`\sum_{s_j \ge t}` the same way (a row with :math:`s_j \ge t` always has
+:math:`t_j > t`); tail rows add :math:`G_c(t-)\sum_{t_j < t} w_j e^{\eta_j}/G_c(t_j-)`.
+Nothing loops over rows or event times in Python.
+
+Score residuals (Lin & Wei 1989; Therneau & Grambsch 2000, ch. 7) are
+
+.. math::
+
+    L_i = \int \{x_i - \bar x(t)\}\, dN_i(t)
+        - \int \{x_i - \bar x(t)\}\, w_i(t) Y_i(t) e^{\eta_i}\, d\hat\Lambda_0(t),
+
+computed in :math:`O(n p)` from cumulative hazards; the robust variance is
+:math:`\mathcal I^{-1} \big(\sum_k U_k U_k^\top\big) \mathcal I^{-1}` with
+:math:`U_k = \sum_{i \in k} w_i L_i` summed within cluster :math:`k` (each row its own
+cluster when no cluster is given), which is what ``coxph(..., robust=TRUE)`` and
+``cluster()`` report.
+
+References
+----------
+Andersen, P. K. and Gill, R. D. (1982). Cox's regression model for counting processes.
+*Annals of Statistics* 10, 1100-1120.
+Breslow, N. (1974). Covariance analysis of censored survival data. *Biometrics* 30,
+89-99.
+Cox, D. R. (1972). Regression models and life-tables. *JRSS B* 34, 187-220.
+Efron, B. (1977). The efficiency of Cox's likelihood function for censored data.
+*JASA* 72, 557-565.
+Fine, J. P. and Gray, R. J. (1999). A proportional hazards model for the subdistribution
+of a competing risk. *JASA* 94, 496-509.
+Grambsch, P. M. and Therneau, T. M. (1994). Proportional hazards tests and diagnostics
+based on weighted residuals. *Biometrika* 81, 515-526.
+Lin, D. Y. and Wei, L. J. (1989). The robust inference for the Cox proportional hazards
+model. *JASA* 84, 1074-1078.
+Therneau, T. M. and Grambsch, P. M. (2000). *Modeling Survival Data: Extending the Cox
+Model*. Springer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from outcomes.errors import OutcomesError, OutcomesWarning
+
+FloatArray = NDArray[np.floating[Any]]
+IntArray = NDArray[np.int64]
+
+__all__ = ["EngineFit", "GroupTable", "RiskSets", "TailWeights", "fit_newton", "sandwich"]
+
+
+@dataclass(frozen=True)
+class TailWeights:
+    """Rows that stay at risk after their exit time with a decaying weight.
+
+    A row ``j`` with ``group[j] = c >= 0`` contributes, at every event time
+    :math:`t > t_j` of its stratum, the weight :math:`w_j\\, G_c(t-) / G_c(t_j-)`. This is
+    the Fine-Gray risk set for individuals who had a competing event.
+
+    Attributes
+    ----------
+    group : ndarray of int
+        Tail group per row; ``-1`` for rows that leave at their exit time.
+    denominator : ndarray of float
+        :math:`G_c(t_j-)` per row (ignored where ``group == -1``).
+    curve : callable
+        ``curve(c, times)`` returns :math:`G_c(t-)` at the given event times.
+    """
+
+    group: IntArray
+    denominator: FloatArray
+    curve: Callable[[int, FloatArray], FloatArray]
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Per tie-group quantities at a given :math:`\\beta` (one row per event time/stratum).
+
+    ``hazard`` is the baseline hazard increment :math:`d\\hat\\Lambda_0(t_g)` on the
+    *uncentred* covariate scale (Efron-adjusted when ``ties='efron'``, as R's
+    ``survfit.coxph`` does); ``xbar_hazard`` is :math:`\\sum_k \\bar x_k\\, d\\Lambda_k`.
+    """
+
+    time: FloatArray
+    stratum: IntArray
+    hazard: FloatArray
+    xbar_hazard: FloatArray
+    n_events: FloatArray
+    event_weight: FloatArray
+
+
+@dataclass(frozen=True)
+class EngineFit:
+    """Result of :func:`fit_newton`."""
+
+    beta: FloatArray
+    loglik: float
+    loglik_null: float
+    score: FloatArray
+    information: FloatArray
+    n_iter: int
+    converged: bool
+
+
+class RiskSets:
+    """Sorted counting-process risk sets, built once and evaluated at any :math:`\\beta`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Covariates.
+    exit : ndarray, shape (n,)
+        Exit (stop) times :math:`t_i`.
+    event : ndarray of bool, shape (n,)
+        Whether the row ends in an event at :math:`t_i`.
+    entry : ndarray, shape (n,), optional
+        Entry (start) times :math:`s_i < t_i`; rows are at risk on :math:`(s_i, t_i]`.
+    strata : ndarray of int, shape (n,), optional
+        Stratum codes; each stratum has its own risk sets and baseline hazard.
+    weights : ndarray, shape (n,), optional
+        Case weights (non-negative).
+    ties : {"efron", "breslow"}
+        Tie handling.
+    tail : TailWeights, optional
+        Rows that remain at risk after exit with time-varying weights (Fine-Gray).
+    """
+
+    def __init__(
+        self,
+        X: FloatArray,
+        exit: FloatArray,
+        event: NDArray[np.bool_],
+        entry: FloatArray | None = None,
+        strata: IntArray | None = None,
+        weights: FloatArray | None = None,
+        ties: str = "efron",
+        tail: TailWeights | None = None,
+    ) -> None:
+        n = exit.shape[0]
+        if ties not in ("efron", "breslow"):
+            raise OutcomesError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        strata_codes = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        self.n, self.p = X.shape
+        self.ties = ties
+        # Centring changes no estimate but keeps exp(eta) away from overflow (as coxph).
+        self.center = np.average(X, axis=0, weights=w) if w.sum() > 0 else X.mean(axis=0)
+
+        # Dense ranks of every time turn (stratum, time) into one exact int64 key. One sort
+        # of the times gives the ranks, and (unstratified) already the row order.
+        times = exit if entry is None else np.concatenate([exit, entry])
+        by_time = np.argsort(times, kind="stable")
+        sorted_times = times[by_time]
+        new_value = np.empty(times.shape[0], dtype=bool)
+        new_value[:1] = True
+        np.not_equal(sorted_times[1:], sorted_times[:-1], out=new_value[1:])
+        uniq = sorted_times[new_value]
+        rank = np.empty(times.shape[0], dtype=np.int64)
+        rank[by_time] = np.cumsum(new_value) - 1
+        nt = np.int64(uniq.shape[0] + 1)
+        self._nt = nt
+        key_exit = strata_codes * nt + rank[:n]
+        if strata is None and entry is None:
+            order = by_time
+        else:
+            order = np.argsort(key_exit, kind="stable")
+        self.order = order
+        ks = key_exit[order]
+        self._key_exit_sorted = ks
+        self.X = X[order] - self.center
+        self.w = w[order]
+        self.event = event[order].astype(bool)
+        self.exit = exit[order]
+        self.strata = strata_codes[order]
+
+        death_pos = np.flatnonzero(self.event)
+        self.death_pos = death_pos
+        group_keys, first, counts = np.unique(ks[death_pos], return_index=True, return_counts=True)
+        self.group_keys = group_keys
+        self.group_first = first  # offsets into death_pos, for reduceat
+        self.group_count = counts.astype(np.float64)
+        self.group_stratum = group_keys // nt
+        self.group_time = uniq[group_keys % nt]
+        self.n_groups = group_keys.shape[0]
+        self.death_group = np.repeat(np.arange(self.n_groups), counts)
+
+        self.at_exit = np.searchsorted(ks, group_keys, side="left")
+        self.stratum_start = np.searchsorted(ks, self.group_stratum * nt, side="left")
+        self.stratum_end = np.searchsorted(ks, (self.group_stratum + 1) * nt, side="left")
+
+        self.has_entry = entry is not None
+        if entry is not None:
+            key_entry = strata_codes * nt + rank[n:]
+            ke_sorted_rows = key_entry[order]
+            self.entry_order = np.argsort(ke_sorted_rows, kind="stable")
+            ke = ke_sorted_rows[self.entry_order]
+            self.at_entry = np.searchsorted(ke, group_keys, side="left")
+            self.entry_end = np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
+            self._key_entry_sorted_rows = ke_sorted_rows
+            self._entry_sorted_values = entry[order]
+
+        # Efron splits a tie group of d events into d sub-terms; Breslow keeps one.
+        if ties == "efron":
+            n_sub = counts
+        else:
+            n_sub = np.ones_like(counts)
+        self.sub_group = np.repeat(np.arange(self.n_groups), n_sub)
+        sub_start = np.cumsum(n_sub) - n_sub
+        k = np.arange(self.sub_group.shape[0]) - np.repeat(sub_start, n_sub)
+        self.sub_frac = k / np.repeat(counts, n_sub).astype(np.float64)
+        if ties == "breslow":
+            self.sub_frac = np.zeros_like(self.sub_frac)
+        self.n_sub = n_sub.astype(np.float64)
+        self.event_weight = (
+            np.add.reduceat(self.w[death_pos], first) if death_pos.size else np.zeros(0)
+        )
+        self.sub_wt = (self.event_weight / self.n_sub)[self.sub_group]
+        # Only Efron sub-terms with k > 0 need the tied events' own sums E; untied data
+        # (the common case at scale) then skip that gather altogether.
+        self._efron_subs = np.flatnonzero(self.sub_frac > 0)
+        tied_groups = np.unique(self.sub_group[self._efron_subs])
+        self._tied_groups = tied_groups
+        tied_rows = np.isin(self.death_group, tied_groups)
+        self._tied_death_pos = death_pos[tied_rows]
+        tg_counts = counts[tied_groups]
+        self._tied_first = (np.cumsum(tg_counts) - tg_counts).astype(np.int64)
+        self._efron_sub_tied = np.searchsorted(tied_groups, self.sub_group[self._efron_subs])
+        self._identity_subs = self.sub_group.shape[0] == self.n_groups
+
+        self.tail = tail
+        if tail is not None:
+            tg = tail.group[order]
+            self.tail_group = tg
+            self.tail_den = np.where(tg >= 0, tail.denominator[order], 1.0)
+            self.tail_groups = np.unique(tg[tg >= 0])
+            self.tail_curve = {
+                int(c): np.asarray(tail.curve(int(c), self.group_time), dtype=np.float64)
+                for c in self.tail_groups
+            }
+            # Cumulative sums over the tail rows of each group only, and where each tie
+            # group's [stratum start, first row at risk) range falls among them.
+            self._tail_index: dict[int, tuple[Any, Any, Any, Any]] = {}
+            for c in self.tail_groups:
+                pos = np.flatnonzero(tg == c)
+                self._tail_index[int(c)] = (
+                    pos,
+                    1.0 / self.tail_den[pos],
+                    np.searchsorted(pos, self.at_exit),
+                    np.searchsorted(pos, self.stratum_start),
+                )
+        iu = np.triu_indices(self.p)
+        self._iu = iu
+        self._XT = np.ascontiguousarray(self.X.T)
+        self._cache: tuple[bytes, Any] | None = None
+
+    # ------------------------------------------------------------------ sums
+    def _row_terms(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Return eta and the per-row terms [w e^eta, w e^eta x, w e^eta x x^T (upper
+        triangle)] as rows of an (m, n) array, so every operation runs on contiguous
+        memory (about 4x faster than the (n, m) layout at n = 300,000)."""
+        eta = beta @ self._XT
+        r = self.w * np.exp(eta)
+        i0, i1 = self._iu
+        p = self.p
+        V = np.empty((1 + p + i0.shape[0], self.n))
+        V[0] = r
+        np.multiply(r, self._XT, out=V[1 : 1 + p])
+        for k in range(i0.shape[0]):  # p(p+1)/2 products, not rows
+            np.multiply(V[1 + i0[k]], self._XT[i1[k]], out=V[1 + p + k])
+        return eta, V
+
+    def _risk_sums(self, V: FloatArray) -> FloatArray:
+        """Risk-set sums S^(r) at each tie group, shape (G, m)."""
+        # Sums over the rows still at risk are accumulated from the end of follow-up, so a
+        # small late risk set is not the difference of two large totals.
+        C = _revcumsum0(V)
+        S = C[:, self.at_exit] - C[:, self.stratum_end]
+        if self.has_entry:
+            Ce = _revcumsum0(V[:, self.entry_order])
+            S -= Ce[:, self.at_entry] - Ce[:, self.entry_end]
+        if self.tail is not None:
+            for c, (pos, inv_den, hi, lo) in self._tail_index.items():
+                Cc = _cumsum0(V[:, pos] * inv_den)
+                S += self.tail_curve[c] * (Cc[:, hi] - Cc[:, lo])
+        return np.ascontiguousarray(S.T)
+
+    def _sub_terms(
+        self, beta: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """eta and the Efron/Breslow sub-term sums d0 (K,), d1 (K, p), d2 (K, m2).
+
+        The last evaluation is cached: Newton's final step, the residuals and the
+        baseline hazard all ask for the same beta."""
+        key = beta.tobytes()
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        eta, V = self._row_terms(beta)
+        S = self._risk_sums(V)
+        D = S if self._identity_subs else S[self.sub_group]
+        if self._efron_subs.size:
+            E = np.add.reduceat(V[:, self._tied_death_pos], self._tied_first, axis=1).T
+            subs = self._efron_subs
+            D[subs] -= self.sub_frac[subs, None] * E[self._efron_sub_tied]
+        out = (eta, D[:, 0], D[:, 1 : 1 + self.p], D[:, 1 + self.p :])
+        self._cache = (key, out)
+        return out
+
+    def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Log partial likelihood, score and observed information at ``beta``."""
+        eta, d0, d1, d2 = self._sub_terms(beta)
+        if np.any(d0 <= 0):
+            return -np.inf, np.zeros(self.p), np.eye(self.p)
+        wt = self.sub_wt
+        dp = self.death_pos
+        wd = self.w[dp]
+        loglik = float(wd @ eta[dp] - wt @ np.log(d0))
+        xbar = d1 / d0[:, None]
+        score = wd @ self.X[dp] - wt @ xbar
+        m2 = (wt / d0) @ d2
+        info = np.zeros((self.p, self.p))
+        i0, i1 = self._iu
+        info[i0, i1] = m2
+        info[i1, i0] = m2
+        info -= (xbar * wt[:, None]).T @ xbar
+        return loglik, score, info
+
+    def sub_term_moments(self, beta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Per Efron/Breslow sub-term: weight, :math:`\\bar x` and the covariance
+        :math:`S^{(2)}/S^{(0)} - \\bar x\\bar x^\\top` (shape (K, p, p)); ``sub_group``
+        maps sub-terms to tie groups. Used by the proportional-hazards score test."""
+        _, d0, d1, d2 = self._sub_terms(beta)
+        xbar = d1 / d0[:, None]
+        K = d0.shape[0]
+        M = np.zeros((K, self.p, self.p))
+        i0, i1 = self._iu
+        M[:, i0, i1] = d2 / d0[:, None]
+        M[:, i1, i0] = d2 / d0[:, None]
+        M -= xbar[:, :, None] * xbar[:, None, :]
+        return self.sub_wt, xbar, M
+
+    # ------------------------------------------------------------ residuals
+    def group_table(self, beta: FloatArray, centred: bool = False) -> GroupTable:
+        """Baseline hazard increments and their covariate moments per tie group.
+
+        With ``centred=True`` both are on the engine's internal centred scale
+        (:math:`x - \\bar x_w`), the scale of ``RiskSets.X``."""
+        _, d0, d1, _ = self._sub_terms(beta)
+        haz_sub = self.sub_wt / d0
+        xbar = d1 / d0[:, None]
+        G = self.n_groups
+        hazard = np.bincount(self.sub_group, weights=haz_sub, minlength=G).astype(np.float64)
+        xbar_h = _group_sum(self.sub_group, xbar * haz_sub[:, None], G)
+        if centred:
+            return GroupTable(
+                self.group_time,
+                self.group_stratum,
+                hazard,
+                xbar_h,
+                self.group_count,
+                self.event_weight,
+            )
+        # back to the uncentred scale: d Lambda_0 = d Lambda_c * exp(-center' beta)
+        shift = float(np.exp(-self.center @ beta))
+        return GroupTable(
+            time=self.group_time,
+            stratum=self.group_stratum,
+            hazard=hazard * shift,
+            xbar_hazard=(xbar_h + self.center * hazard[:, None]) * shift,
+            n_events=self.group_count,
+            event_weight=self.event_weight,
+        )
+
+    def score_residuals(self, beta: FloatArray) -> FloatArray:
+        """Unweighted score residuals :math:`L_i`, shape (n, p), in the input row order."""
+        eta, d0, d1, _ = self._sub_terms(beta)
+        G = self.n_groups
+        xbar = d1 / d0[:, None]
+        haz = self.sub_wt / d0
+        # Events share their own group's sub-terms only in proportion (1 - k/d) (Efron).
+        H = np.bincount(self.sub_group, weights=haz, minlength=G).astype(np.float64)
+        Psi = _group_sum(self.sub_group, xbar * haz[:, None], G)
+        own = 1.0 - self.sub_frac
+        H2 = np.bincount(self.sub_group, weights=haz * own, minlength=G).astype(np.float64)
+        Psi2 = _group_sum(self.sub_group, xbar * (haz * own)[:, None], G)
+        xstar = _group_sum(self.sub_group, xbar, G) / self.n_sub[:, None]
+
+        cH = np.concatenate([[0.0], np.cumsum(H)])
+        cPsi = np.vstack([np.zeros((1, self.p)), np.cumsum(Psi, axis=0)])
+        ks = self._key_exit_sorted
+        hi = np.searchsorted(self.group_keys, ks, side="right")
+        if self.has_entry:
+            lo = np.searchsorted(self.group_keys, self._key_entry_sorted_rows, side="right")
+        else:
+            lo = np.searchsorted(self.group_keys, self.strata * self._nt, side="left")
+        dH = cH[hi] - cH[lo]
+        dPsi = cPsi[hi] - cPsi[lo]
+        dp = self.death_pos
+        g = self.death_group
+        dH[dp] += H2[g] - H[g]
+        dPsi[dp] += Psi2[g] - Psi[g]
+        risk = np.exp(eta)
+        resid = -risk[:, None] * (self.X * dH[:, None] - dPsi)
+        resid[dp] += self.X[dp] - xstar[g]
+
+        if self.tail is not None:
+            stratum_hi = np.searchsorted(self.group_keys, (self.strata + 1) * self._nt, "left")
+            for c in self.tail_groups:
+                gc = self.tail_curve[int(c)]
+                cK0 = np.concatenate([[0.0], np.cumsum(gc * H)])
+                cK1 = np.vstack([np.zeros((1, self.p)), np.cumsum(gc[:, None] * Psi, axis=0)])
+                rows = np.flatnonzero(self.tail_group == c)
+                K0 = cK0[stratum_hi[rows]] - cK0[hi[rows]]
+                K1 = cK1[stratum_hi[rows]] - cK1[hi[rows]]
+                f = risk[rows] / self.tail_den[rows]
+                resid[rows] -= f[:, None] * (self.X[rows] * K0[:, None] - K1)
+
+        out = np.empty_like(resid)
+        out[self.order] = resid
+        return out
+
+
+def fit_newton(
+    risk: RiskSets,
+    beta0: FloatArray | None = None,
+    tol: float = 1e-9,
+    max_iter: int = 50,
+) -> EngineFit:
+    """Maximise the partial likelihood by Newton-Raphson with step halving.
+
+    A step that lowers the log-likelihood is halved (up to 30 times), as in R's
+    ``coxph``; iteration stops when every step component is below
+    ``tol * (1 + |beta|)``. The information is re-evaluated at the final estimate.
+    """
+    p = risk.p
+    beta = np.zeros(p) if beta0 is None else np.asarray(beta0, dtype=np.float64).copy()
+    ll, score, info = risk.evaluate(beta)
+    ll_null = ll if not np.any(beta) else risk.evaluate(np.zeros(p))[0]
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        step = _solve(info, score)
+        new = beta + step
+        ll_new, score_new, info_new = risk.evaluate(new)
+        halvings = 0
+        while not (np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll)) and halvings < 30:
+            new = (new + beta) / 2.0
+            ll_new, score_new, info_new = risk.evaluate(new)
+            halvings += 1
+        small = np.all(np.abs(new - beta) <= tol * (1.0 + np.abs(beta)))
+        beta, ll, score, info = new, ll_new, score_new, info_new
+        if small:
+            converged = True
+            break
+    if not converged:
+        warnings.warn(
+            f"Newton-Raphson did not converge in {max_iter} iterations; estimates may be "
+            "infinite (monotone likelihood) or the model ill-posed.",
+            OutcomesWarning,
+            stacklevel=3,
+        )
+    return EngineFit(beta, float(ll), float(ll_null), score, info, it, converged)
+
+
+def sandwich(
+    information: FloatArray,
+    influence: FloatArray,
+    cluster: IntArray | None = None,
+) -> FloatArray:
+    """Robust variance :math:`\\mathcal I^{-1} (\\sum_k U_k U_k^\\top) \\mathcal I^{-1}`.
+
+    Parameters
+    ----------
+    information : ndarray (p, p)
+        Observed information.
+    influence : ndarray (n, p)
+        Weighted per-row score contributions :math:`w_i L_i`.
+    cluster : ndarray of int, optional
+        Cluster codes; contributions are summed within cluster first (Lin & Wei 1989).
+    """
+    U = influence
+    if cluster is not None:
+        k = int(cluster.max()) + 1 if cluster.size else 0
+        U = _group_sum(cluster, influence, k)
+    inv = _inverse(information)
+    D = U @ inv
+    return D.T @ D
+
+
+# ---------------------------------------------------------------- helpers
+def _cumsum0(V: FloatArray) -> FloatArray:
+    """Row-wise cumulative sums of an (m, n) array with a leading zero column, so the sum
+    over positions [a, b) is C[:, b] - C[:, a]."""
+    C = np.empty((V.shape[0], V.shape[1] + 1))
+    C[:, 0] = 0.0
+    np.cumsum(V, axis=1, out=C[:, 1:])
+    return C
+
+
+def _revcumsum0(V: FloatArray) -> FloatArray:
+    """Row-wise reverse cumulative sums with a trailing zero column:
+    C[:, k] = V[:, k:].sum(axis=1), so the sum over [a, b) is C[:, a] - C[:, b]."""
+    C = np.empty((V.shape[0], V.shape[1] + 1))
+    C[:, -1] = 0.0
+    np.cumsum(V[:, ::-1], axis=1, out=C[:, -2::-1])
+    return C
+
+
+def _group_sum(idx: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """Sum the rows of ``values`` by integer group (column-wise bincount)."""
+    out = np.empty((n_groups, values.shape[1]))
+    for j in range(values.shape[1]):  # p columns, not rows
+        out[:, j] = np.bincount(idx, weights=values[:, j], minlength=n_groups)
+    return out
+
+
+def _solve(info: FloatArray, score: FloatArray) -> FloatArray:
+    try:
+        return np.linalg.solve(info, score)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(info, score, rcond=None)[0]
+
+
+def _inverse(info: FloatArray) -> FloatArray:
+    try:
+        return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(info)

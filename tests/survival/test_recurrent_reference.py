@@ -1,0 +1,233 @@
+"""Recurrent-event estimators against R (statsmodels style).
+
+The reference suite lives in ``tests/reference/mcf/``: ``make_data.py`` (seeded data
+generator), ``recurrent.csv``, ``reference.R`` and ``expected/`` (what R produced, with
+``versions.txt``):
+
+* the Nelson-Aalen MCF and its Lawless-Nadeau SE against ``survfit(Surv(start, stop,
+  event) ~ 1, id = id)`` (cumulative hazard and robust ``std.chaz``);
+* the Ghosh-Lin MCF and SE against a dense by-hand computation in R (validated inside
+  the script against survfit for the Nelson-Aalen case);
+* Andersen-Gill and PWP (total and gap time) against ``coxph(... + cluster(id))``.
+
+``TestReferencesAreLive`` reruns the generator and the R script, so neither the data nor
+the stored values can drift from what the scripts produce.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from outcomes.survival import (
+    CoxFitter,
+    fit_andersen_gill,
+    fit_pwp,
+    mean_cumulative_function,
+)
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "mcf"
+EXPECTED = REF / "expected"
+OUTPUTS = ["mcf_nelson.csv", "mcf_ghosh_lin.csv", "recurrent_estimates.csv"]
+# Tolerances (issue 5, item 7).
+RTOL_COEF = 1e-6
+RTOL_SE = 1e-4
+RTOL_MCF = 1e-6
+
+
+def _read(name: str, directory: Path = EXPECTED) -> pd.DataFrame:
+    return pd.read_csv(directory / name, float_precision="round_trip")
+
+
+def _data() -> pd.DataFrame:
+    return pd.read_csv(REF / "recurrent.csv", float_precision="round_trip")
+
+
+def _both_mcf(terminal_col: str | None) -> pd.DataFrame:
+    data = _data()
+    overall = mean_cumulative_function(data, "id", terminal_col=terminal_col).table
+    by = mean_cumulative_function(data, "id", terminal_col=terminal_col, by="group").table
+    return pd.concat([overall, by], ignore_index=True)
+
+
+class TestNelsonAalenMCF:
+    """Against survfit's cumulative hazard and robust std.chaz, overall and by group."""
+
+    res1: ClassVar[pd.DataFrame]
+    res2: ClassVar[pd.DataFrame]
+    merged: ClassVar[pd.DataFrame]
+
+    @classmethod
+    def setup_class(cls) -> None:
+        cls.res1 = _both_mcf(None)
+        cls.res2 = _read("mcf_nelson.csv")
+        cls.merged = cls.res2.merge(cls.res1, on=["group", "time"], how="left")
+
+    def test_same_grid(self) -> None:
+        assert len(self.res1) == len(self.res2)
+        assert self.merged["estimate"].notna().all()
+
+    def test_estimate(self) -> None:
+        np.testing.assert_allclose(self.merged["estimate"], self.merged["cumhaz"], rtol=RTOL_MCF)
+
+    def test_lawless_nadeau_se(self) -> None:
+        np.testing.assert_allclose(
+            self.merged["std_error"], self.merged["std_chaz"], rtol=RTOL_MCF
+        )
+
+    def test_risk_set_and_events(self) -> None:
+        np.testing.assert_array_equal(self.merged["at_risk"], self.merged["n_risk"])
+        np.testing.assert_array_equal(self.merged["events"], self.merged["n_event"])
+
+
+class TestGhoshLinMCF:
+    """Against the dense by-hand Ghosh-Lin estimate and variance in reference.R."""
+
+    res1: ClassVar[pd.DataFrame]
+    res2: ClassVar[pd.DataFrame]
+    merged: ClassVar[pd.DataFrame]
+
+    @classmethod
+    def setup_class(cls) -> None:
+        cls.res1 = _both_mcf("terminal")
+        cls.res2 = _read("mcf_ghosh_lin.csv")
+        cls.merged = cls.res2.merge(
+            cls.res1, on=["group", "time"], how="left", suffixes=("_r", "")
+        )
+
+    def test_same_grid(self) -> None:
+        assert len(self.res1) == len(self.res2)
+        assert self.merged["estimate"].notna().all()
+
+    def test_estimate(self) -> None:
+        np.testing.assert_allclose(
+            self.merged["estimate"], self.merged["estimate_r"], rtol=RTOL_MCF
+        )
+
+    def test_se(self) -> None:
+        np.testing.assert_allclose(
+            self.merged["std_error"], self.merged["std_error_r"], rtol=RTOL_MCF
+        )
+
+    def test_terminal_events_lower_the_mean(self) -> None:
+        nelson = _both_mcf(None)
+        last = nelson.groupby("group")["estimate"].last()
+        assert (self.res1.groupby("group")["estimate"].last() < last).all()
+
+
+class RecurrentCoxReference:
+    """Shared checks; a subclass names the R model and how to fit ours."""
+
+    model: ClassVar[str]
+    method: ClassVar[str]
+
+    res1: ClassVar[CoxFitter]
+    res2: ClassVar[pd.DataFrame]
+
+    @classmethod
+    def setup_class(cls) -> None:
+        cls.res1 = cls.fit(_data())
+        est = _read("recurrent_estimates.csv")
+        cls.res2 = est[est["model"] == cls.model].set_index("term")
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        raise NotImplementedError
+
+    def test_coefficients(self) -> None:
+        np.testing.assert_allclose(
+            self.res1.params_[self.res2.index], self.res2["coef"], rtol=RTOL_COEF
+        )
+
+    def test_robust_standard_errors(self) -> None:
+        np.testing.assert_allclose(
+            self.res1.standard_errors_[self.res2.index], self.res2["se"], rtol=RTOL_SE
+        )
+
+    def test_naive_standard_errors(self) -> None:
+        ours = np.sqrt(np.diag(self.res1.naive_variance_matrix_))
+        np.testing.assert_allclose(ours, self.res2["naive_se"], rtol=RTOL_SE)
+
+    def test_method_label(self) -> None:
+        assert (self.res1.summary["method"] == self.method).all()
+
+
+class TestAndersenGill(RecurrentCoxReference):
+    model = "ag"
+    method = "andersen_gill"
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        return fit_andersen_gill(d, "x + x2", cluster_col="id")
+
+
+class TestAndersenGillBreslow(RecurrentCoxReference):
+    model = "ag_breslow"
+    method = "andersen_gill"
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        return fit_andersen_gill(d, "x + x2", cluster_col="id", ties="breslow")
+
+
+class TestPWPTotal(RecurrentCoxReference):
+    model = "pwp_total"
+    method = "pwp_total"
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        return fit_pwp(d, "x + x2", cluster_col="id", timescale="total", max_episode=4)
+
+
+class TestPWPGap(RecurrentCoxReference):
+    """Gap times are differences of times rounded to 0.1: R merges the float near-ties
+    (timefix), and so must we."""
+
+    model = "pwp_gap"
+    method = "pwp_gap"
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        return fit_pwp(d, "x + x2", cluster_col="id", timescale="gap", max_episode=4)
+
+
+class TestPWPTotalUncapped(RecurrentCoxReference):
+    model = "pwp_total_all"
+    method = "pwp_total"
+
+    @staticmethod
+    def fit(d: pd.DataFrame) -> CoxFitter:
+        return fit_pwp(d, "x + x2", cluster_col="id", timescale="total", max_episode=None)
+
+
+class TestReferencesAreLive:
+    """Rerun make_data.py and reference.R: the stored data and values must come back."""
+
+    def test_generator_reproduces_data(self, tmp_path: Path) -> None:
+        subprocess.run([sys.executable, str(REF / "make_data.py"), str(tmp_path)], check=True)
+        assert filecmp.cmp(tmp_path / "recurrent.csv", REF / "recurrent.csv", shallow=False)
+
+    def test_r_script_reproduces_expected(self, tmp_path: Path) -> None:
+        rscript = shutil.which("Rscript")
+        assert rscript is not None, (
+            "Rscript is not on PATH: the live R reference tests need R with the survival "
+            "package (Debian: r-base-core r-cran-survival)"
+        )
+        run = subprocess.run(
+            [rscript, str(REF / "reference.R"), str(REF), str(tmp_path)],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, f"reference.R failed:\n{run.stderr}"
+        for name in OUTPUTS:
+            fresh, stored = _read(name, tmp_path), _read(name)
+            pd.testing.assert_frame_equal(fresh, stored, check_exact=False, rtol=1e-9)
+        versions = (tmp_path / "versions.txt").read_text()
+        assert versions == (EXPECTED / "versions.txt").read_text()
