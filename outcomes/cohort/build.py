@@ -92,9 +92,8 @@ class Cohort:
             ]
         ).sort_values(["row_id", "days", "event"], ascending=[True, True, False])
         # An application on the last day of follow-up closes it: no empty interval after.
-        last_event = stops.groupby("row_id")["days"].transform("max")
         stops = stops.loc[~((stops["event"] == 0) & stops.duplicated(["row_id", "days"]))]
-        stops = stops.loc[(stops["event"] == 1) | (stops["days"] == last_event)]
+        stops = stops.reset_index(drop=True)
         stops["start"] = stops.groupby("row_id")["days"].shift(fill_value=0)
         stops["episode"] = stops.groupby("row_id").cumcount() + 1
         stops = stops.loc[stops["days"] > stops["start"]].rename(columns={"days": "stop"})

@@ -80,3 +80,28 @@ def test_mother_recurrence_counts_match_the_world(world: synthetic.World) -> Non
     assert len(cohort.data) == expected_mothers
     assert int((cohort.data["event"] == 1).sum()) == expected_events
     assert cohort.data["mother_id"].is_unique
+
+
+def test_recurrent_intervals_tile_follow_up(world: synthetic.World) -> None:
+    cohort = build_cohort(world.dataset, outcome="mother_recurrence")
+    long = cohort.recurrent()
+    by = long.groupby("row_id")
+    # Intervals are contiguous from 0 to the end of follow-up, episodes count up.
+    assert (by["start"].first() == 0).all()
+    assert (
+        long["start"].to_numpy()[1:][
+            long["row_id"].to_numpy()[1:] == long["row_id"].to_numpy()[:-1]
+        ]
+        == long["stop"].to_numpy()[:-1][
+            long["row_id"].to_numpy()[1:] == long["row_id"].to_numpy()[:-1]
+        ]
+    ).all()
+    ends = cohort.data.set_index("row_id")["followup_days"]
+    assert (by["stop"].last() == ends.loc[by["stop"].last().index]).all()
+    assert (by["episode"].max() == by.size()).all()
+    # The first interval's event is the cohort's outcome; a mother with no time at
+    # risk (disposed on the extract date) has no interval.
+    at_risk = cohort.data.loc[cohort.data["followup_days"] > 0]
+    assert set(long["row_id"]) == set(at_risk["row_id"])
+    first_events = by["event"].first().reindex(at_risk["row_id"]).to_numpy()
+    assert (first_events == (at_risk["event"] == 1).to_numpy()).all()
