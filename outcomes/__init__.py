@@ -9,6 +9,7 @@ from outcomes.cohort import Cohort, build_cohort
 from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
 from outcomes.linkage import linkage_diagnostics
 from outcomes.quality import QualityReport, check_quality
+from outcomes.study import RushedDisposalStudy, StudyResult
 
 __version__ = "0.1.0"
 
@@ -17,6 +18,8 @@ __all__ = [
     "Dataset",
     "Manifest",
     "QualityReport",
+    "RushedDisposalStudy",
+    "StudyResult",
     "__version__",
     "build_cohort",
     "check_quality",

@@ -1,0 +1,179 @@
+"""The tidy estimates layout every method of the study writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+COLUMNS = [
+    "method",
+    "estimand",
+    "contrast",
+    "horizon_years",
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+]
+
+
+def row(
+    method: str,
+    estimand: str,
+    contrast: str,
+    estimate: float,
+    *,
+    horizon: float = np.nan,
+    std_error: float = np.nan,
+    ci: tuple[float, float] = (np.nan, np.nan),
+    p_value: float = np.nan,
+) -> dict[str, object]:
+    """One estimate as a dict in :data:`COLUMNS` order."""
+    return dict(
+        zip(
+            COLUMNS,
+            [method, estimand, contrast, horizon, estimate, std_error, ci[0], ci[1], p_value],
+            strict=True,
+        )
+    )
+
+
+def normal_ci(estimate: float, std_error: float, alpha: float) -> tuple[float, float]:
+    """Wald interval."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    return estimate - z * std_error, estimate + z * std_error
+
+
+def two_sided_p(estimate: float, std_error: float, null: float = 0.0) -> float:
+    """Wald p-value against ``null``."""
+    if not np.isfinite(std_error) or std_error <= 0:
+        return float("nan")
+    return float(2 * stats.norm.sf(abs(estimate - null) / std_error))
+
+
+def risk_contrasts(
+    method: str,
+    contrast: str,
+    horizon: float,
+    risk1: float,
+    risk0: float,
+    var1: float,
+    var0: float,
+    alpha: float,
+) -> list[dict[str, object]]:
+    """Risks, risk difference and risk ratio from two independent risks and variances.
+
+    .. math::
+
+        \\widehat{RD} = \\hat F_1 - \\hat F_0, \\quad
+        \\mathrm{Var}(\\widehat{RD}) = V_1 + V_0, \\qquad
+        \\mathrm{Var}(\\log \\widehat{RR}) \\approx V_1 / \\hat F_1^2 + V_0 / \\hat F_0^2,
+
+    with the risk-ratio interval formed on the log scale.
+    """
+    se1, se0 = np.sqrt(var1), np.sqrt(var0)
+    rd, se_rd = risk1 - risk0, float(np.sqrt(var1 + var0))
+    rr = risk1 / risk0 if risk0 > 0 else float("nan")
+    se_log_rr = (
+        float(np.sqrt(var1 / risk1**2 + var0 / risk0**2)) if risk1 > 0 and risk0 > 0 else np.nan
+    )
+    lo, hi = (
+        normal_ci(float(np.log(rr)), se_log_rr, alpha) if np.isfinite(rr) else (np.nan, np.nan)
+    )
+    return [
+        row(
+            method,
+            "risk_exposed",
+            contrast,
+            risk1,
+            horizon=horizon,
+            std_error=se1,
+            ci=normal_ci(risk1, se1, alpha),
+        ),
+        row(
+            method,
+            "risk_unexposed",
+            contrast,
+            risk0,
+            horizon=horizon,
+            std_error=se0,
+            ci=normal_ci(risk0, se0, alpha),
+        ),
+        row(
+            method,
+            "risk_difference",
+            contrast,
+            rd,
+            horizon=horizon,
+            std_error=se_rd,
+            ci=normal_ci(rd, se_rd, alpha),
+            p_value=two_sided_p(rd, se_rd),
+        ),
+        row(
+            method,
+            "risk_ratio",
+            contrast,
+            rr,
+            horizon=horizon,
+            std_error=se_log_rr,
+            ci=(float(np.exp(lo)), float(np.exp(hi))),
+            p_value=two_sided_p(float(np.log(rr)), se_log_rr),
+        ),
+    ]
+
+
+def bootstrap_contrasts(
+    method: str,
+    contrast: str,
+    horizons: tuple[float, ...],
+    point: np.ndarray,
+    replicates: np.ndarray,
+    alpha: float,
+) -> list[dict[str, object]]:
+    """Risks, RD and RR with cluster-bootstrap standard errors and percentile intervals.
+
+    ``point`` has shape (2, H) -- exposed and unexposed risks at each horizon;
+    ``replicates`` has shape (B, 2, H). The p-value uses the bootstrap standard error
+    in a Wald test (of RD = 0, and of log RR = 0).
+    """
+    rows = []
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    for h, horizon in enumerate(horizons):
+        r1, r0 = point[0, h], point[1, h]
+        b1, b0 = replicates[:, 0, h], replicates[:, 1, h]
+        values = {
+            "risk_exposed": (r1, b1),
+            "risk_unexposed": (r0, b0),
+            "risk_difference": (r1 - r0, b1 - b0),
+            "risk_ratio": (r1 / r0 if r0 > 0 else np.nan, b1 / np.where(b0 > 0, b0, np.nan)),
+        }
+        for estimand, (estimate, draws) in values.items():
+            draws = draws[np.isfinite(draws)]
+            if estimand == "risk_ratio":
+                logs = np.log(draws[draws > 0])
+                se = float(np.std(logs, ddof=1)) if len(logs) > 1 else np.nan
+                p = two_sided_p(float(np.log(estimate)), se) if estimate > 0 else np.nan
+            else:
+                se = float(np.std(draws, ddof=1)) if len(draws) > 1 else np.nan
+                p = two_sided_p(float(estimate), se) if estimand == "risk_difference" else np.nan
+            lo, hi = np.percentile(draws, q) if len(draws) > 1 else (np.nan, np.nan)
+            rows.append(
+                row(
+                    method,
+                    estimand,
+                    contrast,
+                    float(estimate),
+                    horizon=horizon,
+                    std_error=se,
+                    ci=(float(lo), float(hi)),
+                    p_value=p,
+                )
+            )
+    return rows
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Rows to the tidy estimates frame."""
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,213 @@
+"""The estimators the study runs, each on an :class:`~outcomes.study.frame.AnalysisFrame`.
+
+How the area (local authority) enters each model, since it is both a confounder
+(court speed and local practice go together) and a cluster:
+
+- hazard models (cause-specific Cox, Fine-Gray): a separate baseline hazard per local
+  authority for cause-specific Cox (stratification, which adjusts for the area without
+  estimating ~150 coefficients), LA fixed effects absorbed into the same strata for the
+  Fine-Gray model; standard errors clustered by local authority;
+- propensity model: LA indicators in a ridge-penalised logistic regression (``C = 1``),
+  which shrinks small authorities' effects towards the mean instead of letting them
+  predict exposure perfectly;
+- g-computation: the cause-specific Cox models above, so the standardised risks use
+  each child's own authority;
+- uncertainty for marginal risks: a cluster bootstrap resampling whole local
+  authorities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from outcomes.causal import fit_propensity, inverse_probability_weights
+from outcomes.study.frame import AREA
+from outcomes.survival import CauseSpecificCox, CoxFitter, FineGrayFitter, cumulative_incidence
+
+CATEGORICAL_CONFOUNDERS = ("issue_year", "issue_period")
+"""Confounders entered as categories: the issue period carries the 2014 reform and the
+later rise in durations, which a linear term would not follow."""
+STANDARDISE_ROWS = 2000
+"""g-computation averages predicted risks over at most this many children (a seeded
+random sample of the cohort): the mean over a sample estimates the mean over the
+cohort without bias, and the bootstrap carries the extra variance."""
+
+
+def default_propensity_model() -> LogisticRegression:
+    """Ridge-penalised logistic regression (see the module docstring for why).
+
+    The Newton-Cholesky solver suits many rows and a few hundred columns (the LA
+    indicators) and converges in a handful of iterations.
+    """
+    return LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=200)
+
+
+def formula(confounders: list[str], frame: pd.DataFrame) -> str:
+    """Right-hand side: exposure plus confounders, categorical ones wrapped in ``C()``."""
+    terms = ["exposed"]
+    for name in confounders:
+        numeric = pd.api.types.is_numeric_dtype(frame[name])
+        terms.append(name if numeric and name not in CATEGORICAL_CONFOUNDERS else f"C({name})")
+    return " + ".join(terms)
+
+
+def crude_risks(frame: pd.DataFrame, horizons: tuple[float, ...]) -> pd.DataFrame:
+    """Aalen-Johansen risk of return by arm at each horizon, with cuminc variances."""
+    cif = cumulative_incidence(frame, "years", "event", event_of_interest=1, by="exposed")
+    return cif.at(list(horizons))
+
+
+def cause_specific_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> pd.Series:
+    """Adjusted cause-specific HR of exposure: stratified by LA, clustered by LA."""
+    data = frame.assign(returned=(frame["event"] == 1).astype(int))
+    fit = CoxFitter().fit(
+        data,
+        "years",
+        "returned",
+        formula=formula(confounders, frame),
+        strata=AREA,
+        cluster_col=AREA,
+    )
+    return _exposure_row(fit.summary)
+
+
+def subdistribution_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> pd.Series:
+    """Adjusted Fine-Gray subdistribution HR of exposure, clustered by LA."""
+    fit = FineGrayFitter().fit(
+        frame,
+        "years",
+        "event",
+        event_of_interest=1,
+        formula=formula(confounders, frame),
+        strata=AREA,
+        cluster_col=AREA,
+    )
+    return _exposure_row(fit.summary)
+
+
+def iptw_weights(
+    frame: pd.DataFrame,
+    confounders: list[str],
+    model: ClassifierMixin | None,
+    trim: tuple[float, float] | None,
+) -> tuple[pd.Series, pd.Series]:
+    """Propensity scores and stabilised, trimmed weights."""
+    categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
+    categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
+    result = fit_propensity(
+        frame,
+        "exposed",
+        [*confounders, AREA],
+        model=model if model is not None else default_propensity_model(),
+        categorical=[*dict.fromkeys(categorical), AREA],
+    )
+    weights = inverse_probability_weights(
+        result.scores, result.treatment, stabilised=True, trim_percentiles=trim
+    )
+    return result.scores, weights
+
+
+def iptw_risks(
+    frame: pd.DataFrame,
+    confounders: list[str],
+    horizons: tuple[float, ...],
+    model: ClassifierMixin | None,
+    trim: tuple[float, float] | None,
+) -> np.ndarray:
+    """Weighted Aalen-Johansen risks, shape (2, H): exposed then unexposed."""
+    _, weights = iptw_weights(frame, confounders, model, trim)
+    cif = cumulative_incidence(
+        frame.assign(iptw=weights.to_numpy()),
+        "years",
+        "event",
+        event_of_interest=1,
+        by="exposed",
+        weights_col="iptw",
+    )
+    return _by_arm(cif.at(list(horizons)), horizons)
+
+
+def gcomputation_risks(
+    frame: pd.DataFrame,
+    confounders: list[str],
+    horizons: tuple[float, ...],
+    seed: int,
+) -> np.ndarray:
+    """Standardised risks from cause-specific Cox models, shape (2, H).
+
+    .. math::
+
+        \\hat F_a(t) = \\frac{1}{n} \\sum_i \\hat F_1(t \\mid A = a, X_i, \\text{LA}_i),
+
+    where :math:`\\hat F_1(t \\mid \\cdot)` combines the cause-specific hazard of return
+    with that of leaving the risk set any other way. Adoption, death and ageing out are
+    pooled into one competing cause: the cumulative incidence of return depends on them
+    only through their sum, and pooling avoids fitting a model per LA stratum to the
+    handful of deaths.
+    """
+    pooled = frame.assign(event=np.minimum(frame["event"].to_numpy(), 2))
+    model = CauseSpecificCox().fit(
+        pooled, "years", "event", formula=formula(confounders, frame), strata=AREA
+    )
+    sample = frame
+    if len(frame) > STANDARDISE_ROWS:
+        sample = frame.sample(STANDARDISE_ROWS, random_state=seed)
+    out = np.empty((2, len(horizons)))
+    for arm, value in enumerate((1, 0)):
+        predicted = model.predict_cumulative_incidence(
+            sample.assign(exposed=value), times=list(horizons), cause=1
+        )
+        out[arm] = predicted.mean(axis=1).to_numpy()
+    return out
+
+
+def cluster_bootstrap(
+    frame: pd.DataFrame,
+    estimate: Callable[[pd.DataFrame], np.ndarray],
+    n_boot: int,
+    rng: np.random.Generator,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Re-estimate on ``n_boot`` resamples of whole local authorities.
+
+    Each sampled authority keeps all its children; an authority drawn twice enters
+    twice under distinct labels, so stratified models treat the copies as separate
+    strata. Replicates in which the estimator fails (e.g. an arm is empty) are
+    dropped and counted in the result's ``failed`` attribute.
+    """
+    codes, index = np.unique(frame[AREA].to_numpy(dtype=object), return_inverse=True)
+    rows_of = [np.flatnonzero(index == k) for k in range(len(codes))]
+    draws = []
+    failed = 0
+    for b in range(n_boot):
+        pick = rng.integers(0, len(codes), len(codes))
+        take = np.concatenate([rows_of[k] for k in pick])
+        labels = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
+        sample = frame.iloc[take].assign(**{AREA: [f"b{j}" for j in labels]})
+        try:
+            draws.append(estimate(sample.reset_index(drop=True)))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            failed += 1
+        if progress is not None:
+            progress(b)
+    result = np.array(draws)
+    return result.reshape((len(draws), *np.shape(draws[0]))) if draws else result
+
+
+def _exposure_row(summary: pd.DataFrame) -> pd.Series:
+    row = summary.loc["exposed"]
+    assert isinstance(row, pd.Series)  # one coefficient of that name
+    return row
+
+
+def _by_arm(table: pd.DataFrame, horizons: tuple[float, ...]) -> np.ndarray:
+    out = np.full((2, len(horizons)), np.nan)
+    for arm, value in enumerate((1, 0)):
+        part = table.loc[table["group"] == value].sort_values("time")
+        out[arm] = part["estimate"].to_numpy()[: len(horizons)]
+    return out

@@ -1,0 +1,312 @@
+"""RushedDisposalStudy: the evaluator's pre-specified analysis."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from tqdm.auto import tqdm
+
+from outcomes.causal import (
+    PositivityWarning,
+    e_values,
+    positivity,
+    standardised_differences,
+    weight_summary,
+)
+from outcomes.cohort import Cohort
+from outcomes.errors import OutcomesError
+from outcomes.schema import Dataset
+from outcomes.study import estimates as est
+from outcomes.study import methods
+from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
+from outcomes.study.result import PRIMARY_METHOD, StudyResult
+
+SENSITIVITY_THRESHOLDS = (20, 26, 32)
+EXCLUDED_ORDERS = ("withdrawn", "no_order")
+
+
+class RushedDisposalStudy:
+    """Does disposal within the statutory limit change the risk of returning to court?
+
+    The pre-specified plan (DESIGN.md, "Estimands and methods"): the primary estimand is
+    the marginal risk difference (and ratio) of return to court within each horizon,
+    disposal within ``threshold_weeks`` vs later, with adoption, death and ageing out as
+    competing events. It is estimated by inverse-probability-weighted Aalen-Johansen
+    (primary) and by g-computation from cause-specific Cox models (secondary), both
+    with cluster-bootstrap intervals by local authority; with the crude comparison, the
+    adjusted cause-specific and subdistribution hazard ratios, E-values and sensitivity
+    analyses alongside. See :mod:`outcomes.study.methods` for how the area enters each
+    model.
+
+    Parameters
+    ----------
+    data : Dataset or Cohort
+        A validated dataset (a ``child_return`` cohort is built from it) or a cohort.
+    threshold_weeks : float, default 26
+    outcome : {"child_return"}
+    horizons : tuple of float, default (1, 2, 5)
+        Years after disposal; the second (2 years) is the primary horizon when present.
+    confounders : list of str, optional
+        Default: child age at issue, issue year, sibling group size, mother's age (when
+        recorded well enough) and the manifest's covariates; the area (``la_code``)
+        always enters as described in :mod:`outcomes.study.methods`. Absent columns are
+        reported in ``diagnostics["confounders"]``, not fatal.
+    propensity_model : scikit-learn classifier, optional
+        Replaces the default ridge-penalised logistic regression.
+    n_boot : int, default 200
+        Cluster-bootstrap replicates for the marginal risks.
+    trim : (float, float) or None, default (1, 99)
+        Percentiles at which the weights are capped.
+    sensitivity : bool, default True
+        Run the sensitivity analyses (thresholds 20/26/32, excluding withdrawn and
+        no-order cases), each with ``max(20, n_boot // 4)`` bootstrap replicates.
+    seed : int, default 0
+    progress : bool, default False
+        Show a progress bar over the bootstrap.
+    alpha : float, default 0.05
+
+    References
+    ----------
+    Hernán, M. A. and Robins, J. M. (2020). *Causal Inference: What If*. Chapman &
+    Hall/CRC. Young, J. G., Stensrud, M. J., Tchetgen Tchetgen, E. J. and Hernán, M. A.
+    (2020). A causal framework for classical statistical estimands in failure-time
+    settings with competing events. *Statistics in Medicine* 39(8), 1199-1236.
+    """
+
+    def __init__(
+        self,
+        data: Dataset | Cohort,
+        threshold_weeks: float = 26,
+        outcome: str = "child_return",
+        horizons: Sequence[float] = (1, 2, 5),
+        confounders: list[str] | None = None,
+        propensity_model: ClassifierMixin | None = None,
+        n_boot: int = 200,
+        trim: tuple[float, float] | None = (1, 99),
+        sensitivity: bool = True,
+        seed: int = 0,
+        progress: bool = False,
+        alpha: float = 0.05,
+    ) -> None:
+        self.data = data
+        self.threshold_weeks = threshold_weeks
+        self.outcome = outcome
+        self.horizons = horizons
+        self.confounders = confounders
+        self.propensity_model = propensity_model
+        self.n_boot = n_boot
+        self.trim = trim
+        self.sensitivity = sensitivity
+        self.seed = seed
+        self.progress = progress
+        self.alpha = alpha
+
+    def run(self) -> StudyResult:
+        """Run every method; see the class docstring."""
+        if self.outcome != "child_return":
+            raise OutcomesError("the study is specified for outcome='child_return'")
+        horizons = tuple(sorted(float(h) for h in self.horizons))
+        if not horizons or self.n_boot < 2:
+            raise OutcomesError("need at least one horizon and n_boot >= 2")
+        primary_horizon = 2.0 if 2.0 in horizons else horizons[0]
+        seeds = np.random.SeedSequence(self.seed).spawn(8)
+        af = self._frame(self.threshold_weeks)
+        contrast = f"within {self.threshold_weeks:g} weeks vs later"
+        diagnostics: dict[str, Any] = {
+            "confounders": af.report,
+            "flow": af.cohort.flow,
+            "rows_analysed": len(af.data),
+        }
+        rows: list[dict[str, object]] = []
+        rows += self._crude(af, horizons, contrast)
+        rows += self._hazards(af, contrast, diagnostics)
+        point, boot = self._marginal(af, horizons, "iptw", self.n_boot, seeds[0], diagnostics)
+        rows += est.bootstrap_contrasts(
+            PRIMARY_METHOD, contrast, horizons, point, boot, self.alpha
+        )
+        point, boot = self._marginal(af, horizons, "gcomp", self.n_boot, seeds[1], diagnostics)
+        rows += est.bootstrap_contrasts(
+            "g_computation", contrast, horizons, point, boot, self.alpha
+        )
+        estimates = est.frame(rows)
+        rows += self._evalues(estimates, primary_horizon)
+        if self.sensitivity:
+            rows += self._sensitivity(horizons, seeds[2])
+        estimates = est.frame(rows)
+        settings = {
+            "threshold_weeks": self.threshold_weeks,
+            "horizons": horizons,
+            "primary_horizon": primary_horizon,
+            "n_boot": self.n_boot,
+            "trim": self.trim,
+            "seed": self.seed,
+            "alpha": self.alpha,
+            "confounders": af.confounders,
+        }
+        estimates.attrs["alpha"] = self.alpha
+        return StudyResult(estimates=estimates, diagnostics=diagnostics, settings=settings)
+
+    # --- pieces -------------------------------------------------------------------------
+
+    def _frame(self, threshold: float) -> AnalysisFrame:
+        af = analysis_frame(
+            self.data,
+            outcome=self.outcome,
+            threshold_weeks=threshold,
+            confounders=self.confounders,
+        )
+        if af.data["exposed"].nunique() < 2:
+            raise OutcomesError(
+                f"every child is on one side of {threshold:g} weeks: nothing to compare"
+            )
+        return af
+
+    def _crude(
+        self, af: AnalysisFrame, horizons: tuple[float, ...], contrast: str
+    ) -> list[dict[str, object]]:
+        table = methods.crude_risks(af.data, horizons)
+        rows = []
+        for h in horizons:
+            at = table.loc[table["time"] == h].set_index("group")
+            risk = at["estimate"].astype(float).to_dict()
+            var = at["variance"].astype(float).to_dict()
+            rows += est.risk_contrasts(
+                "crude_aalen_johansen", contrast, h, risk[1], risk[0], var[1], var[0], self.alpha
+            )
+        return rows
+
+    def _hazards(
+        self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
+    ) -> list[dict[str, object]]:
+        rows = []
+        for method, estimand, fit in (
+            ("cause_specific_cox", "hazard_ratio", methods.cause_specific_hazard_ratio),
+            ("fine_gray", "subdistribution_hazard_ratio", methods.subdistribution_hazard_ratio),
+        ):
+            s = fit(af.data, af.confounders)
+            rows.append(
+                est.row(
+                    method,
+                    estimand,
+                    contrast,
+                    float(s["hazard_ratio"]),
+                    std_error=float(s["std_error"]),
+                    ci=(float(s["hr_ci_lower"]), float(s["hr_ci_upper"])),
+                    p_value=float(s["p_value"]),
+                )
+            )
+        return rows
+
+    def _marginal(
+        self,
+        af: AnalysisFrame,
+        horizons: tuple[float, ...],
+        kind: str,
+        n_boot: int,
+        seed: np.random.SeedSequence,
+        diagnostics: dict[str, Any] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        gseed = int(rng.integers(2**31))
+
+        def estimate(frame: pd.DataFrame) -> np.ndarray:
+            if kind == "iptw":
+                return methods.iptw_risks(
+                    frame, af.confounders, horizons, self.propensity_model, self.trim
+                )
+            return methods.gcomputation_risks(frame, af.confounders, horizons, gseed)
+
+        if diagnostics is not None and kind == "iptw":
+            self._weight_diagnostics(af, diagnostics)
+        point = estimate(af.data)
+        bar = tqdm(
+            total=n_boot, desc=f"bootstrap ({kind})", disable=not self.progress, leave=False
+        )
+        with warnings.catch_warnings():
+            # Resampled areas can separate exposure; the main fit's overlap is what is
+            # reported (diagnostics["positivity"]).
+            warnings.simplefilter("ignore", PositivityWarning)
+            boot = methods.cluster_bootstrap(
+                af.data, estimate, n_boot, rng, progress=lambda _: bar.update()
+            )
+        bar.close()
+        if diagnostics is not None:
+            diagnostics.setdefault("bootstrap", {})[kind] = {
+                "replicates": int(len(boot)),
+                "requested": n_boot,
+            }
+        return point, boot
+
+    def _weight_diagnostics(self, af: AnalysisFrame, diagnostics: dict[str, Any]) -> None:
+        scores, weights = methods.iptw_weights(
+            af.data, af.confounders, self.propensity_model, self.trim
+        )
+        treatment = af.data["exposed"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PositivityWarning)
+            diagnostics["positivity"] = positivity(scores, treatment)
+        diagnostics["positivity_warnings"] = [str(w.message) for w in caught]
+        for message in diagnostics["positivity_warnings"]:
+            warnings.warn(message, PositivityWarning, stacklevel=4)
+        diagnostics["weights"] = weight_summary(weights, treatment)
+        diagnostics["balance"] = standardised_differences(
+            af.data, "exposed", [*af.confounders, AREA], weights=weights
+        )
+        diagnostics["propensity"] = pd.DataFrame({"score": scores, "exposed": treatment})
+
+    def _evalues(self, estimates: pd.DataFrame, horizon: float) -> list[dict[str, object]]:
+        rows = []
+        rr = estimates.loc[
+            (estimates["method"] == PRIMARY_METHOD)
+            & (estimates["estimand"] == "risk_ratio")
+            & (estimates["horizon_years"] == horizon)
+        ].iloc[0]
+        hr = estimates.loc[estimates["method"] == "cause_specific_cox"].iloc[0]
+        pairs: tuple[tuple[Literal["risk_ratio", "hazard_ratio"], pd.Series], ...] = (
+            ("risk_ratio", rr),
+            ("hazard_ratio", hr),
+        )
+        for contrast, r in pairs:
+            table = e_values(
+                float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"]), measure=contrast
+            )
+            for _, e in table.iterrows():
+                rows.append(
+                    est.row(
+                        "e_value",
+                        "e_value",
+                        contrast,
+                        float(e["e_value"]),
+                        horizon=horizon if contrast == "risk_ratio" else np.nan,
+                    )
+                )
+        return rows
+
+    def _sensitivity(
+        self, horizons: tuple[float, ...], seed: np.random.SeedSequence
+    ) -> list[dict[str, object]]:
+        n_boot = max(20, self.n_boot // 4)
+        # (method name, threshold, whether withdrawn and no-order cases are excluded)
+        variants: list[tuple[str, float, bool]] = [
+            (f"sensitivity_threshold_{t}", float(t), False) for t in SENSITIVITY_THRESHOLDS
+        ]
+        variants.append(("sensitivity_excluding_withdrawn_no_order", self.threshold_weeks, True))
+        rows = []
+        for (name, threshold, exclude), child in zip(
+            variants, seed.spawn(len(variants)), strict=True
+        ):
+            af = self._frame(threshold)
+            if exclude:
+                af.data = af.data.loc[~af.data["final_order"].isin(EXCLUDED_ORDERS)]
+                af.data = af.data.reset_index(drop=True)
+            point, boot = self._marginal(af, horizons, "iptw", n_boot, child, None)
+            contrast = f"within {threshold:g} weeks vs later"
+            for r in est.bootstrap_contrasts(name, contrast, horizons, point, boot, self.alpha):
+                if r["estimand"] in ("risk_difference", "risk_ratio"):
+                    rows.append(r)
+        return rows
