@@ -58,6 +58,8 @@ def test_flow_adds_up_for_random_faulty_datasets(frame: pd.DataFrame) -> None:
         frame.to_csv(path, index=False)
         single = read_proceedings(path, extract_date=EXTRACT)
         check(single)
+        if single.proceedings.empty:
+            return  # every row was quarantined: an empty table is not a dataset
         write_dataset(
             Dataset(proceedings=single.proceedings, manifest=Manifest(pd.Timestamp(EXTRACT), "t")),
             Path(folder) / "ds",
