@@ -29,7 +29,8 @@ SEX_LABELS = ("F", "M", "U")
 
 def days_to_datetime(days: np.ndarray) -> np.ndarray:
     """Days (``NA_DAY`` for missing) as ``datetime64[ns]`` with NaT."""
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+    # int64 days *are* datetime64[D] (NA_DAY is NaT): view them, convert once
+    return np.asarray(days, dtype=np.int64).view("datetime64[D]").astype("datetime64[ns]")
 
 
 @dataclass
@@ -47,46 +48,35 @@ class ProceedingsCodec:
     width_m: int
 
     def _ids(self, prefix: str, number: np.ndarray, width: int) -> pd.Series:
+        """Identifiers of numbers (``P000001`` for 0); missing where the number is -1."""
         missing = number < 0
-        ids = id_strings(prefix, np.where(missing, 0, number) + 1, width)
-        return ids.where(~missing) if missing.any() else ids
+        return id_strings(prefix, number + 1, width, missing if missing.any() else None)
 
-    def frame(
-        self,
-        rows: NumRows,
-        reuse: pd.DataFrame | None = None,
-        positions: np.ndarray | None = None,
-    ) -> pd.DataFrame:
-        """The canonical proceedings columns, then the covariates.
+    def frame(self, rows: NumRows) -> pd.DataFrame:
+        """The canonical proceedings frame: :meth:`columns` as a DataFrame."""
+        # the arrays are the frame's own (``rows`` is not used afterwards): no copy into
+        # consolidated blocks
+        return pd.DataFrame(self.columns(rows), copy=False)
 
-        With ``reuse`` (a frame of the same rows before faults) and ``positions`` (which
-        of its rows each output row copies), the columns faults never touch are taken
-        from it instead of being formatted again.
-        """
+    def columns(self, rows: NumRows) -> dict[str, object]:
+        """The canonical proceedings columns, then the covariates."""
         order = rows["order"]
         labels = [*self.orders, *self.miscoded]
-        build = {
-            "proceedings_id": lambda: self._ids("P", rows["pid"], self.width_p),
-            "child_id": lambda: self._ids("C", rows["cid"], self.width_c),
-            "mother_id": lambda: self._ids("M", rows["mid"], self.width_m),
-            "la_code": lambda: label_strings(self.la_codes, rows["la"]),
-            "dfj_area": lambda: label_strings(self.dfj_names, self.dfj_of_la[rows["la"]]),
-            "child_dob": lambda: days_to_datetime(rows["dob"]),
-            "child_sex": lambda: label_strings(SEX_LABELS, rows["sex"]),
-            "mother_dob": lambda: days_to_datetime(rows["mdob"]),
-            "issue_date": lambda: days_to_datetime(rows["issue"]),
-            "disposal_date": lambda: days_to_datetime(rows["disposal"]),
-            "final_order": lambda: label_strings(labels, np.maximum(order, 0), order < 0),
+        out: dict[str, object] = {
+            "proceedings_id": self._ids("P", rows["pid"], self.width_p),
+            "child_id": self._ids("C", rows["cid"], self.width_c),
+            "mother_id": self._ids("M", rows["mid"], self.width_m),
+            "la_code": label_strings(self.la_codes, rows["la"]),
+            "dfj_area": label_strings(self.dfj_names, self.dfj_of_la[rows["la"]]),
+            "child_dob": days_to_datetime(rows["dob"]),
+            "child_sex": label_strings(SEX_LABELS, rows["sex"]),
+            "mother_dob": days_to_datetime(rows["mdob"]),
+            "issue_date": days_to_datetime(rows["issue"]),
+            "disposal_date": days_to_datetime(rows["disposal"]),
+            "final_order": label_strings(labels, np.maximum(order, 0), order < 0),
         }
-        out: dict[str, object] = {}
-        for name, make in build.items():
-            if reuse is not None and positions is not None and name in UNTOUCHED:
-                out[name] = reuse[name].take(positions).reset_index(drop=True)
-            else:
-                out[name] = make()
-        for name in self.covariates:
-            out[name] = rows[name].astype(np.int64)
-        return pd.DataFrame(out)
+        out.update({name: rows[name].astype(np.int64, copy=False) for name in self.covariates})
+        return out
 
     def text(self, column: str, values: np.ndarray) -> np.ndarray:
         """Values of a numeric column as the text the frame shows ('' when missing)."""
@@ -101,17 +91,12 @@ class ProceedingsCodec:
         }
         if column in prefix:
             p, w = prefix[column]
-            return np.array(
-                ["" if v < 0 else f"{p}{v + 1:0{w}d}" for v in values.tolist()], dtype=object
-            )
+            return self._ids(p, values, w).to_numpy(dtype=object, na_value="")
         if column == "order":
             labels = [*self.orders, *self.miscoded]
             return np.array(["" if v < 0 else labels[v] for v in values.tolist()], dtype=object)
         raise KeyError(column)
 
-
-UNTOUCHED = ("proceedings_id", "la_code", "dfj_area", "child_sex", "mother_dob")
-"""Canonical columns no fault changes (only duplication repeats them)."""
 
 CANONICAL_OF = {
     "pid": "proceedings_id",

@@ -98,20 +98,15 @@ def care_episodes(
     )
     place = np.concatenate([np.zeros(len(issue), np.int64), f_place[has_final]])
     ids = np.concatenate([child, child[has_final]])
+    # the episodes started by the extract date, by child and start, one per (child_id,
+    # start_date) to keep the table keyed: the rows are picked first, then taken once
+    rows = np.flatnonzero(start <= extract)
+    kid, day = ids[rows], start[rows]
+    rows = rows[np.argsort(kid * (np.int64(1) << 20) + (day - day.min(initial=0)), kind="stable")]
+    kid, day = ids[rows], start[rows]
+    rows = rows[np.r_[True, (kid[1:] != kid[:-1]) | (day[1:] != day[:-1])]]
+    ids, start, end, rec, ls, place = (a[rows] for a in (ids, start, end, rec, ls, place))
     open_ = end > extract
-    keep = start <= extract
-    ids, start, end, rec, ls, place, open_ = (
-        a[keep] for a in (ids, start, end, rec, ls, place, open_)
-    )
-    o = np.argsort(ids * (np.int64(1) << 20) + (start - start.min(initial=0)), kind="stable")
-    ids, start, end, rec, ls, place, open_ = (
-        a[o] for a in (ids, start, end, rec, ls, place, open_)
-    )
-    # keep the table keyed by (child_id, start_date)
-    unique = np.r_[True, (ids[1:] != ids[:-1]) | (start[1:] != start[:-1])]
-    ids, start, end, rec, ls, place, open_ = (
-        a[unique] for a in (ids, start, end, rec, ls, place, open_)
-    )
     frame = pd.DataFrame(
         {
             "child_id": codec._ids("C", ids, codec.width_c),
@@ -120,6 +115,7 @@ def care_episodes(
             "legal_status": label_strings(LEGAL_STATUS, ls),
             "reason_ceased": label_strings(REASON_CEASED, rec, open_),
             "placement": label_strings(PLACEMENT, place),
-        }
+        },
+        copy=False,  # every column is a fresh array
     )
     return frame[CARE_EPISODES.names]

@@ -140,34 +140,35 @@ def first_appearance(number: np.ndarray) -> np.ndarray:
     return np.r_[True, number[1:] > running[:-1]]
 
 
-def expected_reasons(rows: NumRows, extract_day: int, n_orders: int) -> np.ndarray:
-    """Validation reasons each row breaks (``;``-joined, empty if none).
+def expected_reasons(rows: NumRows, at: np.ndarray, extract_day: int, n_orders: int) -> np.ndarray:
+    """Validation reasons rows ``at`` break (``;``-joined, empty if none).
 
-    The generator's own statement of what a validating reader should reject.
+    The generator's own statement of what a validating reader should reject. Only the
+    duplicate check needs the other rows; the rest look at rows ``at`` alone.
     """
-    n = len(rows["pid"])
-    issue, disposal, dob = rows["issue"], rows["disposal"], rows["dob"]
-    has_disposal = disposal != NA_DAY
-    has_order = rows["order"] >= 0
-    key = rows["pid"].astype(np.int64) * (int(rows["cid"].max(initial=0)) + 2) + rows["cid"]
+    key = rows["pid"].astype(np.int64, copy=False) * (int(rows["cid"].max(initial=0)) + 2)
+    key += rows["cid"]
     order = np.argsort(key, kind="stable")
-    duplicate = np.zeros(n, dtype=bool)
+    duplicate = np.zeros(len(key), dtype=bool)
     duplicate[order[1:][key[order][1:] == key[order][:-1]]] = True  # 2nd+ occurrences
+    issue, disposal, dob, final = (rows[c][at] for c in ("issue", "disposal", "dob", "order"))
+    has_disposal = disposal != NA_DAY
+    has_order = final >= 0
     too_old = int(MAX_AGE_AT_ISSUE_YEARS * DAYS_PER_YEAR)
-    after = np.zeros(n, dtype=bool)
-    for c in ("issue", "disposal", "dob", "mdob"):
-        after |= (rows[c] != NA_DAY) & (rows[c] > extract_day)
+    after = np.zeros(len(at), dtype=bool)
+    for day in (issue, disposal, dob, rows["mdob"][at]):
+        after |= (day != NA_DAY) & (day > extract_day)
     checks: list[tuple[str, np.ndarray]] = [
-        ("unknown_order", rows["order"] >= n_orders),
+        ("unknown_order", final >= n_orders),
         ("disposal_before_issue", has_disposal & (disposal < issue)),
         ("issue_before_birth", issue < dob),
         ("child_too_old", (issue - dob) > too_old),
         ("date_after_extract", after),
         ("order_without_disposal", has_order & ~has_disposal),
         ("disposal_without_order", has_disposal & ~has_order),
-        ("duplicate_key", duplicate),
+        ("duplicate_key", duplicate[at]),
     ]
-    out = np.full(n, "", dtype=object)
+    out = np.full(len(at), "", dtype=object)
     for name, mask in checks:
         if mask.any():
             out[mask] = np.where(out[mask] == "", name, out[mask] + ";" + name)
@@ -181,21 +182,19 @@ def apply_faults(
     codec: ProceedingsCodec,
     areas: Areas,
     extract_day: int,
-) -> tuple[NumRows, pd.DataFrame, np.ndarray]:
+) -> tuple[NumRows, pd.DataFrame]:
     """Apply the data-quality layer to numeric proceedings rows (see module docstring).
 
-    Returns the faulty rows (in file order), the fault record, and for each faulty row
-    the clean row it came from.
+    Returns the faulty rows (in file order) and the fault record.
     """
-    rows = {k: v.copy() for k, v in clean.items()}
-    n = len(rows["pid"])
-    quality = areas.recording[rows["la"]]
+    n = len(clean["pid"])
+    quality = areas.recording[clean["la"]]
     cap = float(scenario["faults.max_rate"])
 
     def rate(name: str) -> np.ndarray:
         return np.minimum(float(scenario[f"faults.{name}"]) * quality, cap)
 
-    disposed = rows["disposal"] != NA_DAY
+    disposed = clean["disposal"] != NA_DAY
     # One uniform per row decides which value fault (if any) it gets: fault k when it
     # falls in the k-th slice of [0, total rate). Only rows under the total can have
     # one, so the slices are worked out for those few rows alone.
@@ -219,12 +218,25 @@ def apply_faults(
     u_mother = rng.random(n)
     u_dup = rng.random(n)
 
+    # duplicates: the copy follows its original. The faulty rows are laid out first and
+    # the faults below written into them (into both rows of a duplicated one), so no
+    # column is copied twice.
+    dup = u_dup < rate("duplicate_row")
+    copies = 1 + dup.astype(np.int64)
+    new_pos = np.cumsum(copies) - copies  # where each clean row now sits
+    out = {k: v.repeat(copies) for k, v in clean.items()}
     parts: list[tuple[np.ndarray, str, str, np.ndarray, np.ndarray]] = []
 
+    def current(column: str, sel: np.ndarray) -> np.ndarray:
+        """Values of clean rows ``sel`` after the faults so far."""
+        return out[column][new_pos[sel]]
+
     def change(sel: np.ndarray, column: str, fault: str, new: np.ndarray | int) -> None:
-        old = rows[column][sel].copy()
-        rows[column][sel] = new
-        parts.append((sel, column, fault, old, rows[column][sel].copy()))
+        at = new_pos[sel]
+        old = out[column][at]
+        out[column][at] = new
+        out[column][at + dup[sel]] = new  # the copy (the row itself again if none)
+        parts.append((sel, column, fault, old, out[column][at]))
 
     change(np.flatnonzero(kind == 0), "disposal", "missing_disposal_date", NA_DAY)
     for fault_no, fault in ((1, "day_month_swap"), (2, "year_typo")):
@@ -234,31 +246,25 @@ def apply_faults(
         for j, column in enumerate(("issue", "dob", "disposal")):
             sel = sel_all[which == j]
             if fault == "day_month_swap":
-                new, possible = _swap_day_month(rows[column][sel])
+                new, possible = _swap_day_month(current(column, sel))
                 sel, new = sel[possible], new[possible]
             else:
-                new = _year_typo(rows[column][sel], extract_day)
+                new = _year_typo(current(column, sel), extract_day)
             change(sel, column, fault, new)
     change(np.flatnonzero(kind == 3), "order", "missing_order", -1)
     sel = np.flatnonzero(kind == 4)
     change(sel, "order", "miscoded_order", len(codec.orders) + label_pick[sel])
 
-    # linkage faults: a later row of a child gets a new ID; a mother ID goes missing
-    later = ~first_appearance(rows["cid"])
+    # linkage faults (value faults leave IDs alone): a later row of a child gets a new
+    # ID; a mother ID goes missing
+    later = ~first_appearance(clean["cid"])
     sel = np.flatnonzero(later & (u_broken < rate("broken_child_id")))
     change(
-        sel, "cid", "broken_child_id", int(rows["cid"].max(initial=0)) + 1 + np.arange(len(sel))
+        sel, "cid", "broken_child_id", int(clean["cid"].max(initial=0)) + 1 + np.arange(len(sel))
     )
-    sel = np.flatnonzero((rows["mid"] >= 0) & (u_mother < rate("missing_mother_id")))
+    sel = np.flatnonzero((clean["mid"] >= 0) & (u_mother < rate("missing_mother_id")))
     change(sel, "mid", "missing_mother_id", -1)
 
-    # duplicates: the copy follows its original
-    dup = u_dup < rate("duplicate_row")
-    copies = 1 + dup.astype(np.int64)
-    positions = np.repeat(np.arange(n), copies)
-    # repeat copies sequentially: much faster than gathering by ``positions``
-    out = {k: v.repeat(copies) for k, v in rows.items()}
-    new_pos = np.cumsum(copies) - copies  # where each original row now sits
     dup_rows = np.flatnonzero(dup)
 
     orig = np.concatenate([p[0] for p in parts] + [dup_rows]).astype(np.int64)
@@ -268,7 +274,6 @@ def apply_faults(
     blank = np.full(len(dup_rows), "", dtype=object)
     old_text = [codec.text(p[1], p[3]) for p in parts] + [blank]
     new_text = [codec.text(p[1], p[4]) for p in parts] + [blank]
-    reasons = expected_reasons(out, extract_day, len(codec.orders))
     record = pd.DataFrame(
         {
             "table": "proceedings",
@@ -286,11 +291,11 @@ def apply_faults(
             "proceedings_id": codec.text("pid", clean["pid"][orig]),
             "child_id": codec.text("cid", clean["cid"][orig]),
             "la_code": np.asarray(codec.la_codes, dtype=object)[clean["la"][orig]],
-            "expected_reason": reasons[row],
+            "expected_reason": expected_reasons(out, row, extract_day, len(codec.orders)),
         }
     )
     record = record.sort_values(["row", "fault"], kind="stable").reset_index(drop=True)
     for c in RECORD_COLUMNS:
         if c not in ("row", "file_row"):
             record[c] = record[c].astype(STRING_DTYPE)
-    return out, record, positions
+    return out, record

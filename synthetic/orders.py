@@ -24,8 +24,11 @@ correlates their orders without changing any child's order probabilities.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ._blocks import BLOCK_ROWS
 from .scenario import Scenario
 
 
@@ -65,6 +68,52 @@ def order_utilities(
     eta += complexity[:, None] * coef["complexity"][None, :]
     eta += practice[:, None] * coef["practice"][None, :]
     return eta
+
+
+@dataclass
+class SiblingGumbel:
+    """The Gumbel draws of a generation's children, (children x orders) once expanded.
+
+    A child with ``shared`` True takes its application's row of ``by_app``; every other
+    child the next row of ``own`` (rows in child order).
+    """
+
+    by_app: np.ndarray  # (applications, orders)
+    app: np.ndarray  # application of each child
+    shared: np.ndarray  # bool per child
+    own: np.ndarray  # (children not sharing, orders)
+
+
+def draw_orders(
+    scenario: Scenario,
+    complexity: np.ndarray,
+    age_years: np.ndarray,
+    pre_reform: np.ndarray,
+    practice: np.ndarray,
+    gumbel: SiblingGumbel,
+    days_short: np.ndarray,
+    days_long: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each child's order under both duration arms (:func:`order_utilities` and
+    :func:`draw_order`), worked out block by block of children (see
+    :mod:`synthetic._blocks`): the (children x orders) arrays would take hundreds of MB."""
+    n = len(complexity)
+    order_short = np.empty(n, dtype=np.int8)
+    order_long = np.empty(n, dtype=np.int8)
+    own_used = 0
+    for start in range(0, n, BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        g = gumbel.by_app[gumbel.app[rows]]
+        own = ~gumbel.shared[rows]
+        n_own = int(np.count_nonzero(own))
+        g[own] = gumbel.own[own_used : own_used + n_own]
+        own_used += n_own
+        eta = order_utilities(
+            scenario, complexity[rows], age_years[rows], pre_reform[rows], practice[rows]
+        )
+        order_short[rows] = draw_order(scenario, eta, days_short[rows], g)
+        order_long[rows] = draw_order(scenario, eta, days_long[rows], g)
+    return order_short, order_long
 
 
 def draw_order(

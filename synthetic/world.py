@@ -30,6 +30,7 @@ import pandas as pd
 from outcomes.schema import CHILD_EVENTS, PROCEEDINGS, STRING_DTYPE, Dataset, Manifest
 
 from . import episodes as episodes_mod
+from ._blocks import blockwise
 from ._codec import NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
 from ._frames import label_strings
 from ._rng import Streams
@@ -46,9 +47,10 @@ from .families import (
     sex_draw,
 )
 from .faults import MISCODED_LABELS, apply_faults, empty_fault_record, first_appearance
-from .orders import draw_order, order_names, order_utilities
+from .orders import SiblingGumbel, draw_orders, order_names
 from .outcomes import (
     EVENT_NAMES,
+    ChildDraws,
     adoption_years,
     child_draws,
     first_event,
@@ -62,6 +64,18 @@ from .truth import Truth, compute_truth
 
 ORIGINS = ("first", "child_return", "new_child")
 """``origin`` codes of the clean table: how an application came about."""
+
+POTENTIAL_COLUMNS = (
+    "days_short",
+    "days_long",
+    "t_short",
+    "e_short",
+    "t_long",
+    "e_long",
+    "t_cross",
+    "e_cross",
+)
+"""Row arrays needed for the disposal cohort only (the potential outcomes)."""
 
 
 @dataclass
@@ -143,23 +157,31 @@ def _generation_rows(
     la = apps.la[app]
     practice = areas.practice[la]
     pre_reform = issue < to_day(scenario["window.reform_date"])
-    utilities = order_utilities(scenario, complexity, age_years, pre_reform, practice)
+    days_short, days_long = dur.days_short[app], dur.days_long[app]
     # siblings usually receive the same kind of order: with probability
     # orders.sibling_shared a child takes its application's Gumbel draws instead of
     # its own. Each child's draws are still standard Gumbel, so its order
     # probabilities are exactly the multinomial logit's; only siblings correlate.
     shared = rng_ord.random(len(app)) < float(scenario["orders.sibling_shared"])
-    gumbel = rng_ord.gumbel(size=(n_apps, utilities.shape[1]))[app]
-    own = np.flatnonzero(~shared)
-    gumbel[own] = rng_ord.gumbel(size=(len(own), utilities.shape[1]))
-    order_short = draw_order(scenario, utilities, dur.days_short[app], gumbel)
-    order_long = draw_order(scenario, utilities, dur.days_long[app], gumbel)
+    by_app = rng_ord.gumbel(size=(n_apps, len(orders)))
+    own = rng_ord.gumbel(size=(len(app) - int(np.count_nonzero(shared)), len(orders)))
+    gumbel = SiblingGumbel(by_app=by_app, app=app, shared=shared, own=own)
+    order_short, order_long = draw_orders(
+        scenario,
+        complexity,
+        age_years,
+        pre_reform,
+        practice,
+        gumbel,
+        days_short,
+        days_long,
+    )
     # no care or supervision order can be made once a child is 17 (s31(3) Children
     # Act 1989): proceedings that outlast a child's 17th birthday end with no order
     age_out = age_out_day(dob, float(scenario["events.age_out"]))
     no_order = orders.index("no_order")
-    order_short = np.where(issue + dur.days_short[app] >= age_out, no_order, order_short)
-    order_long = np.where(issue + dur.days_long[app] >= age_out, no_order, order_long)
+    order_short = np.where(issue + days_short >= age_out, no_order, order_short)
+    order_long = np.where(issue + days_long >= age_out, no_order, order_long)
     short = dur.short_arm[app]
     order = np.where(short, order_short, order_long)
 
@@ -170,19 +192,29 @@ def _generation_rows(
     po_index = orders.index("placement_order")
 
     def outcome(
-        days: np.ndarray, ord_: np.ndarray, arm: bool | np.ndarray
+        rows: slice, days: np.ndarray, ord_: np.ndarray, arm: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        disp = issue + days
+        """First event (time from disposal, code) of children ``rows`` in one world."""
+        disp = issue[rows] + days[rows]
         arm_arr = np.broadcast_to(np.asarray(arm, dtype=float), disp.shape)
-        ret = years_to_days(return_years(scenario, ord_, arm_arr, base_lp, draws.e_return))
-        adopt = years_to_days(
-            adoption_years(scenario, ord_, (disp - dob) / DAYS_PER_YEAR, draws, po_index)
+        block = ChildDraws(draws.e_return[rows], draws.u_adopt[rows], draws.z_adopt[rows])
+        ret = years_to_days(
+            return_years(scenario, ord_[rows], arm_arr, base_lp[rows], block.e_return)
         )
-        return first_event(ret, adopt, death - disp, ageout - disp)
+        age_at_disposal = (disp - dob[rows]) / DAYS_PER_YEAR
+        adopt = years_to_days(
+            adoption_years(scenario, ord_[rows], age_at_disposal, block, po_index)
+        )
+        return first_event(ret, adopt, death[rows] - disp, ageout[rows] - disp)
 
-    t_s, e_s = outcome(dur.days_short[app], order_short, True)
-    t_l, e_l = outcome(dur.days_long[app], order_long, False)
-    t_x, e_x = outcome(dur.days_short[app], order_long, True)
+    t_s, e_s, t_l, e_l, t_x, e_x = blockwise(
+        len(app),
+        lambda rows: (
+            *outcome(rows, days_short, order_short, True),
+            *outcome(rows, days_long, order_long, False),
+            *outcome(rows, days_short, order_long, True),
+        ),
+    )
     # the observed outcome is the potential outcome of the observed arm (consistency)
     t_obs, e_obs = np.where(short, t_s, t_l), np.where(short, e_s, e_l)
 
@@ -212,7 +244,6 @@ def _generation_rows(
         "la": la,
         "issue": issue,
         "disposal": disposal[app],
-        "duration_days": dur.days[app],
         "short_arm": short,
         "order": order,
         "complexity": complexity,
@@ -221,8 +252,8 @@ def _generation_rows(
         "mother_age_years": mother_age[app],
         "order_short": order_short,
         "order_long": order_long,
-        "days_short": dur.days_short[app],
-        "days_long": dur.days_long[app],
+        "days_short": days_short,
+        "days_long": days_long,
         "t_obs": t_obs,
         "e_obs": e_obs,
         "t_short": t_s,
@@ -286,12 +317,65 @@ def _generation_rows(
     return out, next_apps, next_rows
 
 
+def _all_generations(
+    scen: Scenario,
+    streams: Streams,
+    apps: Applications,
+    rows: ChildRows,
+    people: People,
+    areas: Areas,
+    extract: int,
+    orders: list[str],
+) -> dict[str, np.ndarray]:
+    """Simulate generation after generation; the row arrays of all, concatenated."""
+    parts: list[dict[str, np.ndarray]] = []
+    gen = 0
+    app_offset = 0
+    next_apps: Applications | None = apps
+    next_rows: ChildRows | None = rows
+    while next_apps is not None and next_rows is not None:
+        out, next_apps_new, next_rows_new = _generation_rows(
+            scen, streams, gen, next_apps, next_rows, people, areas, extract, orders
+        )
+        out["app"] = out.pop("app_local") + app_offset
+        app_offset += len(next_apps.issue)
+        parts.append(out)
+        next_apps, next_rows = next_apps_new, next_rows_new
+        gen += 1
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def _first_appearance_codes(key: np.ndarray) -> np.ndarray:
-    """Number keys 0, 1, 2, ... in order of first appearance (rows already sorted)."""
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
-    return rank[inverse]
+    """Number keys 0, 1, 2, ... in order of first appearance (rows already sorted).
+
+    Keys are indices (people, applications) below ``key.max() + 1``, so each key's
+    first row is found by scatter instead of sorting.
+    """
+    n = len(key)
+    first = np.full(int(key.max(initial=-1)) + 1, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n))
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first[first < n]] = True
+    return (np.cumsum(is_first) - 1)[first[key]]
+
+
+def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``np.lexsort(keys)`` for integer keys (the last is the primary one).
+
+    When the keys' ranges fit in int64 together, one stable sort of the combined key
+    gives the same order several times faster than lexsort's pass per key.
+    """
+    if len(keys[0]) == 0:
+        return np.zeros(0, dtype=np.int64)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for key in keys:  # least significant first
+        low, high = int(key.min()), int(key.max())
+        if span * (high - low + 1) >= 2**63:
+            return np.lexsort(keys)
+        combined += (key.astype(np.int64) - low) * span
+        span *= high - low + 1
+    return np.argsort(combined, kind="stable")
 
 
 def _digits(n: int, minimum: int) -> int:
@@ -336,26 +420,14 @@ def generate(
     areas = make_areas(scen, streams.get("areas"))
     apps, rows, people = first_generation(scen, areas, streams.get("families/0"), n_applications)
 
-    parts: list[dict[str, np.ndarray]] = []
-    gen = 0
-    app_offset = 0
-    next_apps: Applications | None = apps
-    next_rows: ChildRows | None = rows
-    while next_apps is not None and next_rows is not None:
-        out, next_apps_new, next_rows_new = _generation_rows(
-            scen, streams, gen, next_apps, next_rows, people, areas, extract, orders
-        )
-        out["app"] = out.pop("app_local") + app_offset
-        app_offset += len(next_apps.issue)
-        parts.append(out)
-        next_apps, next_rows = next_apps_new, next_rows_new
-        gen += 1
-
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    cols = _all_generations(scen, streams, apps, rows, people, areas, extract, orders)
     dob = people.child_dob[cols["child"]]
     # rows: by issue date, then application, then oldest child first
-    order_rows = np.lexsort((dob, cols["app"], cols["issue"]))
-    cols = {k: v[order_rows] for k, v in cols.items()}
+    order_rows = _lexsort((dob, cols["app"], cols["issue"]))
+    # the potential outcomes are put in row order for the disposal cohort alone, below
+    unsorted = {k: cols.pop(k) for k in POTENTIAL_COLUMNS}
+    for k, v in cols.items():  # one column at a time: the unsorted one is freed at once
+        cols[k] = v[order_rows]
     cols["dob"] = dob[order_rows]
     n = len(cols["issue"])
 
@@ -374,25 +446,37 @@ def generate(
         width_c=_digits(num["cid"].max(initial=0) + 1 + n, 7),
         width_m=_digits(num["mid"].max(initial=0) + 1, 6),
     )
-    clean = codec.frame(num)
     first_row = first_appearance(num["cid"])
     in_cohort = first_row & (num["disposal"] != NA_DAY)
-    _add_latent_columns(clean, scen, cols, people, areas, orders, in_cohort)
+    cohort = np.flatnonzero(in_cohort)
+    cohort_rows = order_rows[cohort]  # their places before the rows were sorted
+    cohort_po = {k: unsorted.pop(k)[cohort_rows] for k in POTENTIAL_COLUMNS}
+    clean = pd.DataFrame(
+        {
+            **codec.columns(num),
+            **_latent_columns(scen, cols, people, areas, orders, in_cohort),
+        },
+        copy=False,  # fresh arrays, or ``num``/``cols`` ones never changed afterwards
+    )
 
-    event_child, event_day, event_type = _child_events(cols, num, people, extract)
+    event_child, event_day, event_type = _child_events(cols, num, first_row, people, extract)
     events = pd.DataFrame(
         {
             "child_id": codec._ids("C", event_child, codec.width_c),
             "event_date": days_to_datetime(event_day),
             "event_type": label_strings(EVENT_LABELS, event_type),
-        }
+        },
+        copy=False,  # every column is a fresh array
     )[CHILD_EVENTS.names]
     care = episodes_mod.care_episodes(
         num, cols, orders, event_child, event_day, event_type, extract, codec
     )
 
-    truth = compute_truth(scen, seed, _potential_arrays(cols, in_cohort), extract)
-    potential = _potential_frame(num, codec, cols, in_cohort, orders)
+    truth = compute_truth(scen, seed, cohort_po, extract)
+    potential = _potential_frame(num, codec, cols, cohort, cohort_po, orders)
+    # what the frames need of the row arrays is in them now: free the rest before the
+    # faulty copy is made (less memory at the peak, fewer fresh pages to fault in)
+    del cols, dob, order_rows
 
     manifest = Manifest(
         extract_date=pd.Timestamp(scen["window.extract_date"]),
@@ -402,10 +486,11 @@ def generate(
         seed=int(seed),
     )
     if faults:
-        faulty, fault_record, positions = apply_faults(
+        faulty, fault_record = apply_faults(
             scen, streams.get("faults"), num, codec, areas, extract
         )
-        observed = codec.frame(faulty, reuse=clean, positions=positions)
+        del num  # not needed again: free it before the faulty frame is made
+        observed = codec.frame(faulty)
     else:
         observed, fault_record = clean[PROCEEDINGS.names + covariates].copy(), empty_fault_record()
     dataset = Dataset(
@@ -453,7 +538,7 @@ def _numeric_rows(
     app_mother[cols["app"]] = mother
     app_issue[cols["app"]] = cols["issue"]
     app_ids = np.flatnonzero(app_mother >= 0)
-    o = np.lexsort((app_ids, app_issue[app_ids], app_mother[app_ids]))
+    o = _lexsort((app_ids, app_issue[app_ids], app_mother[app_ids]))
     sorted_apps = app_ids[o]
     sorted_m = app_mother[sorted_apps]
     starts = np.flatnonzero(np.r_[True, sorted_m[1:] != sorted_m[:-1]])
@@ -480,19 +565,18 @@ def _numeric_rows(
     return num
 
 
-def _add_latent_columns(
-    clean: pd.DataFrame,
+def _latent_columns(
     scen: Scenario,
     cols: dict[str, np.ndarray],
     people: People,
     areas: Areas,
     orders: list[str],
     in_cohort: np.ndarray,
-) -> None:
-    """Append the latent variables to the clean frame (in place)."""
+) -> dict[str, object]:
+    """The latent variables of the clean frame (after the canonical columns)."""
     mother = cols["mother"]
     la = cols["la"]
-    latent = {
+    return {
         "complexity": cols["complexity"],
         "mother_latent": people.mother_latent[mother],
         "la_practice": areas.practice[la],
@@ -513,25 +597,34 @@ def _add_latent_columns(
         "aged_out_date": days_to_datetime(age_out_day(cols["dob"], float(scen["events.age_out"]))),
         "in_cohort": in_cohort,
     }
-    for name, values in latent.items():
-        clean[name] = values
 
 
 EVENT_LABELS = ("adopted", "died", "moved_abroad")
 
 
 def _categorical(labels: tuple[str, ...] | list[str], codes: np.ndarray) -> pd.Categorical:
-    """Latent labels as a categorical (cheap; latent columns are not canonical)."""
+    """Latent labels as a categorical (cheap; latent columns are not canonical).
+
+    ``codes`` are used as they are (no int64 copy): pandas keeps small codes as int8.
+    """
     return pd.Categorical.from_codes(
-        cast(Any, np.asarray(codes, dtype=np.int64)), categories=pd.Index(list(labels))
+        cast(Any, np.asarray(codes)), categories=pd.Index(list(labels))
     )
 
 
 def _child_events(
-    cols: dict[str, np.ndarray], num: NumRows, people: People, extract: int
+    cols: dict[str, np.ndarray],
+    num: NumRows,
+    first_row: np.ndarray,
+    people: People,
+    extract: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adoptions, deaths and emigrations by the extract date: (child no, day, type)."""
-    children, first = np.unique(cols["child"], return_index=True)
+    """Adoptions, deaths and emigrations by the extract date: (child no, day, type).
+
+    ``first_row`` marks each child's first row.
+    """
+    first = np.flatnonzero(first_row)
+    children = cols["child"][first]
     child_no = num["cid"][first]
     death = people.death_day[children]
     abroad = people.abroad_day[children]
@@ -549,42 +642,37 @@ def _child_events(
             np.full(int(moved.sum()), 2, np.int64),
         ]
     )
-    o = np.lexsort((types, days, ids))
+    o = _lexsort((types, days, ids))
     return ids[o], days[o], types[o]
-
-
-def _potential_arrays(cols: dict[str, np.ndarray], in_cohort: np.ndarray) -> dict[str, np.ndarray]:
-    idx = np.flatnonzero(in_cohort)
-    return {
-        k: cols[k][idx] for k in ("t_short", "e_short", "t_long", "e_long", "t_cross", "e_cross")
-    }
 
 
 def _potential_frame(
     num: NumRows,
     codec: ProceedingsCodec,
     cols: dict[str, np.ndarray],
-    in_cohort: np.ndarray,
+    idx: np.ndarray,
+    po: dict[str, np.ndarray],
     orders: list[str],
 ) -> pd.DataFrame:
-    """Potential outcomes of the disposal cohort (days from each arm's disposal)."""
-    idx = np.flatnonzero(in_cohort)
+    """Potential outcomes of the disposal cohort, rows ``idx`` (days from each arm's
+    disposal); ``po`` holds the :data:`POTENTIAL_COLUMNS` of those rows."""
     return pd.DataFrame(
         {
             "proceedings_id": codec._ids("P", num["pid"][idx], codec.width_p),
             "child_id": codec._ids("C", num["cid"][idx], codec.width_c),
             "observed_arm": _categorical(("long", "short"), cols["short_arm"][idx].astype(int)),
-            "duration_days_short": cols["days_short"][idx],
-            "duration_days_long": cols["days_long"][idx],
+            "duration_days_short": po["days_short"],
+            "duration_days_long": po["days_long"],
             "order_short": _categorical(orders, cols["order_short"][idx]),
             "order_long": _categorical(orders, cols["order_long"][idx]),
-            "time_short": cols["t_short"][idx],
-            "event_short": _categorical(EVENT_NAMES, cols["e_short"][idx]),
-            "time_long": cols["t_long"][idx],
-            "event_long": _categorical(EVENT_NAMES, cols["e_long"][idx]),
-            "time_short_order_long": cols["t_cross"][idx],
-            "event_short_order_long": _categorical(EVENT_NAMES, cols["e_cross"][idx]),
-        }
+            "time_short": po["t_short"],
+            "event_short": _categorical(EVENT_NAMES, po["e_short"]),
+            "time_long": po["t_long"],
+            "event_long": _categorical(EVENT_NAMES, po["e_long"]),
+            "time_short_order_long": po["t_cross"],
+            "event_short_order_long": _categorical(EVENT_NAMES, po["e_cross"]),
+        },
+        copy=False,  # columns of ``po`` are used nowhere else
     )
 
 
