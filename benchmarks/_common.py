@@ -1,19 +1,42 @@
-"""Helpers shared by the benchmark scripts: machine facts and result fragments."""
+"""Helpers shared by the benchmark scripts: timing, machine facts, result fragments."""
 
 from __future__ import annotations
 
 import os
 import platform
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 
 RESULTS = Path(__file__).parent / "results"
 PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "lifelines", "statsmodels")
+T = TypeVar("T")
+A = TypeVar("A")
 
 
-def machine_facts() -> str:
-    """One line naming the machine and library versions."""
-    cpu = platform.processor() or platform.machine()
+def timed(fn: Callable[[A], T], arg: A, repeats: int, slow_limit: float) -> tuple[float, int, T]:
+    """Median wall time of ``repeats`` calls ``fn(arg)``, the number of calls made, and
+    the last result. A tool whose first call exceeds ``slow_limit`` seconds is called
+    once: the median of one run is reported as such."""
+    times: list[float] = []
+    out = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn(arg)
+        times.append(time.perf_counter() - start)
+        if times[0] > slow_limit:
+            break
+    assert out is not None or repeats == 0
+    return statistics.median(times), len(times), out  # type: ignore[return-value]
+
+
+def machine_details(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Date, CPU, cores available, load, Python and package versions."""
+    cpu = platform.processor() or platform.machine() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -21,15 +44,36 @@ def machine_facts() -> str:
                 break
     except OSError:
         pass
-    versions = []
-    for name in PACKAGES:
+    try:
+        nproc = str(len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        nproc = str(os.cpu_count())
+    try:
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "n/a"
+    details = {
+        "date (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        "CPU": cpu,
+        "nproc": nproc,
+        "load average at start": load,
+        "python": platform.python_version(),
+    }
+    for name in packages:
         try:
-            versions.append(f"{name} {version(name)}")
+            details[name] = version(name)
         except PackageNotFoundError:
             continue
+    return details
+
+
+def machine_facts() -> str:
+    """:func:`machine_details` on one line."""
+    d = machine_details()
+    versions = ", ".join(f"{k} {v}" for k, v in d.items() if k in PACKAGES)
     return (
-        f"Machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
-        + ", ".join(versions)
+        f"Machine: {d['nproc']} cores, {d['CPU']}; load {d['load average at start']}; "
+        f"Python {d['python']}; {versions}"
     )
 
 

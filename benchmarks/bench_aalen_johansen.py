@@ -18,23 +18,19 @@ absolute difference between the two estimates is reported as a correctness check
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import lifelines
 import numpy as np
 import pandas as pd
 from lifelines import AalenJohansenFitter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import machine_details, timed  # noqa: E402
 
 from outcomes.survival import cumulative_incidence  # noqa: E402
 
@@ -65,49 +61,6 @@ def theirs(df: pd.DataFrame) -> pd.Series:
             df["time"], df["status"], event_of_interest=1
         )
     return aj.cumulative_density_.iloc[:, 0]
-
-
-def timed(fn: Callable[[pd.DataFrame], pd.Series], df: pd.DataFrame, repeats: int,
-          slow_limit: float) -> tuple[float, int, pd.Series]:  # fmt: skip
-    """Median wall time of ``repeats`` runs (one run if the first exceeds slow_limit)."""
-    times = []
-    out = pd.Series(dtype=float)
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn(df)
-        times.append(time.perf_counter() - t0)
-        if times[0] > slow_limit:
-            break
-    return statistics.median(times), len(times), out
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = str(len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        nproc = str(os.cpu_count())
-    try:
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "n/a"
-    return {
-        "date (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "CPU": cpu,
-        "nproc": nproc,
-        "load average at start": load,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "lifelines": lifelines.__version__,
-    }
 
 
 def render(rows: list[dict[str, object]], facts: dict[str, str], repeats: int) -> str:
@@ -147,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
 
-    facts = machine()
+    facts = machine_details()
     warm = make_data(500, seed=1)
     ours(warm)
     theirs(warm)

@@ -26,28 +26,24 @@ difference from our coefficients (and cluster standard errors) is reported as a 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import lifelines
 import numpy as np
 import pandas as pd
-import statsmodels
 from lifelines import CoxPHFitter
 from statsmodels.duration.hazard_regression import PHReg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import machine_details, timed  # noqa: E402
 
 from outcomes.survival import CoxFitter  # noqa: E402
 
@@ -183,49 +179,6 @@ def extrapolate(points: list[tuple[int, float]], n: int) -> float | None:
     return t1 * (n / n1) ** k
 
 
-def timed(fn: Callable[[pd.DataFrame], Result], df: pd.DataFrame, repeats: int,
-          slow_limit: float) -> tuple[float, int, Result]:  # fmt: skip
-    times: list[float] = []
-    out: Result = (np.zeros(3), np.zeros(3))
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn(df)
-        times.append(time.perf_counter() - t0)
-        if times[0] > slow_limit:
-            break
-    return statistics.median(times), len(times), out
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = str(len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        nproc = str(os.cpu_count())
-    try:
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "n/a"
-    return {
-        "date (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "CPU": cpu,
-        "nproc": nproc,
-        "load average at start": load,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "lifelines": lifelines.__version__,
-        "statsmodels": statsmodels.__version__,
-    }
-
-
 def render(rows: list[dict[str, object]], facts: dict[str, str], repeats: int) -> str:
     lines = [
         "## Cox regression: plain and cluster-robust (150 clusters, 3 covariates)",
@@ -290,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
 
-    facts = machine()
+    facts = machine_details()
     warm = make_data(500, seed=1)
     for fn in (ours_plain, ours_cluster, lifelines_plain, statsmodels_cluster):
         fn(warm)

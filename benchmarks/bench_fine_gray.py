@@ -24,15 +24,12 @@ standard errors are not the same quantity). The last table checks the scaling ta
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +37,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import machine_details  # noqa: E402
 
 from outcomes.survival import FineGrayFitter  # noqa: E402
 
@@ -136,34 +136,6 @@ def run_r(df: pd.DataFrame, repeats: int, slow_limit: float) -> dict[str, dict[s
     return res
 
 
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = str(len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        nproc = str(os.cpu_count())
-    try:
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = "n/a"
-    return {
-        "date (UTC)": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "CPU": cpu,
-        "nproc": nproc,
-        "load average at start": load,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-    }
-
-
 def render(rows: list[dict], scale: list[dict], facts: dict[str, str], repeats: int) -> str:
     lines = [
         "## Fine-Gray regression (3 covariates, 2 causes + censoring, no ties)",
@@ -218,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
 
-    facts = machine()
+    facts = machine_details()
     ours(make_data(500, seed=1))
     rows: list[dict] = []
     for n in sizes:
