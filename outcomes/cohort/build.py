@@ -197,7 +197,13 @@ def build_cohort(
     n_read = dataset.rows_read.get("proceedings", len(dataset.proceedings) + n_quarantined)
     flow = Flow("rows", n_read, "proceedings rows read")
     flow.exclude(n_quarantined, "quarantined on reading (see Dataset.quarantine)")
-    rows, covariates = _enrich(dataset.proceedings, dataset.manifest.covariates)
+    proceedings = dataset.proceedings
+    # A dataset read from files has had these rows quarantined; one built in memory
+    # (e.g. a synthetic world with faults) may still hold them, and a date after the
+    # extract would give negative follow-up.
+    late = (proceedings["issue_date"] > extract) | (proceedings["disposal_date"] > extract)
+    flow.exclude(int(late.sum()), "dated after the extract date (not validated): a date error")
+    rows, covariates = _enrich(proceedings.loc[~late], dataset.manifest.covariates)
     closed = rows["disposal_date"].notna()
     exposure_cols = exposure.columns(rows.loc[closed])
     rows = rows.join(exposure_cols)

@@ -72,7 +72,10 @@ def test_index_all_adds_later_disposals_and_clusters_on_child() -> None:
     assert cohort.cluster_col == "child_id"
     assert cohort.data["event_type"].tolist() == ["child_return", "censored"]
     first = build_cohort(ds)
-    assert len(first.data) == 1 and first.flow["rows_out"].iloc[2] == 1
+    assert (
+        len(first.data) == 1
+        and first.flow.set_index("reason")["rows_out"].filter(like="first disposal").item() == 1
+    )
 
 
 def test_window_and_ageing_out_exclusions_add_up() -> None:
@@ -157,3 +160,17 @@ def test_bad_arguments() -> None:
     with pytest.raises(OutcomesError, match="positive"):
         build_cohort(ds, exposure=ShortDuration(0))
     assert "time zero: the disposal date" in repr(build_cohort(ds))
+
+
+def test_unvalidated_dates_after_the_extract_are_excluded() -> None:
+    ds = dataset(
+        [
+            ("P1", "A", "M1", "2015-01-01", "2018-01-01", "2081-06-01", "care_order"),
+            ("P2", "B", "M2", "2015-01-01", "2018-01-01", "2018-06-01", "care_order"),
+        ]
+    )
+    for outcome in ("child_return", "mother_recurrence"):
+        cohort = build_cohort(ds, outcome=outcome)  # type: ignore[arg-type]
+        flow = cohort.flow.set_index("reason")["rows_out"]
+        assert flow["dated after the extract date (not validated): a date error"] == 1
+        assert len(cohort.data) == 1 and (cohort.data["time"] >= 0).all()
