@@ -172,6 +172,7 @@ def cluster_bootstrap(
     n_boot: int,
     rng: np.random.Generator,
     progress: Callable[[int], None] | None = None,
+    n_jobs: int = 1,
 ) -> np.ndarray:
     """Re-estimate on ``n_boot`` resamples of whole local authorities.
 
@@ -179,20 +180,37 @@ def cluster_bootstrap(
     twice under distinct labels, so stratified models treat the copies as separate
     strata. Replicates in which the estimator fails (e.g. an arm is empty) are
     dropped and counted in the result's ``failed`` attribute.
+
+    Every replicate's authorities are drawn from ``rng`` before any is estimated, so
+    the replicates are the same for a given seed whatever ``n_jobs`` is; with
+    ``n_jobs > 1`` they are estimated in that many worker processes (joblib) and
+    returned in draw order.
     """
     codes, index = np.unique(frame[AREA].to_numpy(dtype=object), return_inverse=True)
     rows_of = [np.flatnonzero(index == k) for k in range(len(codes))]
-    draws = []
-    failed = 0
-    for b in range(n_boot):
-        pick = rng.integers(0, len(codes), len(codes))
+    picks = [rng.integers(0, len(codes), len(codes)) for _ in range(n_boot)]
+
+    def replicate(pick: np.ndarray) -> np.ndarray | None:
         take = np.concatenate([rows_of[k] for k in pick])
         labels = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
         sample = frame.iloc[take].assign(**{AREA: [f"b{j}" for j in labels]})
         try:
-            draws.append(estimate(sample.reset_index(drop=True)))
+            return estimate(sample.reset_index(drop=True))
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):
-            failed += 1
+            return None
+
+    if n_jobs > 1 and n_boot > 1:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(replicate)(pick) for pick in picks
+        )
+    else:
+        results = (replicate(pick) for pick in picks)
+    draws = []
+    for b, value in enumerate(results):
+        if value is not None:
+            draws.append(value)
         if progress is not None:
             progress(b)
     result = np.array(draws)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,8 +26,12 @@ class StudyResult:
         ``confounders`` (what was used, absent or dropped), ``flow`` (the cohort flow),
         ``balance`` (standardised differences before/after weighting), ``weights``
         (weight summary with effective sample sizes), ``positivity``,
-        ``proportional_hazards`` and ``bootstrap`` (replicates run and failed).
+        ``proportional_hazards`` and ``bootstrap`` (replicates run and failed); and,
+        row-level and never published, ``propensity`` (scores by arm) and ``analysis``
+        (``years``, ``event``, ``exposed``, ``weight``: what the weighted curves need).
     figures : dict of str to matplotlib Figure
+        ``cumulative_incidence``, ``love_plot``, ``propensity_overlap``, ``weights`` and
+        ``forest`` (see :mod:`outcomes.study.figures`).
     settings : dict
         The arguments of the run.
     """
@@ -53,6 +58,17 @@ class StudyResult:
             ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
         ) & ~self.estimates["method"].str.startswith("sensitivity")
         return self.estimates.loc[keep].reset_index(drop=True)
+
+    def to_html(self, path: str | Path, *, note: str | None = None) -> Path:
+        """Write the report as one self-contained HTML file (figures embedded).
+
+        Counts are passed through small-number suppression and no row-level data is
+        written; see :mod:`outcomes.study.report`. ``note`` is shown as a banner at the
+        top (e.g. to say that the data are synthetic).
+        """
+        from outcomes.study.report import write_html
+
+        return write_html(self, path, note=note)
 
     def summary_text(self) -> str:
         """A plain-English account: estimand, assumptions, agreement, E-value."""

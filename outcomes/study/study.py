@@ -23,6 +23,7 @@ from outcomes.errors import OutcomesError
 from outcomes.schema import Dataset
 from outcomes.study import estimates as est
 from outcomes.study import methods
+from outcomes.study.figures import study_figures
 from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
 from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
@@ -68,6 +69,9 @@ class RushedDisposalStudy:
     seed : int, default 0
     progress : bool, default False
         Show a progress bar over the bootstrap.
+    n_jobs : int, default 1
+        Worker processes for the bootstrap replicates; the result is the same for a
+        given seed whatever the number.
     alpha : float, default 0.05
 
     References
@@ -92,6 +96,7 @@ class RushedDisposalStudy:
         seed: int = 0,
         progress: bool = False,
         alpha: float = 0.05,
+        n_jobs: int = 1,
     ) -> None:
         self.data = data
         self.threshold_weeks = threshold_weeks
@@ -105,6 +110,7 @@ class RushedDisposalStudy:
         self.seed = seed
         self.progress = progress
         self.alpha = alpha
+        self.n_jobs = n_jobs
 
     def run(self) -> StudyResult:
         """Run every method; see the class docstring."""
@@ -149,7 +155,9 @@ class RushedDisposalStudy:
             "confounders": af.confounders,
         }
         estimates.attrs["alpha"] = self.alpha
-        return StudyResult(estimates=estimates, diagnostics=diagnostics, settings=settings)
+        result = StudyResult(estimates=estimates, diagnostics=diagnostics, settings=settings)
+        result.figures = study_figures(result)
+        return result
 
     # --- pieces -------------------------------------------------------------------------
 
@@ -221,19 +229,23 @@ class RushedDisposalStudy:
                 )
             return methods.gcomputation_risks(frame, af.confounders, horizons, gseed)
 
+        def replicate(frame: pd.DataFrame) -> np.ndarray:
+            with warnings.catch_warnings():
+                # Resampled areas can separate exposure; the main fit's overlap is what
+                # is reported (diagnostics["positivity"]). Set here, not around the
+                # loop, so that worker processes follow it too.
+                warnings.simplefilter("ignore", PositivityWarning)
+                return estimate(frame)
+
         if diagnostics is not None and kind == "iptw":
             self._weight_diagnostics(af, diagnostics)
         point = estimate(af.data)
         bar = tqdm(
             total=n_boot, desc=f"bootstrap ({kind})", disable=not self.progress, leave=False
         )
-        with warnings.catch_warnings():
-            # Resampled areas can separate exposure; the main fit's overlap is what is
-            # reported (diagnostics["positivity"]).
-            warnings.simplefilter("ignore", PositivityWarning)
-            boot = methods.cluster_bootstrap(
-                af.data, estimate, n_boot, rng, progress=lambda _: bar.update()
-            )
+        boot = methods.cluster_bootstrap(
+            af.data, replicate, n_boot, rng, progress=lambda _: bar.update(), n_jobs=self.n_jobs
+        )
         bar.close()
         if diagnostics is not None:
             diagnostics.setdefault("bootstrap", {})[kind] = {
@@ -258,6 +270,15 @@ class RushedDisposalStudy:
             af.data, "exposed", [*af.confounders, AREA], weights=weights
         )
         diagnostics["propensity"] = pd.DataFrame({"score": scores, "exposed": treatment})
+        # row-level, for the figures only (never published): the weighted curves
+        diagnostics["analysis"] = pd.DataFrame(
+            {
+                "years": af.data["years"].to_numpy(),
+                "event": af.data["event"].to_numpy(),
+                "exposed": treatment.to_numpy(),
+                "weight": weights.to_numpy(),
+            }
+        )
 
     def _evalues(self, estimates: pd.DataFrame, horizon: float) -> list[dict[str, object]]:
         rows = []
@@ -272,9 +293,12 @@ class RushedDisposalStudy:
             ("hazard_ratio", hr),
         )
         for contrast, r in pairs:
-            table = e_values(
-                float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"]), measure=contrast
-            )
+            point = float(r["estimate"])
+            # With few bootstrap replicates a percentile interval can miss its own point
+            # estimate; the interval is then stretched to it (the conservative reading).
+            lower = min(float(r["ci_lower"]), point)
+            upper = max(float(r["ci_upper"]), point)
+            table = e_values(point, lower, upper, measure=contrast)
             for _, e in table.iterrows():
                 rows.append(
                     est.row(
