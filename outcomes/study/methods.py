@@ -27,7 +27,14 @@ from sklearn.linear_model import LogisticRegression
 
 from outcomes.causal import fit_propensity, inverse_probability_weights
 from outcomes.study.frame import AREA
-from outcomes.survival import CauseSpecificCox, CoxFitter, FineGrayFitter, cumulative_incidence
+from outcomes.survival import (
+    CauseSpecificCox,
+    CoxFitter,
+    FineGrayFitter,
+    cumulative_incidence,
+    duration_hazard_ratio,
+    natural_spline_term,
+)
 
 CATEGORICAL_CONFOUNDERS = ("issue_year", "issue_period")
 """Confounders entered as categories: the issue period carries the 2014 reform and the
@@ -62,10 +69,10 @@ def crude_risks(frame: pd.DataFrame, horizons: tuple[float, ...]) -> pd.DataFram
     return cif.at(list(horizons))
 
 
-def cause_specific_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> pd.Series:
-    """Adjusted cause-specific HR of exposure: stratified by LA, clustered by LA."""
+def cause_specific_model(frame: pd.DataFrame, confounders: list[str]) -> CoxFitter:
+    """Adjusted cause-specific Cox model of return: stratified by LA, clustered by LA."""
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
-    fit = CoxFitter().fit(
+    return CoxFitter().fit(
         data,
         "years",
         "returned",
@@ -73,7 +80,32 @@ def cause_specific_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> 
         strata=AREA,
         cluster_col=AREA,
     )
-    return _exposure_row(fit.summary)
+
+
+DOSE_RESPONSE_WEEKS = (8, 13, 20, 32, 39, 52, 78)
+"""Durations at which the dose-response hazard ratio (against 26 weeks) is reported."""
+
+
+def duration_dose_response(
+    frame: pd.DataFrame, confounders: list[str], alpha: float
+) -> pd.DataFrame:
+    """Hazard ratio of return across duration relative to 26 weeks.
+
+    The cause-specific model of :func:`cause_specific_model` with the binary exposure
+    replaced by a natural cubic spline of duration (4 degrees of freedom); the band is
+    pointwise, from the LA-clustered covariance (:func:`outcomes.survival.duration_hazard_ratio`).
+    """
+    data = frame.assign(returned=(frame["event"] == 1).astype(int))
+    spline = natural_spline_term("duration_weeks", df=4)
+    fit = CoxFitter(alpha=alpha).fit(
+        data,
+        "years",
+        "returned",
+        formula=formula(confounders, frame).replace("exposed", spline, 1),
+        strata=AREA,
+        cluster_col=AREA,
+    )
+    return duration_hazard_ratio(fit, data, grid=DOSE_RESPONSE_WEEKS, alpha=alpha)
 
 
 def subdistribution_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> pd.Series:
@@ -87,7 +119,7 @@ def subdistribution_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) ->
         strata=AREA,
         cluster_col=AREA,
     )
-    return _exposure_row(fit.summary)
+    return exposure_row(fit.summary)
 
 
 def iptw_weights(
@@ -217,7 +249,8 @@ def cluster_bootstrap(
     return result.reshape((len(draws), *np.shape(draws[0]))) if draws else result
 
 
-def _exposure_row(summary: pd.DataFrame) -> pd.Series:
+def exposure_row(summary: pd.DataFrame) -> pd.Series:
+    """The ``exposed`` row of a fitter's summary."""
     row = summary.loc["exposed"]
     assert isinstance(row, pd.Series)  # one coefficient of that name
     return row

@@ -192,11 +192,16 @@ class RushedDisposalStudy:
         self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
     ) -> list[dict[str, object]]:
         rows = []
-        for method, estimand, fit in (
-            ("cause_specific_cox", "hazard_ratio", methods.cause_specific_hazard_ratio),
-            ("fine_gray", "subdistribution_hazard_ratio", methods.subdistribution_hazard_ratio),
+        model = methods.cause_specific_model(af.data, af.confounders)
+        diagnostics["proportional_hazards"] = model.check_proportional_hazards()
+        for method, estimand, s in (
+            ("cause_specific_cox", "hazard_ratio", methods.exposure_row(model.summary)),
+            (
+                "fine_gray",
+                "subdistribution_hazard_ratio",
+                methods.subdistribution_hazard_ratio(af.data, af.confounders),
+            ),
         ):
-            s = fit(af.data, af.confounders)
             rows.append(
                 est.row(
                     method,
@@ -206,6 +211,19 @@ class RushedDisposalStudy:
                     std_error=float(s["std_error"]),
                     ci=(float(s["hr_ci_lower"]), float(s["hr_ci_upper"])),
                     p_value=float(s["p_value"]),
+                )
+            )
+        curve = methods.duration_dose_response(af.data, af.confounders, self.alpha)
+        for _, c in curve.iterrows():
+            rows.append(
+                est.row(
+                    "spline_dose_response",
+                    "hazard_ratio",
+                    f"{c['duration_weeks']:g} weeks vs 26 weeks",
+                    float(c["hazard_ratio"]),
+                    std_error=float(c["std_error"]),
+                    ci=(float(c["hr_ci_lower"]), float(c["hr_ci_upper"])),
+                    p_value=float(c["p_value"]),
                 )
             )
         return rows

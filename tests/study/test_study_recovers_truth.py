@@ -21,6 +21,7 @@ METHODS = {
     "iptw_aalen_johansen",
     "g_computation",
     "e_value",
+    "spline_dose_response",
 }
 
 
@@ -42,6 +43,7 @@ def test_layout(default: tuple[synthetic.World, StudyResult]) -> None:
     hr = result.get("cause_specific_cox", "hazard_ratio")
     assert hr["ci_lower"] < hr["estimate"] < hr["ci_upper"]
     assert result.diagnostics["bootstrap"]["iptw"]["replicates"] == 20
+    assert "GLOBAL" in result.diagnostics["proportional_hazards"].index
     balance = result.diagnostics["balance"]
     assert balance["smd_weighted"].abs().max() < balance["smd_unweighted"].abs().max()
     text = result.summary_text()
@@ -83,3 +85,18 @@ def test_missing_confounders_are_reported_not_fatal() -> None:
     report = frame.report.set_index("confounder")["status"]
     assert report.to_dict() == {"child_age_at_issue": "used", "shoe_size": "absent"}
     assert isinstance(frame.data, pd.DataFrame) and frame.confounders == ["child_age_at_issue"]
+
+
+@pytest.mark.slow
+def test_dose_response_after_the_threshold_covers_the_truth(
+    default: tuple[synthetic.World, StudyResult],
+) -> None:
+    # The world's effect is a step: every case after 26 weeks has 1/HR times the
+    # hazard of one at 26 weeks. Well past the threshold the spline must agree.
+    world, result = default
+    row = result.estimates.loc[
+        (result.estimates["method"] == "spline_dose_response")
+        & (result.estimates["contrast"] == "52 weeks vs 26 weeks")
+    ].iloc[0]
+    truth = 1 / world.truth.conditional_hr
+    assert row["ci_lower"] <= truth <= row["ci_upper"], (row["ci_lower"], truth, row["ci_upper"])
