@@ -62,8 +62,9 @@ def test_two_year_risk_difference_covers_the_truth(
 
 
 @pytest.mark.slow
-def test_null_world_covers_zero_effect() -> None:
-    world, result = run("null")
+@pytest.mark.parametrize("scenario", ["null", "strong", "mediated"])
+def test_other_worlds_covered(scenario: str) -> None:
+    world, result = run(scenario)
     truth = world.truth.value("risk_difference", 2)
     for method in ("iptw_aalen_johansen", "g_computation"):
         rd = result.get(method, "risk_difference", 2.0)
