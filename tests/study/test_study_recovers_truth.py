@@ -101,3 +101,22 @@ def test_dose_response_after_the_threshold_covers_the_truth(
     ].iloc[0]
     truth = 1 / world.truth.conditional_hr
     assert row["ci_lower"] <= truth <= row["ci_upper"], (row["ci_lower"], truth, row["ci_upper"])
+
+
+@pytest.mark.slow
+def test_crude_bias_has_the_direction_confounding_predicts(
+    default: tuple[synthetic.World, StudyResult],
+) -> None:
+    # Confounding bias of the crude risk difference is the difference between the arms
+    # in the risk they would have under the same exposure: from the potential outcomes,
+    # E[Y(long) | observed short] - E[Y(long) | observed long] at 2 years.
+    world, result = default
+    po = world.potential_outcomes
+    two_years = 2 * 365.25
+    returned = (po["event_long"] == "child_return") & (po["time_long"] <= two_years)
+    by_arm = returned.groupby(po["observed_arm"], observed=True).mean()
+    predicted = by_arm["short"] - by_arm["long"]
+    crude = result.get("crude_aalen_johansen", "risk_difference", 2.0)["estimate"]
+    truth = world.truth.value("risk_difference", 2)
+    assert abs(predicted) > 0.002  # the world is confounded enough to tell
+    assert (crude - truth) * predicted > 0, (crude, truth, predicted)
