@@ -83,3 +83,44 @@ def write_fragment(name: str, body: str, facts: str) -> Path:
     path = RESULTS / f"{name}.md"
     path.write_text(f"{body}\n\n_{facts}_\n", encoding="utf-8")
     return path
+
+
+def run_r_timing(
+    script: str, df: object, repeats: int, slow_limit: float, packages: str
+) -> dict[str, dict[str, object]]:
+    """Run an R timing script on ``df`` written to CSV, and parse what it reports.
+
+    The script takes ``data.csv out.txt repeats slow_limit``, writes one line per tool
+    -- ``name seconds runs coef... se...`` (three coefficients) -- and
+    ``r_version.txt`` beside ``out.txt``. R times itself (``system.time``), so
+    process start-up is not counted.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        raise SystemExit(f"Rscript not found: install R with the {packages} package(s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data, out, code = Path(tmp, "d.csv"), Path(tmp, "out.txt"), Path(tmp, "b.R")
+        df.to_csv(data, index=False)  # type: ignore[attr-defined]
+        code.write_text(script)
+        subprocess.run(
+            [rscript, str(code), str(data), str(out), str(repeats), str(slow_limit)],
+            check=True,
+        )
+        res: dict[str, dict[str, object]] = {}
+        for line in out.read_text().splitlines():
+            parts = line.split()
+            vals = np.array([float(v) for v in parts[3:]])
+            res[parts[0]] = {
+                "seconds": float(parts[1]),
+                "runs": int(parts[2]),
+                "coef": vals[:3],
+                "se": vals[3:],
+            }
+        res["_version"] = {"text": Path(tmp, "r_version.txt").read_text().strip()}
+    return res

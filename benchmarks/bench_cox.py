@@ -26,10 +26,7 @@ difference from our coefficients (and cluster standard errors) is reported as a 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import machine_details, timed  # noqa: E402
+from _common import machine_details, run_r_timing, timed  # noqa: E402
 
 from outcomes.survival import CoxFitter  # noqa: E402
 
@@ -142,31 +139,6 @@ writeLines(paste(R.version.string, "| survival", as.character(packageVersion("su
 """
 
 
-def run_r(df: pd.DataFrame, repeats: int, slow_limit: float) -> dict[str, dict[str, object]]:
-    """Time coxph plain and with cluster() inside R on the same data."""
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        raise SystemExit("Rscript not found: install R with the survival package")
-    with tempfile.TemporaryDirectory() as tmp:
-        data, out, script = Path(tmp, "d.csv"), Path(tmp, "out.txt"), Path(tmp, "b.R")
-        df.to_csv(data, index=False)
-        script.write_text(R_SCRIPT)
-        subprocess.run([rscript, str(script), str(data), str(out), str(repeats),
-                        str(slow_limit)], check=True)  # fmt: skip
-        res: dict[str, dict[str, object]] = {}
-        for line in out.read_text().splitlines():
-            parts = line.split()
-            vals = [float(v) for v in parts[3:]]
-            res[parts[0]] = {
-                "seconds": float(parts[1]),
-                "runs": int(parts[2]),
-                "coef": np.array(vals[:3]),
-                "se": np.array(vals[3:]),
-            }
-        res["_version"] = {"text": Path(tmp, "r_version.txt").read_text().strip()}
-    return res
-
-
 def extrapolate(points: list[tuple[int, float]], n: int) -> float | None:
     """Time at n from a power law through the last two points (exponent 1.5 from one)."""
     if not points:
@@ -257,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, object]] = []
     for n in [*sizes, *big]:
         df = make_data(n)
-        r_res = None if (args.no_r or n in big) else run_r(df, repeats, args.slow_limit)
+        r_res = (
+            None
+            if (args.no_r or n in big)
+            else run_r_timing(R_SCRIPT, df, repeats, args.slow_limit, "survival")
+        )
         if r_res is not None:
             facts["R"] = str(r_res["_version"]["text"])
         for variance in ("plain", "cluster"):

@@ -24,11 +24,8 @@ standard errors are not the same quantity). The last table checks the scaling ta
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import machine_details  # noqa: E402
+from _common import machine_details, run_r_timing  # noqa: E402
 
 from outcomes.survival import FineGrayFitter  # noqa: E402
 
@@ -110,32 +107,6 @@ writeLines(paste(R.version.string, "| survival", as.character(packageVersion("su
 """
 
 
-def run_r(df: pd.DataFrame, repeats: int, slow_limit: float) -> dict[str, dict[str, object]]:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        raise SystemExit("Rscript not found: install R with the survival and cmprsk packages")
-    with tempfile.TemporaryDirectory() as tmp:
-        data, out, script = Path(tmp, "d.csv"), Path(tmp, "out.txt"), Path(tmp, "b.R")
-        df.to_csv(data, index=False)
-        script.write_text(R_SCRIPT)
-        subprocess.run(
-            [rscript, str(script), str(data), str(out), str(repeats), str(slow_limit)],
-            check=True,
-        )
-        res: dict[str, dict[str, object]] = {}
-        for line in out.read_text().splitlines():
-            parts = line.split()
-            vals = np.array([float(v) for v in parts[3:]])
-            res[parts[0]] = {
-                "seconds": float(parts[1]),
-                "runs": int(parts[2]),
-                "coef": vals[:3],
-                "se": vals[3:],
-            }
-        res["_version"] = {"text": Path(tmp, "r_version.txt").read_text().strip()}
-    return res
-
-
 def render(rows: list[dict], scale: list[dict], facts: dict[str, str], repeats: int) -> str:
     lines = [
         "## Fine-Gray regression (3 covariates, 2 causes + censoring, no ties)",
@@ -196,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         df = make_data(n)
         t, runs, (b0, se0) = timed_ours(df, repeats, args.slow_limit)
-        r = run_r(df, repeats, args.slow_limit)
+        r = run_r_timing(R_SCRIPT, df, repeats, args.slow_limit, "survival and cmprsk")
         facts["R"] = str(r["_version"]["text"])
         row = {
             "n": n,
