@@ -72,6 +72,28 @@ def test_product_limit_is_one_minus_all_cause_survival() -> None:
     np.testing.assert_allclose(f_sum, all_cause, rtol=1e-10, atol=1e-14)
 
 
+def test_stratified_prediction_uses_each_rows_own_baseline() -> None:
+    """With strata, each row's incidence is built from its own stratum's baseline
+    hazards (computed per stratum internally); the check rebuilds it on the grid of
+    every stratum's times from each cause's predict_cumulative_hazard."""
+    d = _data(n=600).assign(g=np.repeat(["a", "b", "c"], 200))
+    d.loc[d["g"] == "b", "time"] *= 2.0  # a different baseline in stratum b
+    csc = CauseSpecificCox().fit(d, "time", "status", formula="x", strata="g")
+    new = pd.DataFrame({"x": [-0.5, 0.3, 1.0, 0.0], "g": ["b", "a", "c", "b"]})
+    grid = np.unique(d.loc[d["status"] > 0, "time"])
+    dH = sum(
+        np.diff(f.predict_cumulative_hazard(new, grid).to_numpy(), axis=0, prepend=0.0)
+        for f in csc.fitters_.values()
+    )
+    all_cause = 1.0 - np.cumprod(1.0 - dH, axis=0)
+    f_sum = sum(csc.predict_cumulative_incidence(new, grid, cause=k).to_numpy() for k in (1, 2))
+    np.testing.assert_allclose(f_sum, all_cause, rtol=1e-10, atol=1e-14)
+    # rows of the same stratum and covariates agree whatever else is in X
+    alone = csc.predict_cumulative_incidence(new.iloc[[0]], grid)
+    mixed = csc.predict_cumulative_incidence(new, grid)
+    np.testing.assert_allclose(mixed.to_numpy()[:, 0], alone.to_numpy()[:, 0], rtol=1e-14)
+
+
 def test_unknown_cause_and_method() -> None:
     d = _data()
     csc = CauseSpecificCox(causes=[1]).fit(d, "time", "status", formula="x")

@@ -3,7 +3,6 @@ test_cumulative_incidence_reference.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import matplotlib
@@ -301,18 +300,18 @@ def test_result_is_easy_to_use(tied: pd.DataFrame) -> None:
 
 # -- scale ----------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_one_million_rows_with_variance_is_fast() -> None:
+def test_one_million_rows_with_variance() -> None:
+    # Speed is measured in benchmarks/bench_aalen_johansen.py; here, that a million rows
+    # give the right answer. Times are exponential (rate 0.2) and the status independent
+    # of them, so the cause-specific hazards are 0.08 and 0.06 (censoring takes the
+    # rest) and F_1(t) = 0.08 / 0.14 * (1 - exp(-0.14 t)).
     rng = np.random.default_rng(2026)
     n = 1_000_000
     df = pd.DataFrame(
         {"time": rng.exponential(5.0, n), "status": rng.choice([0, 1, 2], n, p=[0.3, 0.4, 0.3])}
     )
-    cumulative_incidence(df.iloc[:1000], "time", "status")  # warm-up (imports, caches)
-    best = np.inf
-    for _ in range(2):
-        t0 = time.perf_counter()
-        res = cumulative_incidence(df, "time", "status")
-        best = min(best, time.perf_counter() - t0)
+    res = cumulative_incidence(df, "time", "status")
     assert len(res.table) > 600_000
-    # Target is 1 s (benchmarks/bench_aalen_johansen.py); allow for a shared CI machine.
-    assert best < 2.0, f"1e6 rows took {best:.2f} s"
+    at5 = res.at([5.0]).iloc[0]  # cause 1, the default event of interest
+    truth = 0.08 / 0.14 * (1 - np.exp(-0.14 * 5))
+    assert abs(at5["estimate"] - truth) < 4 * np.sqrt(at5["variance"])
