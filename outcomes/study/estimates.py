@@ -174,6 +174,45 @@ def bootstrap_contrasts(
     return rows
 
 
+def bootstrap_effects(
+    method: str,
+    effects: list[tuple[str, str]],
+    horizons: tuple[float, ...],
+    point: np.ndarray,
+    replicates: np.ndarray,
+    alpha: float,
+) -> list[dict[str, object]]:
+    r"""Effects on the risk-difference scale with bootstrap SEs and normal intervals.
+
+    ``effects`` names each row of ``point`` (shape (E, H)) as ``(estimand, contrast)``;
+    ``replicates`` has shape (B, E, H). The interval is
+    :math:`\hat\theta \pm z_{1-\alpha/2}\,\widehat{SE}_{boot}`: it needs only the
+    bootstrap standard error, which a few dozen replicates estimate to within about
+    :math:`1/\sqrt{2B}` of itself, where percentile limits need hundreds (Efron and
+    Tibshirani 1993, section 19.3).
+    """
+    rows = []
+    for e, (estimand, contrast) in enumerate(effects):
+        for h, horizon in enumerate(horizons):
+            draws = replicates[:, e, h]
+            draws = draws[np.isfinite(draws)]
+            se = float(np.std(draws, ddof=1)) if len(draws) > 1 else np.nan
+            estimate = float(point[e, h])
+            rows.append(
+                row(
+                    method,
+                    estimand,
+                    contrast,
+                    estimate,
+                    horizon=horizon,
+                    std_error=se,
+                    ci=normal_ci(estimate, se, alpha),
+                    p_value=two_sided_p(estimate, se),
+                )
+            )
+    return rows
+
+
 def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Rows to the tidy estimates frame."""
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.cohort import Cohort, Duration, build_cohort
+from outcomes.errors import OutcomesError
 from outcomes.schema import Dataset
 
 DAYS_PER_YEAR = 365.25
@@ -44,12 +45,17 @@ class AnalysisFrame:
         complete-case restriction removed.
     cohort : Cohort
         The cohort the frame came from.
+    cluster : str
+        The column whose groups are the clusters of the standard errors and of the
+        bootstrap (the local authority by default; a coarser unit such as ``dfj_area``
+        allows for correlation between neighbouring authorities).
     """
 
     data: pd.DataFrame
     confounders: list[str]
     report: pd.DataFrame
     cohort: Cohort
+    cluster: str = AREA
 
 
 def analysis_frame(
@@ -58,13 +64,15 @@ def analysis_frame(
     outcome: str,
     threshold_weeks: float,
     confounders: list[str] | None,
+    cluster: str = AREA,
     max_missing: float = 0.2,
 ) -> AnalysisFrame:
     """Build the frame; see :class:`AnalysisFrame`.
 
     A requested confounder that is absent is reported, not fatal; one missing in more
     than ``max_missing`` of rows is dropped from the set and reported (complete-case
-    analysis on it would lose too much); the rest are used on complete cases.
+    analysis on it would lose too much); the rest are used on complete cases. The
+    ``cluster`` column (standard errors and bootstrap resampling) must be present.
     """
     cohort = (
         data
@@ -72,6 +80,8 @@ def analysis_frame(
         else build_cohort(data, outcome=outcome, exposure=Duration())  # type: ignore[arg-type]
     )
     frame = cohort.data.copy()
+    if cluster not in frame.columns:
+        raise OutcomesError(f"cluster column {cluster!r} is not in the cohort")
     if confounders is None:
         extra = [c for c in cohort.covariates if c not in BASE_CONFOUNDERS]
         extra = [c for c in extra if not c.startswith("prior_proceedings")]
@@ -91,7 +101,8 @@ def analysis_frame(
         rows.append({"confounder": name, "status": status, "share_missing": share})
         if status == "used":
             used.append(name)
-    complete = frame[[*used, AREA, "duration_weeks"]].notna().all(axis=1)
+    needed = [*dict.fromkeys([*used, AREA, cluster]), "duration_weeks"]
+    complete = frame[needed].notna().all(axis=1)
     report = pd.DataFrame(rows, columns=["confounder", "status", "share_missing"])
     report.attrs["rows_dropped_incomplete"] = int((~complete).sum())
     frame = frame.loc[complete].copy()
@@ -105,5 +116,9 @@ def analysis_frame(
         if frame[name].dtype == bool:
             frame[name] = frame[name].astype(int)
     return AnalysisFrame(
-        data=frame.reset_index(drop=True), confounders=used, report=report, cohort=cohort
+        data=frame.reset_index(drop=True),
+        confounders=used,
+        report=report,
+        cohort=cohort,
+        cluster=cluster,
     )

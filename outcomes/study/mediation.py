@@ -41,13 +41,16 @@ from outcomes.study.methods import CATEGORICAL_CONFOUNDERS, STANDARDISE_ROWS, fo
 from outcomes.survival import CauseSpecificCox
 
 MEDIATOR = "final_order"
+"""The default mediator."""
+MAX_MEDIATOR_LEVELS = 30
+"""A numeric mediator with more distinct values than this is not categorical."""
 MIN_ORDER_SHARE = 0.01
 """Orders rarer than this are pooled as ``other`` so that each level has data in both
 arms; the controlled direct effects are reported for the common orders."""
 
 
-def order_model(frame: pd.DataFrame, confounders: list[str]) -> Pipeline:
-    """Multinomial logistic model of the order given exposure and confounders."""
+def order_model(frame: pd.DataFrame, confounders: list[str], mediator: str = MEDIATOR) -> Pipeline:
+    """Multinomial logistic model of the mediator given exposure, confounders and area."""
     categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
     categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
     categorical = [*dict.fromkeys(categorical), AREA]
@@ -66,65 +69,97 @@ def order_model(frame: pd.DataFrame, confounders: list[str]) -> Pipeline:
             ("fit", LogisticRegression(C=1.0, max_iter=2000)),
         ]
     )
-    model.fit(frame[[*numeric, *categorical]], frame[MEDIATOR].astype(str))
+    model.fit(frame[[*numeric, *categorical]], frame[mediator].astype(str))
     return model
 
 
-def pooled_orders(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rare orders pooled into ``other`` (see :data:`MIN_ORDER_SHARE`)."""
-    share = frame[MEDIATOR].value_counts(normalize=True)
-    rare = share.index[share < MIN_ORDER_SHARE]
+def pooled_orders(
+    frame: pd.DataFrame, keep: list[str] | None = None, mediator: str = MEDIATOR
+) -> pd.DataFrame:
+    """Levels of the mediator outside ``keep`` pooled into ``other``.
+
+    By default ``keep`` is the orders with at least :data:`MIN_ORDER_SHARE` of the rows;
+    a bootstrap replicate passes the levels of the full data, so that every replicate
+    estimates the same effects.
+    """
+    values = frame[mediator].astype(str)
+    if keep is None:
+        share = values.value_counts(normalize=True)
+        keep = list(share.index[share >= MIN_ORDER_SHARE])
     out = frame.copy()
-    out[MEDIATOR] = out[MEDIATOR].astype(str).where(~out[MEDIATOR].isin(rare), "other")
+    out[mediator] = values.where(values.isin(keep), "other")
     return out
 
 
 def mediation_risks(
-    frame: pd.DataFrame, confounders: list[str], horizons: tuple[float, ...], seed: int
+    frame: pd.DataFrame,
+    confounders: list[str],
+    horizons: tuple[float, ...],
+    seed: int,
+    orders: list[str] | None = None,
+    mediator: str = MEDIATOR,
 ) -> tuple[np.ndarray, list[str]]:
     """Natural direct, natural indirect and controlled direct effects at each horizon.
+
+    Parameters
+    ----------
+    frame, confounders, horizons
+        The analysis frame's rows and confounders, and the horizons in years.
+    seed : int
+        Seeds the sample of rows the g-formula averages over
+        (:data:`~outcomes.study.methods.STANDARDISE_ROWS` / 2).
+    orders : list of str, optional
+        The order levels to report (default: those of ``frame`` after pooling rare
+        ones). An order absent from ``frame`` gets NaN for its controlled direct effect.
+    mediator : str, default "final_order"
+        The mediator column (categorical, recorded on every row).
 
     Returns
     -------
     values : ndarray, shape (2 + n_orders, H)
         Rows: NDE, NIE, then CDE for each order in ``orders``.
     orders : list of str
-        The order levels (after pooling rare ones).
+        The order levels.
     """
-    data = pooled_orders(frame)
-    orders = sorted(data[MEDIATOR].unique())
+    data = pooled_orders(frame, orders, mediator)
+    present = sorted(data[mediator].unique())
+    orders = present if orders is None else orders
     outcome = CauseSpecificCox().fit(
         data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
         "years",
         "event",
-        formula=formula(confounders, data) + f" + C({MEDIATOR})",
+        formula=formula(confounders, data) + f" + C({mediator})",
         strata=AREA,
     )
-    mediator = order_model(data, confounders)
+    mediator_model = order_model(data, confounders, mediator)
     sample = data.sample(min(len(data), STANDARDISE_ROWS // 2), random_state=seed)
-    columns = list(mediator.named_steps["design"].feature_names_in_)
+    columns = list(mediator_model.named_steps["design"].feature_names_in_)
     prob = {
         a: pd.DataFrame(
-            mediator.predict_proba(sample.assign(exposed=a)[columns]),
-            columns=mediator.classes_,
+            mediator_model.predict_proba(sample.assign(exposed=a)[columns]),
+            columns=mediator_model.classes_,
             index=sample.index,
         )
         for a in (0, 1)
     }
-    # F(t | a, m, X) for every arm and order: (H, n) per pair.
-    risk = {
-        (a, m): outcome.predict_cumulative_incidence(
-            sample.assign(exposed=a, **{MEDIATOR: m}), times=list(horizons), cause=1
-        ).to_numpy()
-        for a in (0, 1)
-        for m in orders
-    }
+    # F(t | a, m, X) for every arm and order, (H, n) per pair, from one prediction over
+    # the stacked copies of the sample (one design matrix instead of one per pair).
+    pairs = [(a, m) for a in (0, 1) for m in present]
+    stacked = pd.concat(
+        [sample.assign(exposed=a, **{mediator: m}) for a, m in pairs], ignore_index=True
+    )
+    predicted = outcome.predict_cumulative_incidence(
+        stacked, times=list(horizons), cause=1
+    ).to_numpy()
+    blocks = np.split(predicted, len(pairs), axis=1)
+    risk = dict(zip(pairs, blocks, strict=True))
 
     def mixed(a: int, a_m: int) -> np.ndarray:
-        total = sum(risk[(a, m)] * prob[a_m][m].to_numpy()[None, :] for m in orders)
+        total = sum(risk[(a, m)] * prob[a_m][m].to_numpy()[None, :] for m in present)
         return np.asarray(total).mean(axis=1)
 
     nde = mixed(1, 0) - mixed(0, 0)
     nie = mixed(1, 1) - mixed(1, 0)
-    cde = [(risk[(1, m)] - risk[(0, m)]).mean(axis=1) for m in orders]
+    missing = np.full(len(horizons), np.nan)
+    cde = [(risk[(1, m)] - risk[(0, m)]).mean(axis=1) if m in present else missing for m in orders]
     return np.vstack([nde, nie, *cde]), orders

@@ -26,6 +26,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from outcomes.causal import fit_propensity, inverse_probability_weights
+from outcomes.errors import OutcomesError
 from outcomes.study.frame import AREA
 from outcomes.survival import (
     CauseSpecificCox,
@@ -69,8 +70,11 @@ def crude_risks(frame: pd.DataFrame, horizons: tuple[float, ...]) -> pd.DataFram
     return cif.at(list(horizons))
 
 
-def cause_specific_model(frame: pd.DataFrame, confounders: list[str]) -> CoxFitter:
-    """Adjusted cause-specific Cox model of return: stratified by LA, clustered by LA."""
+def cause_specific_model(
+    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA
+) -> CoxFitter:
+    """Adjusted cause-specific Cox model of return: stratified by LA, clustered by
+    ``cluster``."""
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
     return CoxFitter().fit(
         data,
@@ -78,7 +82,7 @@ def cause_specific_model(frame: pd.DataFrame, confounders: list[str]) -> CoxFitt
         "returned",
         formula=formula(confounders, frame),
         strata=AREA,
-        cluster_col=AREA,
+        cluster_col=cluster,
     )
 
 
@@ -87,13 +91,13 @@ DOSE_RESPONSE_WEEKS = (8, 13, 20, 32, 39, 52, 78)
 
 
 def duration_dose_response(
-    frame: pd.DataFrame, confounders: list[str], alpha: float
+    frame: pd.DataFrame, confounders: list[str], alpha: float, cluster: str = AREA
 ) -> pd.DataFrame:
     """Hazard ratio of return across duration relative to 26 weeks.
 
     The cause-specific model of :func:`cause_specific_model` with the binary exposure
     replaced by a natural cubic spline of duration (4 degrees of freedom); the band is
-    pointwise, from the LA-clustered covariance (:func:`outcomes.survival.duration_hazard_ratio`).
+    pointwise, from the clustered covariance (:func:`outcomes.survival.duration_hazard_ratio`).
     """
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
     spline = natural_spline_term("duration_weeks", df=4)
@@ -103,13 +107,15 @@ def duration_dose_response(
         "returned",
         formula=formula(confounders, frame).replace("exposed", spline, 1),
         strata=AREA,
-        cluster_col=AREA,
+        cluster_col=cluster,
     )
     return duration_hazard_ratio(fit, data, grid=DOSE_RESPONSE_WEEKS, alpha=alpha)
 
 
-def subdistribution_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) -> pd.Series:
-    """Adjusted Fine-Gray subdistribution HR of exposure, clustered by LA."""
+def subdistribution_hazard_ratio(
+    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA
+) -> pd.Series:
+    """Adjusted Fine-Gray subdistribution HR of exposure, clustered by ``cluster``."""
     fit = FineGrayFitter().fit(
         frame,
         "years",
@@ -117,7 +123,7 @@ def subdistribution_hazard_ratio(frame: pd.DataFrame, confounders: list[str]) ->
         event_of_interest=1,
         formula=formula(confounders, frame),
         strata=AREA,
-        cluster_col=AREA,
+        cluster_col=cluster,
     )
     return exposure_row(fit.summary)
 
@@ -189,13 +195,11 @@ def gcomputation_risks(
     sample = frame
     if len(frame) > STANDARDISE_ROWS:
         sample = frame.sample(STANDARDISE_ROWS, random_state=seed)
-    out = np.empty((2, len(horizons)))
-    for arm, value in enumerate((1, 0)):
-        predicted = model.predict_cumulative_incidence(
-            sample.assign(exposed=value), times=list(horizons), cause=1
-        )
-        out[arm] = predicted.mean(axis=1).to_numpy()
-    return out
+    # both arms in one prediction (one design matrix): exposed rows first
+    stacked = pd.concat([sample.assign(exposed=1), sample.assign(exposed=0)], ignore_index=True)
+    predicted = model.predict_cumulative_incidence(stacked, times=list(horizons), cause=1)
+    arms = np.split(predicted.to_numpy(), 2, axis=1)
+    return np.vstack([arm.mean(axis=1) for arm in arms])
 
 
 def cluster_bootstrap(
@@ -205,30 +209,37 @@ def cluster_bootstrap(
     rng: np.random.Generator,
     progress: Callable[[int], None] | None = None,
     n_jobs: int = 1,
+    cluster: str = AREA,
 ) -> np.ndarray:
-    """Re-estimate on ``n_boot`` resamples of whole local authorities.
+    """Re-estimate on ``n_boot`` resamples of whole clusters (local authorities by
+    default).
 
-    Each sampled authority keeps all its children; an authority drawn twice enters
-    twice under distinct labels, so stratified models treat the copies as separate
-    strata. Replicates in which the estimator fails (e.g. an arm is empty) are
-    dropped and counted in the result's ``failed`` attribute.
+    Each sampled cluster keeps all its children; a cluster drawn twice enters twice
+    under distinct labels, and so do its local authorities, so stratified models treat
+    the copies as separate strata. Replicates in which the estimator fails (an arm is
+    empty, a model cannot be fitted) are dropped; the study reports how many
+    replicates were run and how many were requested.
 
-    Every replicate's authorities are drawn from ``rng`` before any is estimated, so
-    the replicates are the same for a given seed whatever ``n_jobs`` is; with
+    Every replicate's clusters are drawn from ``rng`` before any is estimated, so the
+    replicates are the same for a given seed whatever ``n_jobs`` is; with
     ``n_jobs > 1`` they are estimated in that many worker processes (joblib) and
     returned in draw order.
     """
-    codes, index = np.unique(frame[AREA].to_numpy(dtype=object), return_inverse=True)
+    codes, index = np.unique(frame[cluster].to_numpy(dtype=object), return_inverse=True)
     rows_of = [np.flatnonzero(index == k) for k in range(len(codes))]
     picks = [rng.integers(0, len(codes), len(codes)) for _ in range(n_boot)]
 
     def replicate(pick: np.ndarray) -> np.ndarray | None:
         take = np.concatenate([rows_of[k] for k in pick])
-        labels = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
-        sample = frame.iloc[take].assign(**{AREA: [f"b{j}" for j in labels]})
+        draws = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
+        sample = frame.iloc[take]
+        relabelled = {cluster: [f"b{j}" for j in draws]}
+        if cluster != AREA:
+            areas = sample[AREA].to_numpy(dtype=object)
+            relabelled[AREA] = [f"{a}#b{j}" for a, j in zip(areas, draws, strict=True)]
         try:
-            return estimate(sample.reset_index(drop=True))
-        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return estimate(sample.assign(**relabelled).reset_index(drop=True))
+        except (OutcomesError, ValueError, ArithmeticError, np.linalg.LinAlgError):
             return None
 
     if n_jobs > 1 and n_boot > 1:

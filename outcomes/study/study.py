@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -19,12 +20,13 @@ from outcomes.causal import (
     weight_summary,
 )
 from outcomes.cohort import Cohort
-from outcomes.errors import OutcomesError
-from outcomes.schema import Dataset
+from outcomes.errors import OutcomesError, OutcomesWarning
+from outcomes.schema import FINAL_ORDERS, Dataset
 from outcomes.study import estimates as est
 from outcomes.study import methods
 from outcomes.study.figures import study_figures
 from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
+from outcomes.study.mediation import MAX_MEDIATOR_LEVELS, MEDIATOR, mediation_risks
 from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
 SENSITIVITY_THRESHOLDS = (20, 26, 32)
@@ -57,6 +59,16 @@ class RushedDisposalStudy:
         recorded well enough) and the manifest's covariates; the area (``la_code``)
         always enters as described in :mod:`outcomes.study.methods`. Absent columns are
         reported in ``diagnostics["confounders"]``, not fatal.
+    mediator : str, default "final_order"
+        Categorical column through which the mediation rows split the effect; rows
+        where it is not recorded (for the final order: missing or outside the
+        vocabulary) are left out of the mediation analysis only, and counted in
+        ``diagnostics["mediation"]``.
+    cluster : str, default "la_code"
+        Clusters for the robust standard errors of the hazard models and for the
+        bootstrap. The local authority also enters every model as a confounder
+        whatever the clusters are; a coarser unit (``dfj_area``) allows for
+        correlation between neighbouring authorities.
     propensity_model : scikit-learn classifier, optional
         Replaces the default ridge-penalised logistic regression.
     n_boot : int, default 200
@@ -66,6 +78,14 @@ class RushedDisposalStudy:
     sensitivity : bool, default True
         Run the sensitivity analyses (thresholds 20/26/32, excluding withdrawn and
         no-order cases), each with ``max(20, n_boot // 4)`` bootstrap replicates.
+    mediation : bool, default True
+        Estimate the natural direct and indirect effects through the final order and
+        the controlled direct effect of each order (:mod:`outcomes.study.mediation`).
+    mediation_boot : int, optional
+        Bootstrap replicates for the mediation effects; by default
+        ``max(20, n_boot // 4)``, because each replicate refits the outcome and order
+        models. Their intervals are normal intervals from the bootstrap standard error
+        (:func:`outcomes.study.estimates.bootstrap_effects`).
     seed : int, default 0
     progress : bool, default False
         Show a progress bar over the bootstrap.
@@ -89,10 +109,14 @@ class RushedDisposalStudy:
         outcome: str = "child_return",
         horizons: Sequence[float] = (1, 2, 5),
         confounders: list[str] | None = None,
+        mediator: str = "final_order",
+        cluster: str = AREA,
         propensity_model: ClassifierMixin | None = None,
         n_boot: int = 200,
         trim: tuple[float, float] | None = (1, 99),
         sensitivity: bool = True,
+        mediation: bool = True,
+        mediation_boot: int | None = None,
         seed: int = 0,
         progress: bool = False,
         alpha: float = 0.05,
@@ -103,10 +127,14 @@ class RushedDisposalStudy:
         self.outcome = outcome
         self.horizons = horizons
         self.confounders = confounders
+        self.mediator = mediator
+        self.cluster = cluster
         self.propensity_model = propensity_model
         self.n_boot = n_boot
         self.trim = trim
         self.sensitivity = sensitivity
+        self.mediation = mediation
+        self.mediation_boot = mediation_boot
         self.seed = seed
         self.progress = progress
         self.alpha = alpha
@@ -139,6 +167,8 @@ class RushedDisposalStudy:
         rows += est.bootstrap_contrasts(
             "g_computation", contrast, horizons, point, boot, self.alpha
         )
+        if self.mediation:
+            rows += self._mediation(af, horizons, contrast, seeds[3], diagnostics)
         estimates = est.frame(rows)
         rows += self._evalues(estimates, primary_horizon)
         if self.sensitivity:
@@ -149,10 +179,13 @@ class RushedDisposalStudy:
             "horizons": horizons,
             "primary_horizon": primary_horizon,
             "n_boot": self.n_boot,
+            "mediation_boot": self.mediation_boot or max(20, self.n_boot // 4),
             "trim": self.trim,
             "seed": self.seed,
             "alpha": self.alpha,
             "confounders": af.confounders,
+            "mediator": self.mediator,
+            "cluster": af.cluster,
         }
         estimates.attrs["alpha"] = self.alpha
         result = StudyResult(estimates=estimates, diagnostics=diagnostics, settings=settings)
@@ -167,6 +200,7 @@ class RushedDisposalStudy:
             outcome=self.outcome,
             threshold_weeks=threshold,
             confounders=self.confounders,
+            cluster=self.cluster,
         )
         if af.data["exposed"].nunique() < 2:
             raise OutcomesError(
@@ -192,14 +226,14 @@ class RushedDisposalStudy:
         self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
     ) -> list[dict[str, object]]:
         rows = []
-        model = methods.cause_specific_model(af.data, af.confounders)
+        model = methods.cause_specific_model(af.data, af.confounders, af.cluster)
         diagnostics["proportional_hazards"] = model.check_proportional_hazards()
         for method, estimand, s in (
             ("cause_specific_cox", "hazard_ratio", methods.exposure_row(model.summary)),
             (
                 "fine_gray",
                 "subdistribution_hazard_ratio",
-                methods.subdistribution_hazard_ratio(af.data, af.confounders),
+                methods.subdistribution_hazard_ratio(af.data, af.confounders, af.cluster),
             ),
         ):
             rows.append(
@@ -213,7 +247,7 @@ class RushedDisposalStudy:
                     p_value=float(s["p_value"]),
                 )
             )
-        curve = methods.duration_dose_response(af.data, af.confounders, self.alpha)
+        curve = methods.duration_dose_response(af.data, af.confounders, self.alpha, af.cluster)
         for _, c in curve.iterrows():
             rows.append(
                 est.row(
@@ -247,30 +281,103 @@ class RushedDisposalStudy:
                 )
             return methods.gcomputation_risks(frame, af.confounders, horizons, gseed)
 
+        if diagnostics is not None and kind == "iptw":
+            self._weight_diagnostics(af, diagnostics)
+        point = estimate(af.data)
+        return point, self._bootstrap(af, estimate, kind, n_boot, rng, diagnostics)
+
+    def _bootstrap(
+        self,
+        af: AnalysisFrame,
+        estimate: Callable[[pd.DataFrame], np.ndarray],
+        label: str,
+        n_boot: int,
+        rng: np.random.Generator,
+        diagnostics: dict[str, Any] | None,
+    ) -> np.ndarray:
+        """Cluster-bootstrap replicates of ``estimate``, shape (B, ...)."""
+
         def replicate(frame: pd.DataFrame) -> np.ndarray:
             with warnings.catch_warnings():
                 # Resampled areas can separate exposure; the main fit's overlap is what
                 # is reported (diagnostics["positivity"]). Set here, not around the
                 # loop, so that worker processes follow it too.
                 warnings.simplefilter("ignore", PositivityWarning)
+                # A resample in which some level (an order, a period) has no events of
+                # a cause has an infinite coefficient; the fit stops at a very large one
+                # whose predicted risks are the limit (zero), which is what is wanted.
+                warnings.filterwarnings(
+                    "ignore", "Newton-Raphson did not converge", OutcomesWarning
+                )
                 return estimate(frame)
 
-        if diagnostics is not None and kind == "iptw":
-            self._weight_diagnostics(af, diagnostics)
-        point = estimate(af.data)
         bar = tqdm(
-            total=n_boot, desc=f"bootstrap ({kind})", disable=not self.progress, leave=False
+            total=n_boot, desc=f"bootstrap ({label})", disable=not self.progress, leave=False
         )
         boot = methods.cluster_bootstrap(
-            af.data, replicate, n_boot, rng, progress=lambda _: bar.update(), n_jobs=self.n_jobs
+            af.data,
+            replicate,
+            n_boot,
+            rng,
+            progress=lambda _: bar.update(),
+            n_jobs=self.n_jobs,
+            cluster=af.cluster,
         )
         bar.close()
         if diagnostics is not None:
-            diagnostics.setdefault("bootstrap", {})[kind] = {
+            diagnostics.setdefault("bootstrap", {})[label] = {
                 "replicates": int(len(boot)),
                 "requested": n_boot,
             }
-        return point, boot
+        return boot
+
+    def _mediation(
+        self,
+        af: AnalysisFrame,
+        horizons: tuple[float, ...],
+        contrast: str,
+        seed: np.random.SeedSequence,
+        diagnostics: dict[str, Any],
+    ) -> list[dict[str, object]]:
+        """Natural direct and indirect effects through the mediator, and controlled
+        direct effects per level (:mod:`outcomes.study.mediation`)."""
+        if self.mediator not in af.data.columns:
+            raise OutcomesError(f"mediator column {self.mediator!r} is not in the cohort")
+        values = af.data[self.mediator]
+        recorded = values.notna().to_numpy()
+        if self.mediator == MEDIATOR:
+            recorded &= values.isin(FINAL_ORDERS).to_numpy()
+        elif pd.api.types.is_numeric_dtype(values) and values.nunique() > MAX_MEDIATOR_LEVELS:
+            raise OutcomesError(
+                f"mediator {self.mediator!r} must be categorical (it has "
+                f"{values.nunique()} distinct numeric values)"
+            )
+        diagnostics["mediation"] = {
+            "mediator": self.mediator,
+            "rows": int(recorded.sum()),
+            "rows_without_recorded_mediator": int((~recorded).sum()),
+        }
+        af = dataclasses.replace(af, data=af.data.loc[recorded].reset_index(drop=True))
+        rng = np.random.default_rng(seed)
+        gseed = int(rng.integers(2**31))
+        point, levels = mediation_risks(
+            af.data, af.confounders, horizons, gseed, mediator=self.mediator
+        )
+
+        def estimate(frame: pd.DataFrame) -> np.ndarray:
+            return mediation_risks(
+                frame, af.confounders, horizons, gseed, levels, mediator=self.mediator
+            )[0]
+
+        n_boot = self.mediation_boot or max(20, self.n_boot // 4)
+        boot = self._bootstrap(af, estimate, "mediation", n_boot, rng, diagnostics)
+        name = self.mediator.replace("_", " ")
+        effects = [
+            ("natural_direct_effect", f"{contrast}, {name} as it would be if later"),
+            ("natural_indirect_effect", f"{contrast}: {name} as within vs as if later"),
+            *[("controlled_direct_effect", f"{contrast}, {name} set to {m}") for m in levels],
+        ]
+        return est.bootstrap_effects("mediation", effects, horizons, point, boot, self.alpha)
 
     def _weight_diagnostics(self, af: AnalysisFrame, diagnostics: dict[str, Any]) -> None:
         scores, weights = methods.iptw_weights(
