@@ -78,8 +78,15 @@ def draw_durations(
     min_days = int(scenario["duration.min_days"])
 
     def days(q: np.ndarray) -> np.ndarray:
-        weeks = np.exp(mu + sigma * ndtri(q))
-        return np.maximum(np.ceil(7.0 * weeks), min_days).astype(np.int64)
+        x = ndtri(q)
+        # in place: one fresh array instead of one per step
+        x *= sigma
+        x += mu
+        np.exp(x, out=x)  # weeks
+        x *= 7.0
+        np.ceil(x, out=x)
+        np.maximum(x, min_days, out=x)
+        return x.astype(np.int64)
 
     d_short = np.minimum(days(q_short), THRESHOLD_DAYS)
     d_long = np.maximum(days(q_long), THRESHOLD_DAYS + 1)

@@ -24,8 +24,9 @@ import pandas as pd
 
 from outcomes.schema import CARE_EPISODES
 
-from ._codec import NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
-from ._frames import label_strings
+from ._codec import NA_DAY, NumRows, days_to_datetime
+from ._frames import FixedText, label_text, text_series
+from ._sorting import sort_order
 from ._time import DAYS_PER_YEAR
 
 NEVER = np.iinfo(np.int64).max // 8
@@ -49,20 +50,26 @@ def care_episodes(
     event_day: np.ndarray,
     event_type: np.ndarray,
     extract: int,
-    codec: ProceedingsCodec,
+    child_id: FixedText,
 ) -> pd.DataFrame:
     """Build ``care_episodes`` (see module docstring) from the numeric clean rows.
 
     ``cols["order"]`` is the latent order (also for proceedings still open at the
     extract) and ``cols["disposal"]`` the latent disposal day; ``event_*`` are the
-    child events (type 0 adopted, 1 died) by child number.
+    child events (type 0 adopted, 1 died) by child number; ``child_id`` is the clean
+    rows' ``child_id`` column.
+
+    Rows are in issue order, and a child's next proceedings are issued after the
+    earlier ones were disposed of: grouped by child, the proceedings are in time order,
+    and each one's interim episode followed by its final one puts the child's episodes
+    in order of start, with no sort of the episodes themselves.
     """
     latent = cols["order"]
     po = orders.index("placement_order")
-    looked_after = (latent == orders.index("care_order")) | (latent == po)
-    idx = np.flatnonzero(looked_after)
+    idx = np.flatnonzero((latent == orders.index("care_order")) | (latent == po))
     if len(idx) == 0:
         return CARE_EPISODES.empty()
+    idx = idx[sort_order((num["cid"][idx],))]  # by child, then in issue order
     child = num["cid"][idx]
     issue = num["issue"][idx]
     disposal = cols["disposal"][idx]
@@ -74,48 +81,52 @@ def care_episodes(
     adopt_day = _first_day(size, event_child[adopted], event_day[adopted])[child]
     death_day = _first_day(size, event_child[died], event_day[died])[child]
     eighteen = dob + int(np.floor(18 * DAYS_PER_YEAR))
-    age_at_disposal = (disposal - dob) / DAYS_PER_YEAR
 
-    # interim episode: issue -> disposal (or death)
-    i_end = np.minimum(disposal, death_day)
-    i_rec = np.where(death_day < disposal, 1, 0)  # E2 / X1
-    # the episode after the order
+    # the episode after the order, from disposal (all rows are issued by the extract,
+    # so every interim episode has started by then; a final one when disposed by then)
+    has_final = (disposal <= extract) & (death_day > disposal)
     f_end_natural = np.where(placement_order, adopt_day, eighteen)
-    f_end = np.minimum(f_end_natural, death_day)
-    f_place = np.where(placement_order, 3, np.where(age_at_disposal >= 12, 2, 1))
+    f_place = np.where(placement_order, 3, np.where(disposal - dob >= 12 * DAYS_PER_YEAR, 2, 1))
     f_rec = np.where(
         death_day <= f_end_natural,
         1,
         np.where(placement_order, np.where(child % 2 == 1, 2, 3), np.where(f_place == 2, 5, 4)),
     )
-    has_final = (disposal <= extract) & (death_day > disposal)
+    # each proceedings' interim episode, then its final one when it has one
+    interim = np.arange(len(idx)) + np.cumsum(has_final) - has_final
+    final = interim[has_final] + 1
+    m = len(idx) + len(final)
 
-    start = np.concatenate([issue, disposal[has_final]])
-    end = np.concatenate([i_end, f_end[has_final]])
-    rec = np.concatenate([i_rec, f_rec[has_final]])
-    ls = np.concatenate(
-        [np.zeros(len(issue), np.int64), np.where(placement_order[has_final], 2, 1)]
-    )
-    place = np.concatenate([np.zeros(len(issue), np.int64), f_place[has_final]])
-    ids = np.concatenate([child, child[has_final]])
-    # the episodes started by the extract date, by child and start, one per (child_id,
-    # start_date) to keep the table keyed: the rows are picked first, then taken once
-    rows = np.flatnonzero(start <= extract)
-    kid, day = ids[rows], start[rows]
-    rows = rows[np.argsort(kid * (np.int64(1) << 20) + (day - day.min(initial=0)), kind="stable")]
-    kid, day = ids[rows], start[rows]
-    rows = rows[np.r_[True, (kid[1:] != kid[:-1]) | (day[1:] != day[:-1])]]
-    ids, start, end, rec, ls, place = (a[rows] for a in (ids, start, end, rec, ls, place))
+    def episodes(
+        interim_value: np.ndarray | int, final_value: np.ndarray, dtype: type = np.int64
+    ) -> np.ndarray:
+        out: np.ndarray = np.empty(m, dtype=dtype)
+        out[interim] = interim_value
+        out[final] = final_value[has_final]
+        return out
+
+    start = episodes(issue, disposal)
+    # interim: ends at disposal or death (REC X1 / E2); final: at adoption or 18, or death
+    end = episodes(np.minimum(disposal, death_day), np.minimum(f_end_natural, death_day))
+    # codes of the labels below, int8: an eighth of the memory
+    rec = episodes(np.where(death_day < disposal, 1, 0), f_rec, np.int8)
+    ls = episodes(0, np.where(placement_order, 2, 1), np.int8)
+    place = episodes(0, f_place, np.int8)
+    prow = episodes(idx, idx)  # the proceedings row of each episode
+    # one episode per (child_id, start_date), to keep the table keyed
+    kid = num["cid"][prow]
+    keep = np.flatnonzero(np.r_[True, (kid[1:] != kid[:-1]) | (start[1:] != start[:-1])])
+    if len(keep) < m:
+        start, end, rec, ls, place, prow = (a[keep] for a in (start, end, rec, ls, place, prow))
     open_ = end > extract
-    frame = pd.DataFrame(
-        {
-            "child_id": codec._ids("C", ids, codec.width_c),
+    return pd.DataFrame(
+        {  # in the order of CARE_EPISODES
+            "child_id": text_series(child_id.take(prow)),
             "start_date": days_to_datetime(start),
             "end_date": days_to_datetime(np.where(open_, NA_DAY, end)),
-            "legal_status": label_strings(LEGAL_STATUS, ls),
-            "reason_ceased": label_strings(REASON_CEASED, rec, open_),
-            "placement": label_strings(PLACEMENT, place),
+            "legal_status": text_series(label_text(LEGAL_STATUS, ls)),
+            "reason_ceased": text_series(label_text(REASON_CEASED, rec, open_)),
+            "placement": text_series(label_text(PLACEMENT, place)),
         },
         copy=False,  # every column is a fresh array
     )
-    return frame[CARE_EPISODES.names]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._sampling import categorical, poisson_small
 from ._time import DAYS_PER_YEAR, year_start
 from .areas import Areas
 from .scenario import Scenario
@@ -143,7 +144,10 @@ def child_age_days(
     first_of_app = np.concatenate([[0], np.cumsum(k)[:-1]])
     rank = np.arange(len(app)) - np.repeat(first_of_app, k)
     gap_mean = float(scenario["families.sibling_gap_mean"])
-    gaps = 0.9 + rng.gamma(2.0, max(gap_mean - 0.9, 0.05) / 2.0, len(app))
+    # Gamma(2) as the sum of two exponentials: the same law, a third of the cost
+    gaps = 0.9 + (rng.standard_exponential(len(app)) + rng.standard_exponential(len(app))) * (
+        max(gap_mean - 0.9, 0.05) / 2.0
+    )
     gaps = np.where(rank == 0, 0.0, gaps) * DAYS_PER_YEAR
     # cumulative gaps within each application
     cum = np.cumsum(gaps)
@@ -197,18 +201,21 @@ def first_generation(
     years = np.arange(first_year, first_year + len(per_year))
     year = np.repeat(years, per_year)
     n = len(year)
-    starts = np.array([year_start(int(y)) for y in years])
-    lengths = np.array([year_start(int(y) + 1) - year_start(int(y)) for y in years])
-    yi = year - first_year
-    issue = starts[yi] + np.floor(rng.random(n) * lengths[yi]).astype(np.int64)
-    order = np.argsort(issue, kind="stable")
-    issue = issue[order]
-    year = year[order]
-    la = rng.choice(areas.n, size=n, p=areas.weight)
+    # issue days uniform over each year, drawn in date order: the year's count of
+    # applications per day is multinomial (so nothing needs sorting)
+    per_day = [
+        rng.multinomial(count, np.full(days, 1.0 / days))
+        for count, days in zip(
+            per_year.tolist(),
+            [year_start(int(y) + 1) - year_start(int(y)) for y in years],
+            strict=True,
+        )
+    ]
+    day = np.arange(year_start(first_year), year_start(first_year + len(per_year)))
+    issue = np.repeat(day, np.concatenate(per_day))
+    la = categorical(areas.weight, rng.random(n))
 
-    p_k = scenario.array("families.children_per_application_p")
-    k = 1 + np.searchsorted(np.cumsum(p_k / p_k.sum()), rng.random(n), side="right")
-    k = np.minimum(k, len(p_k))
+    k = 1 + categorical(scenario.array("families.children_per_application_p"), rng.random(n))
     age, app = child_age_days(scenario, rng, k, year + 0.5)
     # an application whose children were all 17+ keeps one child, the youngest, at 16
     has_child = np.bincount(app, minlength=n) > 0
@@ -233,7 +240,7 @@ def first_generation(
         float(scenario["families.prior_log_rate"])
         + float(scenario["families.prior_mother_latent"]) * latent
     ) * np.clip((m_age - 14.0) / 10.0, 0.0, 1.0)
-    prior = rng.poisson(prior_rate)
+    prior = poisson_small(prior_rate, rng.random(n))
 
     child_dob = issue[app] - age.astype(np.int64)
     sex = sex_draw(scenario, rng, len(app))

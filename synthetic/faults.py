@@ -41,12 +41,16 @@ validation reasons the faulty row breaks, ``;``-joined; empty when the fault is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from outcomes.schema import MAX_AGE_AT_ISSUE_YEARS, STRING_DTYPE
 
 from ._codec import CANONICAL_OF, NA_DAY, NumRows, ProceedingsCodec
+from ._frames import label_text, text_series
 from ._time import DAYS_PER_YEAR
 from .areas import Areas
 from .scenario import Scenario
@@ -140,23 +144,22 @@ def first_appearance(number: np.ndarray) -> np.ndarray:
     return np.r_[True, number[1:] > running[:-1]]
 
 
-def expected_reasons(rows: NumRows, at: np.ndarray, extract_day: int, n_orders: int) -> np.ndarray:
-    """Validation reasons rows ``at`` break (``;``-joined, empty if none).
+def expected_reasons(
+    values: NumRows, duplicate: np.ndarray, extract_day: int, n_orders: int
+) -> np.ndarray:
+    """Validation reasons of faulty rows (``;``-joined, empty if none).
 
-    The generator's own statement of what a validating reader should reject. Only the
-    duplicate check needs the other rows; the rest look at rows ``at`` alone.
+    The generator's own statement of what a validating reader should reject.
+    ``values`` holds the rows' ``issue``, ``disposal``, ``dob``, ``mdob`` and
+    ``order``; ``duplicate`` whether each repeats an earlier row's key
+    (:func:`repeated_key`).
     """
-    key = rows["pid"].astype(np.int64, copy=False) * (int(rows["cid"].max(initial=0)) + 2)
-    key += rows["cid"]
-    order = np.argsort(key, kind="stable")
-    duplicate = np.zeros(len(key), dtype=bool)
-    duplicate[order[1:][key[order][1:] == key[order][:-1]]] = True  # 2nd+ occurrences
-    issue, disposal, dob, final = (rows[c][at] for c in ("issue", "disposal", "dob", "order"))
+    issue, disposal, dob, final = (values[c] for c in ("issue", "disposal", "dob", "order"))
     has_disposal = disposal != NA_DAY
     has_order = final >= 0
     too_old = int(MAX_AGE_AT_ISSUE_YEARS * DAYS_PER_YEAR)
-    after = np.zeros(len(at), dtype=bool)
-    for day in (issue, disposal, dob, rows["mdob"][at]):
+    after = np.zeros(len(issue), dtype=bool)
+    for day in (issue, disposal, dob, values["mdob"]):
         after |= (day != NA_DAY) & (day > extract_day)
     checks: list[tuple[str, np.ndarray]] = [
         ("unknown_order", final >= n_orders),
@@ -166,13 +169,57 @@ def expected_reasons(rows: NumRows, at: np.ndarray, extract_day: int, n_orders: 
         ("date_after_extract", after),
         ("order_without_disposal", has_order & ~has_disposal),
         ("disposal_without_order", has_disposal & ~has_order),
-        ("duplicate_key", duplicate[at]),
+        ("duplicate_key", duplicate),
     ]
-    out = np.full(len(at), "", dtype=object)
+    out = np.full(len(issue), "", dtype=object)
     for name, mask in checks:
         if mask.any():
             out[mask] = np.where(out[mask] == "", name, out[mask] + ";" + name)
     return out
+
+
+def repeated_key(first: np.ndarray, cid: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each row ``at`` repeats the (proceedings, ``cid``) key of an earlier row.
+
+    The rows of a proceedings must be together, from row ``first`` (of each row
+    ``at``'s proceedings) on: a key's earlier copies then lie in the rows just before,
+    so a few passes over the rows ``at`` replace a sort of all rows.
+    """
+    repeated = np.zeros(len(at), dtype=bool)
+    back = 1
+    while True:
+        inside = at - back >= first
+        if not inside.any():
+            return repeated
+        repeated |= inside & (cid[np.maximum(at - back, 0)] == cid[at])
+        back += 1
+
+
+FAULTED_COLUMNS = ("disposal", "issue", "dob", "order", "cid", "mid")
+"""The numeric columns faults change."""
+
+
+@dataclass
+class Faulted:
+    """The proceedings rows after the data-quality layer, in file order.
+
+    Attributes
+    ----------
+    source : ndarray
+        The clean row each faulty row copies (a duplicated row's two copies share it).
+    rows : NumRows
+        The faulty rows' :data:`FAULTED_COLUMNS`; every other column is the source
+        rows' own.
+    changed : dict of str to ndarray
+        Per column of ``rows``, the rows whose value a fault changed (sorted).
+    record : DataFrame
+        The fault record.
+    """
+
+    source: np.ndarray
+    rows: NumRows
+    changed: dict[str, np.ndarray]
+    record: pd.DataFrame
 
 
 def apply_faults(
@@ -182,17 +229,15 @@ def apply_faults(
     codec: ProceedingsCodec,
     areas: Areas,
     extract_day: int,
-) -> tuple[NumRows, pd.DataFrame]:
-    """Apply the data-quality layer to numeric proceedings rows (see module docstring).
-
-    Returns the faulty rows (in file order) and the fault record.
-    """
+) -> Faulted:
+    """Apply the data-quality layer to numeric proceedings rows (see module docstring)."""
     n = len(clean["pid"])
-    quality = areas.recording[clean["la"]]
+    la = clean["la"]
     cap = float(scenario["faults.max_rate"])
 
+    # rates are worked out per LA, then looked up per row
     def rate(name: str) -> np.ndarray:
-        return np.minimum(float(scenario[f"faults.{name}"]) * quality, cap)
+        return np.minimum(float(scenario[f"faults.{name}"]) * areas.recording, cap)[la]
 
     disposed = clean["disposal"] != NA_DAY
     # One uniform per row decides which value fault (if any) it gets: fault k when it
@@ -202,9 +247,13 @@ def apply_faults(
     needs_disposal = np.array(
         [name not in ("day_month_swap", "year_typo") for name in VALUE_FAULTS]
     )
-    total = quality * np.where(disposed, base.sum(), base[~needs_disposal].sum())
-    total = np.minimum(total, cap)
-    u = rng.random(n)
+    # per LA (rows) and disposed or not (columns)
+    by_la = areas.recording[:, None] * np.array([base[~needs_disposal].sum(), base.sum()])
+    total = np.minimum(by_la, cap)[la, disposed.astype(np.int64)]
+    # float32 uniforms: ample resolution against rates of a few per thousand, at half
+    # the cost; the two draws that pick a date or a label are made for the few rows
+    # that need one
+    u, u_broken, u_mother, u_dup = rng.random((4, n), dtype=np.float32)
     kind = np.full(n, len(VALUE_FAULTS), dtype=np.int64)
     hit = np.flatnonzero(u < total)
     if len(hit):
@@ -212,11 +261,6 @@ def apply_faults(
         slices = np.cumsum(base[None, :] * applicable, axis=1)
         slices *= (total[hit] / slices[:, -1])[:, None]  # the cap shrinks all slices alike
         kind[hit] = (slices <= u[hit, None]).sum(axis=1)
-    date_pick = rng.random(n)
-    label_pick = rng.integers(0, len(MISCODED_LABELS), n)
-    u_broken = rng.random(n)
-    u_mother = rng.random(n)
-    u_dup = rng.random(n)
 
     # duplicates: the copy follows its original. The faulty rows are laid out first and
     # the faults below written into them (into both rows of a duplicated one), so no
@@ -224,8 +268,10 @@ def apply_faults(
     dup = u_dup < rate("duplicate_row")
     copies = 1 + dup.astype(np.int64)
     new_pos = np.cumsum(copies) - copies  # where each clean row now sits
-    out = {k: v.repeat(copies) for k, v in clean.items()}
+    source = np.repeat(np.arange(n), copies)  # the clean row of each faulty row
+    out = {k: clean[k][source] for k in FAULTED_COLUMNS}
     parts: list[tuple[np.ndarray, str, str, np.ndarray, np.ndarray]] = []
+    changed: dict[str, list[np.ndarray]] = {}
 
     def current(column: str, sel: np.ndarray) -> np.ndarray:
         """Values of clean rows ``sel`` after the faults so far."""
@@ -237,12 +283,13 @@ def apply_faults(
         out[column][at] = new
         out[column][at + dup[sel]] = new  # the copy (the row itself again if none)
         parts.append((sel, column, fault, old, out[column][at]))
+        changed.setdefault(column, []).extend([at, at[dup[sel]] + 1])
 
     change(np.flatnonzero(kind == 0), "disposal", "missing_disposal_date", NA_DAY)
     for fault_no, fault in ((1, "day_month_swap"), (2, "year_typo")):
         sel_all = np.flatnonzero(kind == fault_no)
         # which date: issue, child's birth, or disposal when there is one
-        which = np.floor(date_pick[sel_all] * np.where(disposed[sel_all], 3, 2)).astype(int)
+        which = np.floor(rng.random(len(sel_all)) * np.where(disposed[sel_all], 3, 2)).astype(int)
         for j, column in enumerate(("issue", "dob", "disposal")):
             sel = sel_all[which == j]
             if fault == "day_month_swap":
@@ -253,7 +300,8 @@ def apply_faults(
             change(sel, column, fault, new)
     change(np.flatnonzero(kind == 3), "order", "missing_order", -1)
     sel = np.flatnonzero(kind == 4)
-    change(sel, "order", "miscoded_order", len(codec.orders) + label_pick[sel])
+    label = rng.integers(0, len(MISCODED_LABELS), len(sel))
+    change(sel, "order", "miscoded_order", len(codec.orders) + label)
 
     # linkage faults (value faults leave IDs alone): a later row of a child gets a new
     # ID; a mother ID goes missing
@@ -265,37 +313,74 @@ def apply_faults(
     sel = np.flatnonzero((clean["mid"] >= 0) & (u_mother < rate("missing_mother_id")))
     change(sel, "mid", "missing_mother_id", -1)
 
-    dup_rows = np.flatnonzero(dup)
+    record = _record(parts, np.flatnonzero(dup), new_pos, source, clean, out, codec, extract_day)
+    return Faulted(
+        source=source,
+        rows=out,
+        changed={k: np.unique(np.concatenate(v)) for k, v in changed.items()},
+        record=record,
+    )
 
+
+def _record(
+    parts: list[tuple[np.ndarray, str, str, np.ndarray, np.ndarray]],
+    dup_rows: np.ndarray,
+    new_pos: np.ndarray,
+    source: np.ndarray,
+    clean: NumRows,
+    faulty: NumRows,
+    codec: ProceedingsCodec,
+    extract_day: int,
+) -> pd.DataFrame:
+    """The fault record: one row per (clean rows, column, fault, old, new) of ``parts``
+    and per duplicated clean row of ``dup_rows``, in file order (see module docstring).
+
+    ``new_pos`` is the faulty row of each clean row (the first copy), ``source`` the
+    clean row of each faulty row, ``faulty`` the faulty rows' :data:`FAULTED_COLUMNS`.
+    """
     orig = np.concatenate([p[0] for p in parts] + [dup_rows]).astype(np.int64)
-    row = new_pos[orig] + np.concatenate(
-        [np.zeros(len(orig) - len(dup_rows), np.int64), np.ones(len(dup_rows), np.int64)]
+    n_value = len(orig) - len(dup_rows)
+    row = new_pos[orig] + (np.arange(len(orig)) >= n_value)  # a duplicate is the copy
+    fault = np.concatenate(
+        [np.full(len(p[0]), FAULT_TYPES.index(p[2])) for p in parts]
+        + [np.full(len(dup_rows), FAULT_TYPES.index("duplicate_row"))]
     )
-    blank = np.full(len(dup_rows), "", dtype=object)
-    old_text = [codec.text(p[1], p[3]) for p in parts] + [blank]
-    new_text = [codec.text(p[1], p[4]) for p in parts] + [blank]
-    record = pd.DataFrame(
-        {
-            "table": "proceedings",
-            "row": row,
-            "file_row": row + 2,
-            "column": np.concatenate(
-                [np.full(len(p[0]), CANONICAL_OF[p[1]], dtype=object) for p in parts] + [blank]
-            ),
-            "fault": np.concatenate(
-                [np.full(len(p[0]), p[2], dtype=object) for p in parts]
-                + [np.full(len(dup_rows), "duplicate_row", dtype=object)]
-            ),
-            "old_value": np.concatenate(old_text),
-            "new_value": np.concatenate(new_text),
-            "proceedings_id": codec.text("pid", clean["pid"][orig]),
-            "child_id": codec.text("cid", clean["cid"][orig]),
-            "la_code": np.asarray(codec.la_codes, dtype=object)[clean["la"][orig]],
-            "expected_reason": expected_reasons(out, row, extract_day, len(codec.orders)),
-        }
+    columns = ("", *CANONICAL_OF.values())
+    column = np.concatenate(
+        [np.full(len(p[0]), columns.index(CANONICAL_OF[p[1]])) for p in parts]
+        + [np.zeros(len(dup_rows), np.int64)]
     )
-    record = record.sort_values(["row", "fault"], kind="stable").reset_index(drop=True)
-    for c in RECORD_COLUMNS:
-        if c not in ("row", "file_row"):
-            record[c] = record[c].astype(STRING_DTYPE)
-    return out, record
+    blank = pa.array([""] * len(dup_rows), type=pa.large_string())
+    old = pa.concat_arrays([codec.record_text(p[1], p[3]) for p in parts] + [blank])
+    new = pa.concat_arrays([codec.record_text(p[1], p[4]) for p in parts] + [blank])
+    # proceedings numbers never decrease in file order (no fault changes them), so each
+    # one's rows are together, from the first copy of its first clean row on
+    pid = clean["pid"]
+    if np.any(pid[1:] < pid[:-1]):
+        raise ValueError("proceedings numbers must not decrease in file order")
+    first = new_pos[np.searchsorted(pid, pid[source[row]], side="left")]
+    values = {c: faulty[c][row] for c in ("issue", "disposal", "dob", "order")}
+    values["mdob"] = clean["mdob"][source[row]]
+    reasons = expected_reasons(
+        values, repeated_key(first, faulty["cid"], row), extract_day, len(codec.orders)
+    )
+    # by row, then by fault name, like a stable sort of the frame on those columns
+    by_name = np.argsort(np.argsort(FAULT_TYPES))
+    o = np.lexsort((by_name[fault], row))
+    taken = pa.array(o)
+    text = {
+        "table": label_text(("proceedings",), np.zeros(len(o), np.int64)),
+        "column": label_text(columns, column[o]),
+        "fault": label_text(FAULT_TYPES, fault[o]),
+        "old_value": old.take(taken),
+        "new_value": new.take(taken),
+        "proceedings_id": codec.record_text("pid", clean["pid"][orig[o]]),
+        "child_id": codec.record_text("cid", clean["cid"][orig[o]]),
+        "la_code": codec.text("la_code", clean["la"][orig[o]]),
+        "expected_reason": pa.array(reasons[o], type=pa.large_string()),
+    }
+    numbers = {"row": row[o], "file_row": row[o] + 2}
+    return pd.DataFrame(
+        {c: numbers[c] if c in numbers else text_series(text[c]) for c in RECORD_COLUMNS},
+        copy=False,  # every column is a fresh array
+    )

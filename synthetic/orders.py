@@ -37,51 +37,69 @@ def order_names(scenario: Scenario) -> list[str]:
     return list(scenario["orders.names"])
 
 
-def order_utilities(
-    scenario: Scenario,
-    complexity: np.ndarray,
-    age_years: np.ndarray,
-    pre_reform: np.ndarray,
-    practice: np.ndarray,
-) -> np.ndarray:
-    """The part of :math:`\\eta` that does not depend on duration, shape (n, n_orders)."""
-    coef = {
-        k: np.asarray(v, dtype=float)
-        for k, v in scenario.section("orders").items()
-        if k != "names"
-    }
-    # the three binary terms take 8 combinations: look their sum up instead of
-    # multiplying (n x n_orders) arrays
+_TABLE_TERMS = ("intercept", "infant", "age_10_plus", "pre_reform", "practice")
+"""The terms of :math:`\\eta` held in :func:`utility_table`."""
+
+
+def utility_table(scenario: Scenario, practice: np.ndarray) -> np.ndarray:
+    """:math:`\\eta` without its complexity and duration terms, per LA (``practice``
+    holds each LA's score) and combination of the binary terms; float32, orders x
+    cells.
+
+    Cell ``8 * la + combo`` is LA ``la`` with :func:`binary_combination` ``combo``: a
+    child's utilities are then one lookup plus its complexity term, instead of a
+    product of (orders x children) arrays per term.
+    """
+    coef = {k: scenario.array(f"orders.{k}") for k in _TABLE_TERMS}
+    bits = np.arange(8)
     combo = (
+        coef["intercept"][:, None]
+        + coef["infant"][:, None] * (bits & 1)[None, :]
+        + coef["age_10_plus"][:, None] * ((bits >> 1) & 1)[None, :]
+        + coef["pre_reform"][:, None] * ((bits >> 2) & 1)[None, :]
+    )
+    table = combo[:, None, :] + coef["practice"][:, None, None] * practice[None, :, None]
+    return table.reshape(len(combo), -1).astype(np.float32)
+
+
+def binary_combination(age_years: np.ndarray, pre_reform: np.ndarray) -> np.ndarray:
+    """``infant + 2 * age_10_plus + 4 * pre_reform``: which of the 8 combinations of the
+    binary terms a child has."""
+    return (
         (age_years < 1.0).astype(np.int64)
         + 2 * (age_years >= 10.0)
         + 4 * np.asarray(pre_reform, dtype=np.int64)
     )
-    bits = np.arange(8)
-    table = (
-        coef["intercept"][None, :]
-        + coef["infant"][None, :] * (bits & 1)[:, None]
-        + coef["age_10_plus"][None, :] * ((bits >> 1) & 1)[:, None]
-        + coef["pre_reform"][None, :] * ((bits >> 2) & 1)[:, None]
-    )
-    eta = table[combo]
-    eta += complexity[:, None] * coef["complexity"][None, :]
-    eta += practice[:, None] * coef["practice"][None, :]
-    return eta
+
+
+def standard_gumbel(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Standard Gumbel draws, float32: minus the log of standard exponentials.
+
+    The draws are only added to utilities and compared, so float32 is precise enough,
+    at half the cost. An exponential of exactly 0 (probability about :math:`2^{-23}`)
+    gives :math:`+\\infty`, a certain choice, as any exponential below float32's
+    resolution would.
+    """
+    g = rng.standard_exponential(shape, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        np.log(g, out=g)
+    np.negative(g, out=g)
+    return g
 
 
 @dataclass
 class SiblingGumbel:
-    """The Gumbel draws of a generation's children, (children x orders) once expanded.
+    """The Gumbel draws of a generation's children, (orders x children) once expanded.
 
-    A child with ``shared`` True takes its application's row of ``by_app``; every other
-    child the next row of ``own`` (rows in child order).
+    A child with ``shared`` True takes its application's column of ``by_app``; every
+    other child the next column of ``own`` (in child order). Both are float32
+    (:func:`standard_gumbel`).
     """
 
-    by_app: np.ndarray  # (applications, orders)
+    by_app: np.ndarray  # (orders, applications)
     app: np.ndarray  # application of each child
     shared: np.ndarray  # bool per child
-    own: np.ndarray  # (children not sharing, orders)
+    own: np.ndarray  # (orders, children not sharing)
 
 
 def draw_orders(
@@ -89,51 +107,51 @@ def draw_orders(
     complexity: np.ndarray,
     age_years: np.ndarray,
     pre_reform: np.ndarray,
-    practice: np.ndarray,
+    la: np.ndarray,
+    la_practice: np.ndarray,
     gumbel: SiblingGumbel,
     days_short: np.ndarray,
     days_long: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each child's order under both duration arms (:func:`order_utilities` and
-    :func:`draw_order`), worked out block by block of children (see
-    :mod:`synthetic._blocks`): the (children x orders) arrays would take hundreds of MB."""
+    """Each child's order under both duration arms, :math:`\\arg\\max_o(\\eta_o + G_o)`.
+
+    Worked out block by block of children (see :mod:`synthetic._blocks`): the
+    (orders x children) arrays would take hundreds of MB. They are laid out orders
+    first, so every operation runs along the children (NumPy is slow along a short
+    last axis). ``la_practice`` is the practice score of every LA; the rest are per
+    child.
+    """
     n = len(complexity)
+    table = utility_table(scenario, la_practice)
+    beta_c = scenario.array("orders.complexity").astype(np.float32)[:, None]
+    beta_d = scenario.array("orders.log_duration").astype(np.float32)[:, None]
     order_short = np.empty(n, dtype=np.int8)
     order_long = np.empty(n, dtype=np.int8)
     own_used = 0
     for start in range(0, n, BLOCK_ROWS):
         rows = slice(start, start + BLOCK_ROWS)
-        g = gumbel.by_app[gumbel.app[rows]]
-        own = ~gumbel.shared[rows]
-        n_own = int(np.count_nonzero(own))
-        g[own] = gumbel.own[own_used : own_used + n_own]
-        own_used += n_own
-        eta = order_utilities(
-            scenario, complexity[rows], age_years[rows], pre_reform[rows], practice[rows]
-        )
-        order_short[rows] = draw_order(scenario, eta, days_short[rows], g)
-        order_long[rows] = draw_order(scenario, eta, days_long[rows], g)
+        # utilities + Gumbel draws, shared by both arms
+        base = gumbel.by_app[:, gumbel.app[rows]]
+        own = np.flatnonzero(~gumbel.shared[rows])  # indices: faster than a mask here
+        base[:, own] = gumbel.own[:, own_used : own_used + len(own)]
+        own_used += len(own)
+        cell = 8 * la[rows] + binary_combination(age_years[rows], pre_reform[rows])
+        base += np.take(table, cell, axis=1)
+        base += beta_c * complexity[rows].astype(np.float32)
+        order_short[rows] = _choose(base, beta_d, days_short[rows])
+        order_long[rows] = _choose(base, beta_d, days_long[rows])
     return order_short, order_long
 
 
-def draw_order(
-    scenario: Scenario, utilities: np.ndarray, duration_days: np.ndarray, gumbel: np.ndarray
-) -> np.ndarray:
-    """The chosen order: :math:`\\arg\\max_o(\\eta_o + G_o)` at a duration (days)."""
-    beta_d = np.asarray(scenario["orders.log_duration"], dtype=float)
-    total = np.log(duration_days / 182.0)[:, None] * beta_d[None, :]
-    total += utilities
-    total += gumbel
-    return np.argmax(total, axis=1).astype(np.int8)
-
-
-def order_probabilities(
-    scenario: Scenario, utilities: np.ndarray, duration_days: np.ndarray
-) -> np.ndarray:
-    """Order probabilities at a duration (for checks and plots; not used to draw)."""
-    beta_d = np.asarray(scenario["orders.log_duration"], dtype=float)
-    eta = utilities + np.log(duration_days / 182.0)[:, None] * beta_d[None, :]
-    eta -= eta.max(axis=1, keepdims=True)
-    prob = np.exp(eta)
-    prob /= prob.sum(axis=1, keepdims=True)
-    return prob
+def _choose(base: np.ndarray, beta_d: np.ndarray, duration_days: np.ndarray) -> np.ndarray:
+    """:math:`\\arg\\max_o` of ``base`` (utilities + Gumbel, orders x children) plus the
+    duration term: the first order reaching the children's maximum."""
+    total = beta_d * np.log(duration_days / 182.0).astype(np.float32)
+    total += base
+    best = total.max(axis=0)
+    # from the last order to the first, so the first of tied orders wins: passes along
+    # the children, much faster than NumPy's argmax along the (short) orders axis
+    choice = np.full(len(best), len(total) - 1, dtype=np.int8)
+    for o in range(len(total) - 2, -1, -1):
+        choice = np.where(total[o] == best, np.int8(o), choice)
+    return choice

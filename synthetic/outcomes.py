@@ -36,10 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._sampling import count_at_most
 from ._time import DAYS_PER_YEAR
 from .scenario import Scenario
 
 NONE = np.inf
+NEVER_DAYS = np.iinfo(np.int64).max // 4
+"""Days to an event that never comes (far beyond any date, safe to add to a day)."""
 
 EVENT_NAMES = ("child_return", "adopted", "died", "aged_out")
 """Event codes of :func:`first_event` (0..3)."""
@@ -54,7 +57,7 @@ def _piecewise_inverse(target: np.ndarray, breaks: np.ndarray, rates: np.ndarray
     edges = np.concatenate([[0.0], breaks])
     widths = np.diff(edges)
     cum = np.concatenate([[0.0], np.cumsum(widths * rates[:-1])])  # R at each edge
-    seg = np.searchsorted(cum, target, side="right") - 1  # segment containing target
+    seg = count_at_most(cum, target) - 1  # segment containing target
     seg = np.minimum(seg, len(rates) - 1)
     rate = rates[seg]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -78,7 +81,7 @@ def order_rates(scenario: Scenario) -> np.ndarray:
 
 def age_group(scenario: Scenario, age_years: np.ndarray) -> np.ndarray:
     """Age-group index at issue (0: under 1, ... by ``returns.age_group_breaks``)."""
-    return np.searchsorted(scenario.array("returns.age_group_breaks"), age_years, side="right")
+    return count_at_most(scenario.array("returns.age_group_breaks"), age_years)
 
 
 def return_linear_predictor(
@@ -108,38 +111,69 @@ def child_draws(rng: np.random.Generator, n: int) -> ChildDraws:
     return ChildDraws(rng.standard_exponential(n), rng.random(n), rng.standard_normal(n))
 
 
-def return_years(
-    scenario: Scenario,
-    order: np.ndarray,
-    short: np.ndarray,
-    base_lp: np.ndarray,
-    e_return: np.ndarray,
-) -> np.ndarray:
-    """Latent return time (years from disposal) for given orders and arms."""
-    rates = order_rates(scenario)
-    lp = base_lp + np.log(float(scenario["returns.hr_short"])) * short
-    scale = rates[order] * np.exp(lp)
-    breaks, shape = return_shape(scenario)
-    return _piecewise_inverse(e_return / scale, breaks, shape)
+class FirstEvents:
+    """First events after disposal of a generation's children, in any world.
 
+    The parts that do not depend on the arm or the order -- the relative return
+    hazard :math:`e^{\\eta_i}` without the arm's HR, whether and when a placement order
+    would end in adoption -- are worked out once per child; each world (arm, durations,
+    orders) then costs a few passes over its block of children.
 
-def adoption_years(
-    scenario: Scenario,
-    order: np.ndarray,
-    age_at_disposal_years: np.ndarray,
-    draws: ChildDraws,
-    placement_index: int,
-) -> np.ndarray:
-    """Years from disposal to adoption (``inf`` if not adopted)."""
-    adopt = (
-        (order == placement_index)
-        & (draws.u_adopt < float(scenario["events.adoption_p"]))
-        & (age_at_disposal_years < float(scenario["events.adoption_max_age"]))
-    )
-    delay = float(scenario["events.adoption_median_years"]) * np.exp(
-        float(scenario["events.adoption_sdlog"]) * draws.z_adopt
-    )
-    return np.where(adopt, delay, NONE)
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : ChildDraws
+        The children's common random numbers.
+    base_lp : ndarray
+        :func:`return_linear_predictor` of each child.
+    dob, death, age_out : ndarray
+        Days of birth, death and ageing out (``events.age_out``) of each child.
+    placement_index : int
+        Code of ``placement_order``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        draws: ChildDraws,
+        base_lp: np.ndarray,
+        dob: np.ndarray,
+        death: np.ndarray,
+        age_out: np.ndarray,
+        placement_index: int,
+    ) -> None:
+        self.rates = order_rates(scenario)
+        self.hr_short = float(scenario["returns.hr_short"])
+        self.breaks, self.shape = return_shape(scenario)
+        self.e_return = draws.e_return
+        self.relative = np.exp(base_lp)
+        self.adoptable = draws.u_adopt < float(scenario["events.adoption_p"])
+        delay = float(scenario["events.adoption_median_years"]) * np.exp(
+            float(scenario["events.adoption_sdlog"]) * draws.z_adopt
+        )
+        self.adoption_delay = years_to_days(delay)
+        self.adoption_max_age = float(scenario["events.adoption_max_age"]) * DAYS_PER_YEAR
+        self.dob, self.death, self.age_out = dob, death, age_out
+        self.placement_index = placement_index
+
+    def __call__(
+        self, rows: slice | np.ndarray, disposal: np.ndarray, order: np.ndarray, short: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Days from disposal to the first event, and its code, of children ``rows`` (a
+        slice or indices) disposed on days ``disposal`` with orders ``order`` (both for
+        those rows alone) in arm "within 26 weeks" (``short``) or "after"."""
+        scale = self.rates[order] * self.relative[rows]
+        if short:
+            scale *= self.hr_short
+        target = self.e_return[rows] / scale
+        ret = years_to_days(_piecewise_inverse(target, self.breaks, self.shape))
+        adopted = (
+            (order == self.placement_index)
+            & self.adoptable[rows]
+            & (disposal - self.dob[rows] < self.adoption_max_age)
+        )
+        adopt = np.where(adopted, self.adoption_delay[rows], NEVER_DAYS)
+        return first_event(ret, adopt, self.death[rows] - disposal, self.age_out[rows] - disposal)
 
 
 def first_event(
@@ -147,13 +181,15 @@ def first_event(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Time and code (index of :data:`EVENT_NAMES`) of the first event; ties go to the
     lower code (a return on the day of another event counts as the return)."""
-    time = np.asarray(return_t).copy()
-    code = np.zeros(len(time), dtype=np.int8)
-    for k, other in enumerate((adopt_t, death_t, ageout_t), start=1):
-        earlier = other < time
-        np.copyto(time, other, where=earlier)
-        code[earlier] = k
-    return time, code
+    time = np.minimum(np.minimum(return_t, adopt_t), np.minimum(death_t, ageout_t))
+    # the first code whose time is the first one: 0 unless the return comes later, then
+    # 1 unless adoption does, then 2 unless death does, else 3 (arithmetic on the
+    # comparisons is much faster than masked assignments)
+    later = (death_t > time).astype(np.int8) + 1
+    later *= adopt_t > time
+    later += 1
+    later *= return_t > time
+    return time, later
 
 
 def new_child_years(
@@ -177,6 +213,10 @@ def new_child_years(
 
 
 def years_to_days(t: np.ndarray) -> np.ndarray:
-    """Event time in years to whole days (at least 1), large for ``inf``."""
-    big = float(np.iinfo(np.int64).max // 4)
-    return np.maximum(np.ceil(np.minimum(t * DAYS_PER_YEAR, big)), 1.0).astype(np.int64)
+    """Event time in years to whole days (at least 1); about :data:`NEVER_DAYS` for
+    ``inf``."""
+    days = t * DAYS_PER_YEAR
+    np.minimum(days, float(NEVER_DAYS), out=days)  # in place: one fresh array, not four
+    np.ceil(days, out=days)
+    np.maximum(days, 1.0, out=days)
+    return days.astype(np.int64)

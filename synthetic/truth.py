@@ -121,11 +121,6 @@ def _is_return(potential: pd.DataFrame | dict[str, np.ndarray], key: str) -> np.
     return np.asarray(values) == 0  # EVENT_NAMES code of child_return
 
 
-def _se_mean(x: np.ndarray) -> float:
-    n = len(x)
-    return float(np.std(x, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-
-
 def marginal_estimands(potential: pd.DataFrame | dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """Cumulative incidences and contrasts from potential outcomes.
 
@@ -144,37 +139,38 @@ def marginal_estimands(potential: pd.DataFrame | dict[str, np.ndarray]) -> list[
             "long": ("t_long", "e_long"),
             "cross": ("t_cross", "e_cross"),
         }
-    times = {k: np.asarray(potential[t], dtype=float) for k, (t, _) in names.items()}
+    times = {k: np.asarray(potential[t]) for k, (t, _) in names.items()}
     returns = {k: _is_return(potential, e) for k, (_, e) in names.items()}
     n = len(times["short"])
     rows: list[dict[str, Any]] = []
     for h in HORIZONS_YEARS:
         days = h * DAYS_PER_YEAR
-        y1, y0, yx = (
-            (returns[k] & (times[k] <= days)).astype(float) for k in ("short", "long", "cross")
-        )
-        f1 = float(y1.mean()) if n else float("nan")
-        f0 = float(y0.mean()) if n else float("nan")
-        rows.append(_row("cif", h, f1, _se_mean(y1), arm="short"))
-        rows.append(_row("cif", h, f0, _se_mean(y0), arm="long"))
-        rows.append(
-            _row("risk_difference", h, f1 - f0, _se_mean(y1 - y0), contrast="short - long")
-        )
+        y1, y0, yx = (returns[k] & (times[k] <= days) for k in ("short", "long", "cross"))
+        # the outcomes are binary: every mean, variance and covariance below follows
+        # from counts (how many children have y1, y0, both, ...), with no float arrays
+        c1, c0, cx = (int(np.count_nonzero(y)) for y in (y1, y0, yx))
+        c10, cx0, c1x = (int(np.count_nonzero(a & b)) for a, b in ((y1, y0), (yx, y0), (y1, yx)))
+        f1 = c1 / n if n else float("nan")
+        f0 = c0 / n if n else float("nan")
+        rows.append(_row("cif", h, f1, _se_binary(c1, c1, n), arm="short"))
+        rows.append(_row("cif", h, f0, _se_binary(c0, c0, n), arm="long"))
+        # a difference a - b of 0/1 outcomes sums to ca - cb; its squares to ca + cb - 2 cab
+        rd_se = _se_binary(c1 - c0, c1 + c0 - 2 * c10, n)
+        rows.append(_row("risk_difference", h, f1 - f0, rd_se, contrast="short - long"))
         if f1 > 0 and f0 > 0 and n > 1:
-            cov = np.cov(y1, y0, ddof=1)
-            var_log = (cov[0, 0] / f1**2 + cov[1, 1] / f0**2 - 2.0 * cov[0, 1] / (f1 * f0)) / n
+            var1, var0 = _variance(c1, c1, n), _variance(c0, c0, n)
+            cov = (c10 - c1 * c0 / n) / (n - 1)
+            var_log = (var1 / f1**2 + var0 / f0**2 - 2.0 * cov / (f1 * f0)) / n
             rr, se_rr = f1 / f0, (f1 / f0) * float(np.sqrt(max(var_log, 0.0)))
         else:
             rr, se_rr = float("nan"), float("nan")
         rows.append(_row("risk_ratio", h, rr, se_rr, contrast="short / long"))
-        nde = yx - y0
-        nie = y1 - yx
         rows.append(
             _row(
                 "natural_direct",
                 h,
-                float(nde.mean()),
-                _se_mean(nde),
+                (cx - c0) / n if n else float("nan"),
+                _se_binary(cx - c0, cx + c0 - 2 * cx0, n),
                 contrast="short - long, orders as under long",
             )
         )
@@ -182,12 +178,24 @@ def marginal_estimands(potential: pd.DataFrame | dict[str, np.ndarray]) -> list[
             _row(
                 "natural_indirect",
                 h,
-                float(nie.mean()),
-                _se_mean(nie),
+                (c1 - cx) / n if n else float("nan"),
+                _se_binary(c1 - cx, c1 + cx - 2 * c1x, n),
                 contrast="short: own orders - orders as under long",
             )
         )
     return rows
+
+
+def _variance(total: int, squares: int, n: int) -> float:
+    """Sample variance (ddof 1) of ``n`` values with sum ``total`` and sum of squares
+    ``squares``."""
+    return (squares - total * total / n) / (n - 1)
+
+
+def _se_binary(total: int, squares: int, n: int) -> float:
+    """Standard error of the mean of ``n`` values with sum ``total`` and sum of squares
+    ``squares`` (integers, so the sums are exact)."""
+    return float(np.sqrt(max(_variance(total, squares, n), 0.0) / n)) if n > 1 else float("nan")
 
 
 def _row(estimand: str, h: float, est: float, se: float, **label: str) -> dict[str, Any]:

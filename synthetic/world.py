@@ -31,9 +31,17 @@ from outcomes.schema import CHILD_EVENTS, PROCEEDINGS, STRING_DTYPE, Dataset, Ma
 
 from . import episodes as episodes_mod
 from ._blocks import blockwise
-from ._codec import NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
-from ._frames import label_strings
+from ._codec import (
+    NA_DAY,
+    NumRows,
+    ProceedingsCodec,
+    ProceedingsColumns,
+    days_to_datetime,
+    frame_columns,
+)
+from ._frames import FixedText, label_text, text_series
 from ._rng import Streams
+from ._sorting import sort_order
 from ._time import DAYS_PER_YEAR, age_out_day, to_day
 from .areas import Areas, make_areas
 from .duration import draw_durations
@@ -47,16 +55,13 @@ from .families import (
     sex_draw,
 )
 from .faults import MISCODED_LABELS, apply_faults, empty_fault_record, first_appearance
-from .orders import SiblingGumbel, draw_orders, order_names
+from .orders import SiblingGumbel, draw_orders, order_names, standard_gumbel
 from .outcomes import (
     EVENT_NAMES,
-    ChildDraws,
-    adoption_years,
+    FirstEvents,
     child_draws,
-    first_event,
     new_child_years,
     return_linear_predictor,
-    return_years,
     years_to_days,
 )
 from .scenario import Scenario, load_scenario
@@ -75,7 +80,8 @@ POTENTIAL_COLUMNS = (
     "t_cross",
     "e_cross",
 )
-"""Row arrays needed for the disposal cohort only (the potential outcomes)."""
+"""Arrays needed for the disposal cohort only (the potential outcomes): the durations
+per application, the rest per row."""
 
 
 @dataclass
@@ -132,8 +138,9 @@ def _generation_rows(
     areas: Areas,
     extract: int,
     orders: list[str],
-) -> tuple[dict[str, np.ndarray], Applications | None, ChildRows | None]:
-    """Simulate one generation; return its row arrays and the next generation."""
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Applications | None, ChildRows | None]:
+    """Simulate one generation; return its application arrays, its row arrays (``app``
+    indexing its applications) and the next generation."""
     rng_dur = streams.get(f"duration/{gen}")
     rng_ord = streams.get(f"orders/{gen}")
     rng_out = streams.get(f"outcomes/{gen}")
@@ -155,7 +162,6 @@ def _generation_rows(
     age_years = (issue - dob) / DAYS_PER_YEAR
     complexity = apps.complexity[app]
     la = apps.la[app]
-    practice = areas.practice[la]
     pre_reform = issue < to_day(scenario["window.reform_date"])
     days_short, days_long = dur.days_short[app], dur.days_long[app]
     # siblings usually receive the same kind of order: with probability
@@ -163,15 +169,16 @@ def _generation_rows(
     # its own. Each child's draws are still standard Gumbel, so its order
     # probabilities are exactly the multinomial logit's; only siblings correlate.
     shared = rng_ord.random(len(app)) < float(scenario["orders.sibling_shared"])
-    by_app = rng_ord.gumbel(size=(n_apps, len(orders)))
-    own = rng_ord.gumbel(size=(len(app) - int(np.count_nonzero(shared)), len(orders)))
-    gumbel = SiblingGumbel(by_app=by_app, app=app, shared=shared, own=own)
+    app_gumbel = standard_gumbel(rng_ord, (len(orders), n_apps))
+    own = standard_gumbel(rng_ord, (len(orders), len(app) - int(np.count_nonzero(shared))))
+    gumbel = SiblingGumbel(by_app=app_gumbel, app=app, shared=shared, own=own)
     order_short, order_long = draw_orders(
         scenario,
         complexity,
         age_years,
         pre_reform,
-        practice,
+        la,
+        areas.practice,
         gumbel,
         days_short,
         days_long,
@@ -185,36 +192,32 @@ def _generation_rows(
     short = dur.short_arm[app]
     order = np.where(short, order_short, order_long)
 
-    draws = child_draws(rng_out, len(app))
     base_lp = return_linear_predictor(scenario, complexity, age_years, areas.log_frailty[la])
-    death = people.death_day[child]
-    ageout = age_out
-    po_index = orders.index("placement_order")
-
-    def outcome(
-        rows: slice, days: np.ndarray, ord_: np.ndarray, arm: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """First event (time from disposal, code) of children ``rows`` in one world."""
-        disp = issue[rows] + days[rows]
-        arm_arr = np.broadcast_to(np.asarray(arm, dtype=float), disp.shape)
-        block = ChildDraws(draws.e_return[rows], draws.u_adopt[rows], draws.z_adopt[rows])
-        ret = years_to_days(
-            return_years(scenario, ord_[rows], arm_arr, base_lp[rows], block.e_return)
-        )
-        age_at_disposal = (disp - dob[rows]) / DAYS_PER_YEAR
-        adopt = years_to_days(
-            adoption_years(scenario, ord_[rows], age_at_disposal, block, po_index)
-        )
-        return first_event(ret, adopt, death[rows] - disp, ageout[rows] - disp)
-
-    t_s, e_s, t_l, e_l, t_x, e_x = blockwise(
-        len(app),
-        lambda rows: (
-            *outcome(rows, days_short, order_short, True),
-            *outcome(rows, days_long, order_long, False),
-            *outcome(rows, days_short, order_long, True),
-        ),
+    events = FirstEvents(
+        scenario,
+        child_draws(rng_out, len(app)),
+        base_lp,
+        dob,
+        people.death_day[child],
+        age_out,
+        orders.index("placement_order"),
     )
+
+    def worlds(rows: slice) -> tuple[np.ndarray, ...]:
+        """First events of children ``rows`` in the three worlds: short, long, and short
+        with the orders of long (cross-world, for mediation)."""
+        short_day = issue[rows] + days_short[rows]
+        t_short, e_short = events(rows, short_day, order_short[rows], True)
+        t_long, e_long = events(rows, issue[rows] + days_long[rows], order_long[rows], False)
+        # the cross world is the short one but for the children whose order differs
+        # between the arms (a minority): only theirs are worked out
+        t_cross, e_cross = t_short.copy(), e_short.copy()
+        differ = np.flatnonzero(order_short[rows] != order_long[rows])
+        at = rows.start + differ
+        t_cross[differ], e_cross[differ] = events(at, short_day[differ], order_long[at], True)
+        return t_short, e_short, t_long, e_long, t_cross, e_cross
+
+    t_s, e_s, t_l, e_l, t_x, e_x = blockwise(len(app), worlds)
     # the observed outcome is the potential outcome of the observed arm (consistency)
     t_obs, e_obs = np.where(short, t_s, t_l), np.where(short, e_s, e_l)
 
@@ -233,27 +236,33 @@ def _generation_rows(
     names = list(scenario["complexity.indicator_names"])
     a = scenario.array("complexity.indicator_intercept")
     b = scenario.array("complexity.indicator_slope")
-    prob = 1.0 / (1.0 + np.exp(-(a[None, :] + b[None, :] * apps.complexity[:, None])))
+    # indicators x applications: operations run along the applications
+    prob = 1.0 / (1.0 + np.exp(-(a[:, None] + b[:, None] * apps.complexity[None, :])))
     indicators = rng_ind.random(prob.shape) < prob
 
-    out: dict[str, np.ndarray] = {
-        "generation": np.full(len(app), gen, dtype=np.int16),
-        "app_local": app,
+    # per application, and per child row: the rows take their application's values
+    # once, after sorting, not in every generation
+    by_app: dict[str, np.ndarray] = {
+        "generation": np.full(n_apps, gen, dtype=np.int16),
+        "mother": m,
+        "la": apps.la,
+        "issue": apps.issue,
+        "disposal": disposal,
+        "short_arm": dur.short_arm,
+        "complexity": apps.complexity,
+        "origin": apps.origin,
+        "mother_age_years": mother_age,
+        "days_short": dur.days_short,
+        "days_long": dur.days_long,
+    }
+    for j, name in enumerate(names):
+        by_app[f"ind_{name}"] = indicators[j]
+    by_row: dict[str, np.ndarray] = {
+        "app": app,
         "child": child,
-        "mother": m[app],
-        "la": la,
-        "issue": issue,
-        "disposal": disposal[app],
-        "short_arm": short,
         "order": order,
-        "complexity": complexity,
-        "origin": apps.origin[app],
-        "age_years": age_years,
-        "mother_age_years": mother_age[app],
         "order_short": order_short,
         "order_long": order_long,
-        "days_short": days_short,
-        "days_long": days_long,
         "t_obs": t_obs,
         "e_obs": e_obs,
         "t_short": t_s,
@@ -264,8 +273,6 @@ def _generation_rows(
         "e_cross": e_x,
         "base_lp": base_lp,
     }
-    for j, name in enumerate(names):
-        out[f"ind_{name}"] = indicators[app, j]
 
     # the next generation: each returning child is a one-child application, each new
     # child of a mother another
@@ -274,7 +281,7 @@ def _generation_rows(
     n_next = len(ret_idx) + len(new_idx)
     max_gen = int(scenario["recurrence.max_generations"])
     if n_next == 0 or gen + 1 >= max_gen:
-        return out, None, None
+        return by_app, by_row, None, None
     new_mothers = m[new_idx]
     new_issue = new_day[new_idx]
     u = rng_new.random(len(new_idx))
@@ -314,7 +321,7 @@ def _generation_rows(
     next_rows = ChildRows(
         app=np.arange(n_next), child=np.concatenate([ret_children, new_children])
     )
-    return out, next_apps, next_rows
+    return by_app, by_row, next_apps, next_rows
 
 
 def _all_generations(
@@ -326,23 +333,29 @@ def _all_generations(
     areas: Areas,
     extract: int,
     orders: list[str],
-) -> dict[str, np.ndarray]:
-    """Simulate generation after generation; the row arrays of all, concatenated."""
-    parts: list[dict[str, np.ndarray]] = []
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Simulate generation after generation; the application arrays and the row arrays
+    of all, concatenated (rows' ``app`` indexing all applications)."""
+    app_parts: list[dict[str, np.ndarray]] = []
+    row_parts: list[dict[str, np.ndarray]] = []
     gen = 0
     app_offset = 0
     next_apps: Applications | None = apps
     next_rows: ChildRows | None = rows
     while next_apps is not None and next_rows is not None:
-        out, next_apps_new, next_rows_new = _generation_rows(
+        by_app, by_row, next_apps_new, next_rows_new = _generation_rows(
             scen, streams, gen, next_apps, next_rows, people, areas, extract, orders
         )
-        out["app"] = out.pop("app_local") + app_offset
+        by_row["app"] = by_row["app"] + app_offset
         app_offset += len(next_apps.issue)
-        parts.append(out)
+        app_parts.append(by_app)
+        row_parts.append(by_row)
         next_apps, next_rows = next_apps_new, next_rows_new
         gen += 1
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return (
+        {k: np.concatenate([p[k] for p in app_parts]) for k in app_parts[0]},
+        {k: np.concatenate([p[k] for p in row_parts]) for k in row_parts[0]},
+    )
 
 
 def _first_appearance_codes(key: np.ndarray) -> np.ndarray:
@@ -359,23 +372,17 @@ def _first_appearance_codes(key: np.ndarray) -> np.ndarray:
     return (np.cumsum(is_first) - 1)[first[key]]
 
 
-def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
-    """``np.lexsort(keys)`` for integer keys (the last is the primary one).
+def _row_order(app: np.ndarray, app_issue: np.ndarray, dob: np.ndarray) -> np.ndarray:
+    """The rows' order: by issue date (``app_issue``, per application), then
+    application, then oldest child first.
 
-    When the keys' ranges fit in int64 together, one stable sort of the combined key
-    gives the same order several times faster than lexsort's pass per key.
+    Applications are ranked by issue date and number first, then rows sorted by rank
+    and birth: each of the two sorts packs its keys into one int64 (see
+    :mod:`synthetic._sorting`), which all three keys at once would not fit.
     """
-    if len(keys[0]) == 0:
-        return np.zeros(0, dtype=np.int64)
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    span = 1
-    for key in keys:  # least significant first
-        low, high = int(key.min()), int(key.max())
-        if span * (high - low + 1) >= 2**63:
-            return np.lexsort(keys)
-        combined += (key.astype(np.int64) - low) * span
-        span *= high - low + 1
-    return np.argsort(combined, kind="stable")
+    rank = np.empty(len(app_issue), dtype=np.int64)
+    rank[sort_order((app_issue,))] = np.arange(len(app_issue))  # ties: by number
+    return sort_order((dob, rank[app]))
 
 
 def _digits(n: int, minimum: int) -> int:
@@ -420,19 +427,21 @@ def generate(
     areas = make_areas(scen, streams.get("areas"))
     apps, rows, people = first_generation(scen, areas, streams.get("families/0"), n_applications)
 
-    cols = _all_generations(scen, streams, apps, rows, people, areas, extract, orders)
+    by_app, cols = _all_generations(scen, streams, apps, rows, people, areas, extract, orders)
     dob = people.child_dob[cols["child"]]
-    # rows: by issue date, then application, then oldest child first
-    order_rows = _lexsort((dob, cols["app"], cols["issue"]))
+    order_rows = _row_order(cols["app"], by_app["issue"], dob)
     # the potential outcomes are put in row order for the disposal cohort alone, below
-    unsorted = {k: cols.pop(k) for k in POTENTIAL_COLUMNS}
+    unsorted = {k: cols.pop(k) for k in POTENTIAL_COLUMNS if k in cols}
     for k, v in cols.items():  # one column at a time: the unsorted one is freed at once
         cols[k] = v[order_rows]
     cols["dob"] = dob[order_rows]
+    app = cols["app"]
+    cols.update({k: v[app] for k, v in by_app.items() if k not in POTENTIAL_COLUMNS})
+    cols["age_years"] = (cols["issue"] - cols["dob"]) / DAYS_PER_YEAR
     n = len(cols["issue"])
 
     covariates = ["n_prior_proceedings_mother", *scen["complexity.indicator_names"]]
-    num = _numeric_rows(scen, cols, people, extract, covariates)
+    num = _numeric_rows(scen, cols, by_app, people, extract, covariates)
     dfj_names = sorted(set(areas.dfj_area.tolist()))
     codec = ProceedingsCodec(
         orders=orders,
@@ -450,10 +459,14 @@ def generate(
     in_cohort = first_row & (num["disposal"] != NA_DAY)
     cohort = np.flatnonzero(in_cohort)
     cohort_rows = order_rows[cohort]  # their places before the rows were sorted
-    cohort_po = {k: unsorted.pop(k)[cohort_rows] for k in POTENTIAL_COLUMNS}
+    cohort_po = {  # the potential durations are the applications' own
+        k: unsorted.pop(k)[cohort_rows] if k in unsorted else by_app[k][app[cohort]]
+        for k in POTENTIAL_COLUMNS
+    }
+    canonical = codec.columns(num)
     clean = pd.DataFrame(
         {
-            **codec.columns(num),
+            **frame_columns(canonical),
             **_latent_columns(scen, cols, people, areas, orders, in_cohort),
         },
         copy=False,  # fresh arrays, or ``num``/``cols`` ones never changed afterwards
@@ -462,18 +475,20 @@ def generate(
     event_child, event_day, event_type = _child_events(cols, num, first_row, people, extract)
     events = pd.DataFrame(
         {
-            "child_id": codec._ids("C", event_child, codec.width_c),
+            "child_id": text_series(codec.ids("cid", event_child)),
             "event_date": days_to_datetime(event_day),
-            "event_type": label_strings(EVENT_LABELS, event_type),
+            "event_type": text_series(label_text(EVENT_LABELS, event_type)),
         },
         copy=False,  # every column is a fresh array
     )[CHILD_EVENTS.names]
+    child_ids = canonical["child_id"]
+    assert isinstance(child_ids, FixedText)
     care = episodes_mod.care_episodes(
-        num, cols, orders, event_child, event_day, event_type, extract, codec
+        num, cols, orders, event_child, event_day, event_type, extract, child_ids
     )
 
     truth = compute_truth(scen, seed, cohort_po, extract)
-    potential = _potential_frame(num, codec, cols, cohort, cohort_po, orders)
+    potential = _potential_frame(canonical, cols, cohort, cohort_po, orders)
     # what the frames need of the row arrays is in them now: free the rest before the
     # faulty copy is made (less memory at the peak, fewer fresh pages to fault in)
     del cols, dob, order_rows
@@ -486,11 +501,15 @@ def generate(
         seed=int(seed),
     )
     if faults:
-        faulty, fault_record = apply_faults(
-            scen, streams.get("faults"), num, codec, areas, extract
-        )
+        faulted = apply_faults(scen, streams.get("faults"), num, codec, areas, extract)
         del num  # not needed again: free it before the faulty frame is made
-        observed = codec.frame(faulty)
+        observed = pd.DataFrame(
+            frame_columns(
+                codec.copied_columns(canonical, faulted.rows, faulted.source, faulted.changed)
+            ),
+            copy=False,  # every column is a fresh array
+        )
+        fault_record = faulted.record
     else:
         observed, fault_record = clean[PROCEEDINGS.names + covariates].copy(), empty_fault_record()
     dataset = Dataset(
@@ -525,38 +544,34 @@ def generate(
 def _numeric_rows(
     scen: Scenario,
     cols: dict[str, np.ndarray],
+    by_app: dict[str, np.ndarray],
     people: People,
     extract: int,
     covariates: list[str],
 ) -> NumRows:
-    """The clean proceedings as numbers (see :mod:`synthetic._codec`)."""
+    """The clean proceedings as numbers (see :mod:`synthetic._codec`); ``by_app`` holds
+    the applications' ``mother`` and ``issue``."""
     mother = cols["mother"]
     # prior proceedings of the mother at this issue: before the window + earlier in it
-    n_app = int(cols["app"].max()) + 1 if len(cols["app"]) else 0
-    app_mother = np.full(n_app, -1, dtype=np.int64)
-    app_issue = np.zeros(n_app, dtype=np.int64)
-    app_mother[cols["app"]] = mother
-    app_issue[cols["app"]] = cols["issue"]
-    app_ids = np.flatnonzero(app_mother >= 0)
-    o = _lexsort((app_ids, app_issue[app_ids], app_mother[app_ids]))
-    sorted_apps = app_ids[o]
-    sorted_m = app_mother[sorted_apps]
+    sorted_apps = sort_order((by_app["issue"], by_app["mother"]))  # ties: by number
+    sorted_m = by_app["mother"][sorted_apps]
     starts = np.flatnonzero(np.r_[True, sorted_m[1:] != sorted_m[:-1]])
     group_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_apps)]))
-    rank_in_mother = np.zeros(n_app, dtype=np.int64)
+    rank_in_mother = np.empty(len(sorted_apps), dtype=np.int64)
     rank_in_mother[sorted_apps] = np.arange(len(sorted_apps)) - group_start
     open_ = cols["disposal"] > extract
     num: NumRows = {
-        "pid": _first_appearance_codes(cols["app"]),
+        # an application's rows are together: it is new where the application changes
+        "pid": np.cumsum(np.r_[True, cols["app"][1:] != cols["app"][:-1]]) - 1,
         "cid": _first_appearance_codes(cols["child"]),
         "mid": _first_appearance_codes(mother),
-        "la": cols["la"].astype(np.int64),
-        "dob": cols["dob"].astype(np.int64),
-        "sex": people.child_sex[cols["child"]].astype(np.int64),
-        "mdob": people.mother_dob[mother].astype(np.int64),
-        "issue": cols["issue"].astype(np.int64),
-        "disposal": np.where(open_, NA_DAY, cols["disposal"]).astype(np.int64),
-        "order": np.where(open_, -1, cols["order"]).astype(np.int64),
+        "la": cols["la"].astype(np.int64, copy=False),
+        "dob": cols["dob"].astype(np.int64, copy=False),
+        "sex": people.child_sex[cols["child"]],
+        "mdob": people.mother_dob[mother].astype(np.int64, copy=False),
+        "issue": cols["issue"].astype(np.int64, copy=False),
+        "disposal": np.where(open_, NA_DAY, cols["disposal"]),
+        "order": np.where(open_, np.int8(-1), cols["order"]),  # int8: codes up to 14
         "n_prior_proceedings_mother": people.mother_prior[mother] + rank_in_mother[cols["app"]],
     }
     for name in scen["complexity.indicator_names"]:
@@ -642,24 +657,26 @@ def _child_events(
             np.full(int(moved.sum()), 2, np.int64),
         ]
     )
-    o = _lexsort((types, days, ids))
+    o = sort_order((types, days, ids))
     return ids[o], days[o], types[o]
 
 
 def _potential_frame(
-    num: NumRows,
-    codec: ProceedingsCodec,
+    canonical: ProceedingsColumns,
     cols: dict[str, np.ndarray],
     idx: np.ndarray,
     po: dict[str, np.ndarray],
     orders: list[str],
 ) -> pd.DataFrame:
-    """Potential outcomes of the disposal cohort, rows ``idx`` (days from each arm's
-    disposal); ``po`` holds the :data:`POTENTIAL_COLUMNS` of those rows."""
+    """Potential outcomes of the disposal cohort, rows ``idx`` of the clean proceedings
+    (``canonical`` their columns), in days from each arm's disposal; ``po`` holds the
+    :data:`POTENTIAL_COLUMNS` of those rows."""
+    pids, cids = canonical["proceedings_id"], canonical["child_id"]
+    assert isinstance(pids, FixedText) and isinstance(cids, FixedText)
     return pd.DataFrame(
         {
-            "proceedings_id": codec._ids("P", num["pid"][idx], codec.width_p),
-            "child_id": codec._ids("C", num["cid"][idx], codec.width_c),
+            "proceedings_id": text_series(pids.take(idx)),
+            "child_id": text_series(cids.take(idx)),
             "observed_arm": _categorical(("long", "short"), cols["short_arm"][idx].astype(int)),
             "duration_days_short": po["days_short"],
             "duration_days_long": po["days_long"],
