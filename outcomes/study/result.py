@@ -135,15 +135,17 @@ class StudyResult:
             nie = self.get("mediation", "natural_indirect_effect", horizon)
         except KeyError:
             return []
+        mediator = str(self.settings.get("mediator", "final_order"))
+        what = "the order made" if mediator == "final_order" else mediator.replace("_", " ")
         return [
             "",
-            f"Through the order made: if orders were what they would have been after "
+            f"Through {what}: if {what} were what it would have been after "
             f"{threshold:g} weeks, disposal within {threshold:g} weeks would change the "
             f"{horizon:g}-year risk by {_pp(nde)} (natural direct effect); the change in "
-            f"orders that faster disposal brings accounts for {_pp(nie)} (natural indirect "
-            "effect). This split also assumes no unmeasured confounding of the order and "
-            "return to court, and that nothing the speed of disposal changes, other than "
-            "the order, confounds them.",
+            f"{what} that faster disposal brings accounts for {_pp(nie)} (natural "
+            f"indirect effect). This split also assumes no unmeasured confounding of "
+            f"{what} and return to court, and that nothing the speed of disposal changes, "
+            f"other than {what}, confounds them.",
         ]
 
 
