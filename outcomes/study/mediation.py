@@ -29,6 +29,8 @@ Pearl, J. (2001). Direct and indirect effects. *Proceedings of UAI 2001*, 411-42
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -36,6 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from outcomes.errors import OutcomesWarning
 from outcomes.study.frame import AREA
 from outcomes.study.methods import CATEGORICAL_CONFOUNDERS, STANDARDISE_ROWS, formula
 from outcomes.survival import CauseSpecificCox
@@ -91,6 +94,17 @@ def pooled_orders(
     return out
 
 
+def levels_without_events(frame: pd.DataFrame, mediator: str = MEDIATOR) -> dict[str, list[str]]:
+    """Levels of the (pooled) mediator with no return, or no other exit, in ``frame``."""
+    data = pooled_orders(frame, mediator=mediator)
+    event = np.minimum(data["event"].to_numpy(), 2)
+    out = {}
+    for cause, name in ((1, "no_returns"), (2, "no_other_exits")):
+        counts = pd.Series(event == cause).groupby(data[mediator].to_numpy()).sum()
+        out[name] = sorted(str(level) for level in counts.index[counts == 0])
+    return out
+
+
 def mediation_risks(
     frame: pd.DataFrame,
     confounders: list[str],
@@ -124,13 +138,19 @@ def mediation_risks(
     data = pooled_orders(frame, orders, mediator)
     present = sorted(data[mediator].unique())
     orders = present if orders is None else orders
-    outcome = CauseSpecificCox().fit(
-        data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
-        "years",
-        "event",
-        formula=formula(confounders, data) + f" + C({mediator})",
-        strata=AREA,
-    )
+    with warnings.catch_warnings():
+        # A level of the mediator with no events of a cause (no returns after a
+        # placement order in a small cohort) has a coefficient of minus infinity; the
+        # fit stops at a large negative one, whose predicted incidence (zero) is the
+        # limit the g-formula needs. The study lists such levels in its diagnostics.
+        warnings.filterwarnings("ignore", "Newton-Raphson did not converge", OutcomesWarning)
+        outcome = CauseSpecificCox().fit(
+            data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
+            "years",
+            "event",
+            formula=formula(confounders, data) + f" + C({mediator})",
+            strata=AREA,
+        )
     mediator_model = order_model(data, confounders, mediator)
     sample = data.sample(min(len(data), STANDARDISE_ROWS // 2), random_state=seed)
     columns = list(mediator_model.named_steps["design"].feature_names_in_)

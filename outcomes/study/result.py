@@ -26,7 +26,9 @@ class StudyResult:
         ``confounders`` (what was used, absent or dropped), ``flow`` (the cohort flow),
         ``balance`` (standardised differences before/after weighting), ``weights``
         (weight summary with effective sample sizes), ``positivity``,
-        ``proportional_hazards`` and ``bootstrap`` (replicates run and failed); and,
+        ``proportional_hazards``, ``bootstrap`` (replicates run and requested per
+        method) and ``mediation`` (the mediator, the rows used and those without a
+        recorded mediator, levels with no returns or no other exits); and,
         row-level and never published, ``propensity`` (scores by arm) and ``analysis``
         (``years``, ``event``, ``exposed``, ``weight``: what the weighted curves need).
     figures : dict of str to matplotlib Figure

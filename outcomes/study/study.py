@@ -26,7 +26,12 @@ from outcomes.study import estimates as est
 from outcomes.study import methods
 from outcomes.study.figures import study_figures
 from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
-from outcomes.study.mediation import MAX_MEDIATOR_LEVELS, MEDIATOR, mediation_risks
+from outcomes.study.mediation import (
+    MAX_MEDIATOR_LEVELS,
+    MEDIATOR,
+    levels_without_events,
+    mediation_risks,
+)
 from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
 SENSITIVITY_THRESHOLDS = (20, 26, 32)
@@ -358,6 +363,7 @@ class RushedDisposalStudy:
             "rows_without_recorded_mediator": int((~recorded).sum()),
         }
         af = dataclasses.replace(af, data=af.data.loc[recorded].reset_index(drop=True))
+        diagnostics["mediation"].update(levels_without_events(af.data, self.mediator))
         rng = np.random.default_rng(seed)
         gseed = int(rng.integers(2**31))
         point, levels = mediation_risks(

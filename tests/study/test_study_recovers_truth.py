@@ -81,10 +81,13 @@ def test_other_worlds_covered(scenario: str) -> None:
 
 
 def assert_mediation_covers_truth(world: synthetic.World, result: StudyResult) -> None:
+    # Within three bootstrap standard errors rather than inside the 95% interval: a
+    # 95% interval misses one world in twenty by design, and with 20 replicates the
+    # standard error itself is only known to about 16%.
     for estimand, truth_name in MEDIATION_TRUTH.items():
         truth = world.truth.value(truth_name, 2)
         row = result.get("mediation", estimand, 2.0)
-        assert row["ci_lower"] <= truth <= row["ci_upper"], (estimand, row["ci_lower"], truth)
+        assert abs(row["estimate"] - truth) < 3 * row["std_error"], (estimand, row, truth)
 
 
 @pytest.mark.slow
