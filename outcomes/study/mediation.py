@@ -29,8 +29,6 @@ Pearl, J. (2001). Direct and indirect effects. *Proceedings of UAI 2001*, 411-42
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -38,7 +36,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from outcomes.errors import OutcomesWarning
 from outcomes.study.frame import AREA
 from outcomes.study.methods import CATEGORICAL_CONFOUNDERS, STANDARDISE_ROWS, formula
 from outcomes.survival import CauseSpecificCox
@@ -50,6 +47,10 @@ MAX_MEDIATOR_LEVELS = 30
 MIN_ORDER_SHARE = 0.01
 """Orders rarer than this are pooled as ``other`` so that each level has data in both
 arms; the controlled direct effects are reported for the common orders."""
+MIN_LEVEL_EVENTS = 5
+"""Orders with fewer returns, or fewer other exits, than this are pooled as ``other``
+too: a level without events of a cause has no information for its coefficient in that
+cause's model (in a small cohort with authority strata, none at all)."""
 
 
 def order_model(frame: pd.DataFrame, confounders: list[str], mediator: str = MEDIATOR) -> Pipeline:
@@ -81,28 +82,36 @@ def pooled_orders(
 ) -> pd.DataFrame:
     """Levels of the mediator outside ``keep`` pooled into ``other``.
 
-    By default ``keep`` is the orders with at least :data:`MIN_ORDER_SHARE` of the rows;
-    a bootstrap replicate passes the levels of the full data, so that every replicate
-    estimates the same effects.
+    By default ``keep`` is the orders with at least :data:`MIN_ORDER_SHARE` of the rows
+    and :data:`MIN_LEVEL_EVENTS` returns and other exits; a bootstrap replicate passes
+    the levels of the full data, so that every replicate estimates the same effects.
     """
     values = frame[mediator].astype(str)
     if keep is None:
-        share = values.value_counts(normalize=True)
-        keep = list(share.index[share >= MIN_ORDER_SHARE])
+        event = np.minimum(frame["event"].to_numpy(), 2)
+        counts = pd.DataFrame({"return": event == 1, "exit": event == 2, "rows": True})
+        counts = counts.groupby(values.to_numpy()).sum()
+        enough = (
+            (counts["rows"] >= MIN_ORDER_SHARE * len(frame))
+            & (counts["return"] >= MIN_LEVEL_EVENTS)
+            & (counts["exit"] >= MIN_LEVEL_EVENTS)
+        )
+        keep = [str(level) for level in counts.index[enough]]
     out = frame.copy()
     out[mediator] = values.where(values.isin(keep), "other")
     return out
 
 
-def levels_without_events(frame: pd.DataFrame, mediator: str = MEDIATOR) -> dict[str, list[str]]:
-    """Levels of the (pooled) mediator with no return, or no other exit, in ``frame``."""
+def modelable_levels(frame: pd.DataFrame, mediator: str = MEDIATOR) -> list[str]:
+    """The mediator's levels after pooling, less a pooled ``other`` that still has
+    fewer than :data:`MIN_LEVEL_EVENTS` returns or other exits (its rows cannot be
+    modelled and are left out of the mediation analysis)."""
     data = pooled_orders(frame, mediator=mediator)
     event = np.minimum(data["event"].to_numpy(), 2)
-    out = {}
-    for cause, name in ((1, "no_returns"), (2, "no_other_exits")):
-        counts = pd.Series(event == cause).groupby(data[mediator].to_numpy()).sum()
-        out[name] = sorted(str(level) for level in counts.index[counts == 0])
-    return out
+    counts = pd.DataFrame({"return": event == 1, "exit": event == 2})
+    counts = counts.groupby(data[mediator].to_numpy()).sum()
+    enough = (counts["return"] >= MIN_LEVEL_EVENTS) & (counts["exit"] >= MIN_LEVEL_EVENTS)
+    return sorted(str(level) for level in counts.index[enough])
 
 
 def mediation_risks(
@@ -138,19 +147,13 @@ def mediation_risks(
     data = pooled_orders(frame, orders, mediator)
     present = sorted(data[mediator].unique())
     orders = present if orders is None else orders
-    with warnings.catch_warnings():
-        # A level of the mediator with no events of a cause (no returns after a
-        # placement order in a small cohort) has a coefficient of minus infinity; the
-        # fit stops at a large negative one, whose predicted incidence (zero) is the
-        # limit the g-formula needs. The study lists such levels in its diagnostics.
-        warnings.filterwarnings("ignore", "Newton-Raphson did not converge", OutcomesWarning)
-        outcome = CauseSpecificCox().fit(
-            data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
-            "years",
-            "event",
-            formula=formula(confounders, data) + f" + C({mediator})",
-            strata=AREA,
-        )
+    outcome = CauseSpecificCox().fit(
+        data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
+        "years",
+        "event",
+        formula=formula(confounders, data) + f" + C({mediator})",
+        strata=AREA,
+    )
     mediator_model = order_model(data, confounders, mediator)
     sample = data.sample(min(len(data), STANDARDISE_ROWS // 2), random_state=seed)
     columns = list(mediator_model.named_steps["design"].feature_names_in_)

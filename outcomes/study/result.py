@@ -27,8 +27,8 @@ class StudyResult:
         ``balance`` (standardised differences before/after weighting), ``weights``
         (weight summary with effective sample sizes), ``positivity``,
         ``proportional_hazards``, ``bootstrap`` (replicates run and requested per
-        method) and ``mediation`` (the mediator, the rows used and those without a
-        recorded mediator, levels with no returns or no other exits); and,
+        method) and ``mediation`` (the mediator and its levels, the rows used, and
+        those left out: mediator not recorded, or in a level too rare to model); and,
         row-level and never published, ``propensity`` (scores by arm) and ``analysis``
         (``years``, ``event``, ``exposed``, ``weight``: what the weighted curves need).
     figures : dict of str to matplotlib Figure

@@ -29,8 +29,9 @@ from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
 from outcomes.study.mediation import (
     MAX_MEDIATOR_LEVELS,
     MEDIATOR,
-    levels_without_events,
     mediation_risks,
+    modelable_levels,
+    pooled_orders,
 )
 from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
@@ -362,12 +363,17 @@ class RushedDisposalStudy:
             "rows": int(recorded.sum()),
             "rows_without_recorded_mediator": int((~recorded).sum()),
         }
-        af = dataclasses.replace(af, data=af.data.loc[recorded].reset_index(drop=True))
-        diagnostics["mediation"].update(levels_without_events(af.data, self.mediator))
+        data = af.data.loc[recorded]
+        levels = modelable_levels(data, self.mediator)
+        modelled = pooled_orders(data, levels, self.mediator)[self.mediator].isin(levels)
+        diagnostics["mediation"]["rows"] = int(modelled.sum())
+        diagnostics["mediation"]["rows_in_levels_too_rare_to_model"] = int((~modelled).sum())
+        diagnostics["mediation"]["levels"] = levels
+        af = dataclasses.replace(af, data=data.loc[modelled.to_numpy()].reset_index(drop=True))
         rng = np.random.default_rng(seed)
         gseed = int(rng.integers(2**31))
-        point, levels = mediation_risks(
-            af.data, af.confounders, horizons, gseed, mediator=self.mediator
+        point, _ = mediation_risks(
+            af.data, af.confounders, horizons, gseed, levels, mediator=self.mediator
         )
 
         def estimate(frame: pd.DataFrame) -> np.ndarray:

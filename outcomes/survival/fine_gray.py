@@ -133,7 +133,7 @@ class FineGrayFitter(CoxFitter):
         robust: bool = True,
         censoring_strata: str | Sequence[str] | None = None,
     ) -> FineGrayFitter:
-        """Fit the model.
+        """Fit the model; parameters not listed here are as in :meth:`CoxFitter.fit`.
 
         Parameters
         ----------
@@ -152,8 +152,6 @@ class FineGrayFitter(CoxFitter):
         censoring_strata : str or list of str, optional
             Columns within whose levels the censoring Kaplan-Meier is estimated
             separately (``cengroup`` in ``crr``).
-
-        Other parameters are as in :meth:`CoxFitter.fit`.
         """
         if entry_col is not None:
             raise OutcomesError("FineGrayFitter does not support delayed entry (entry_col)")
