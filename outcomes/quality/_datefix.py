@@ -12,10 +12,12 @@ caught by comparing it with what else is known. For each of ``issue_date``,
 
 A candidate is *supported* by
 
-``episode`` (weight 4)
+``episode`` (weight 4, or -4 against)
     the child's care episodes (SSDA903: an interim care order starts on the issue
     date; at disposal an episode ends and the order's episode starts) hold the
-    candidate date and not the recorded one;
+    candidate date and not the recorded one; when they hold the recorded date and not
+    the candidate, they count as much against it (two siblings mistyped alike outvote
+    a third, but not the episodes);
 ``siblings`` (weight 2; 1 for a tie)
     other rows of the same proceedings (issue and disposal dates are shared by
     siblings) or of the same child (date of birth) hold the candidate more often than
@@ -24,9 +26,13 @@ A candidate is *supported* by
     the row breaks a consistency rule -- issued before birth, aged 18 or over at
     issue, disposed before issue, a date after the extract, a duration over
     :data:`RULE_MAX_DURATION_DAYS`, a mother younger than :data:`MIN_MOTHER_AGE` or
-    older than :data:`MAX_MOTHER_AGE` at the child's birth -- and the candidate mends
-    every broken rule. Candidates of one column and kind count as one (``2001`` and
-    ``2010`` for ``2011`` are both "a year typo in this column"). When several
+    older than :data:`MAX_MOTHER_AGE` at the child's birth, an order of
+    :data:`ORDERS_BARRED_AT_17` made at :data:`ORDER_AGE_LIMIT` or over -- and the
+    candidate mends every broken rule without changing a value that another row or a
+    care episode confirms (a birth recorded after the issue is not mended by moving an
+    issue date that the interim care order confirms). Candidates of one column and
+    kind count as one (``2001`` and ``2010`` for ``2011`` are both "a year typo in
+    this column"). When several
     explanations mend the row, a lone mending swap counts as the only mend (a rule
     broken by a small margin -- a birth days after the issue -- is best explained by a
     shift of months, not of years); failing that, a lone transposition of two digits
@@ -64,6 +70,11 @@ RULE_MAX_DURATION_DAYS = int(8 * DAYS_PER_YEAR)
 a day/month swap by less than one)."""
 MIN_MOTHER_AGE = 13.0
 MAX_MOTHER_AGE = 55.0
+ORDER_AGE_LIMIT = 17.0
+"""No care or supervision order may be made for a child who has reached 17
+(s31(3) Children Act 1989); a placement order leads to adoption, which must be
+applied for before 18."""
+ORDERS_BARRED_AT_17 = ("care_order", "supervision_order", "placement_order")
 ADULT_DAYS = 18 * DAYS_PER_YEAR
 EIGHTEEN_YEARS_DAYS = 6_574
 LEFT_CARE_AT_18 = ("E17", "E5", "E6", "E7", "E8")
@@ -142,8 +153,12 @@ def violations(
     disposal: np.ndarray,
     extract: float,
     mother_dob: np.ndarray,
+    barred: np.ndarray,
 ) -> np.ndarray:
-    """Rows breaking a date consistency rule (see module docstring)."""
+    """Rows breaking a date consistency rule (see module docstring).
+
+    ``barred`` marks the rows whose final order is one of :data:`ORDERS_BARRED_AT_17`.
+    """
     with np.errstate(invalid="ignore"):
         mother_age = (dob - mother_dob) / DAYS_PER_YEAR
         return (
@@ -156,6 +171,7 @@ def violations(
             | (dob > extract)
             | (issue > extract)
             | (disposal > extract)
+            | (barred & (disposal - dob >= ORDER_AGE_LIMIT * DAYS_PER_YEAR))
         )
 
 
@@ -256,8 +272,9 @@ def diagnose(
         ep["child_dob"] = (child, _Lookup(ep_child[at_18], end[at_18]))
 
     mother = days(frame["mother_dob"])
+    barred = frame["final_order"].isin(ORDERS_BARRED_AT_17).to_numpy(dtype=bool)
     broken = violations(
-        obs["child_dob"], obs["issue_date"], obs["disposal_date"], extract_day, mother
+        obs["child_dob"], obs["issue_date"], obs["disposal_date"], extract_day, mother, barred
     )
     m = len(DATE_COLUMNS) * N_CAND
     score = np.zeros((m, n), dtype=np.int8)
@@ -277,6 +294,9 @@ def diagnose(
                 hit_obs = _near(found, key, obs[column])
             else:
                 hit_obs = found.count(key, obs[column]) > 0
+        # a value another row or a care episode holds too is confirmed: changing it
+        # would mend a rule by breaking agreement with a second source
+        confirmed = (own > 1) if hit_obs is None else (own > 1) | hit_obs
         for j, cand in enumerate(candidates(obs[column])):
             row = k * N_CAND + j
             trial = {c: (cand[bad] if c == column else obs_bad[c]) for c in DATE_COLUMNS}
@@ -286,8 +306,9 @@ def diagnose(
                 trial["disposal_date"],
                 extract_day,
                 mother[bad],
+                barred[bad],
             )
-            fix[row, bad] = mends
+            fix[row, bad] = mends & ~confirmed[bad]
             others_cand = lookup.count(group, cand)
             # more witnesses for the candidate than for the value (the row included)
             # outvote it; as many is a tie, which needs other evidence to settle
@@ -303,7 +324,7 @@ def diagnose(
                     # a candidate that is another proceedings' date of the same child
                     # matches that proceedings' episodes, not this one's
                     hit_cand = (found.count(key, cand) > 0) & (own_child.count(child, cand) == 0)
-                episode = np.where(hit_cand & ~hit_obs, 4, 0)
+                episode = np.where(hit_cand & ~hit_obs, 4, np.where(hit_obs & ~hit_cand, -4, 0))
             score[row] = sibling + episode
             evidence[row] = np.where(episode > 0, 2, np.where(sibling > 0, 1, 0))
     # candidates of one column and kind are one explanation

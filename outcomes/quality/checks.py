@@ -33,6 +33,8 @@ from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.quality._datefix import (
     DAYS_PER_YEAR,
     MAX_DURATION_DAYS,
+    ORDER_AGE_LIMIT,
+    ORDERS_BARRED_AT_17,
     IdCodes,
     conflicts,
     days,
@@ -55,11 +57,6 @@ ISSUE_COLUMNS = (
 STALE_OPEN_YEARS = 2.0
 """An open case issued more than this many years before the extract is probably
 disposed but unrecorded (fewer than 1 in 100 proceedings last two years)."""
-ORDER_AGE_LIMIT = 17.0
-"""No care or supervision order may be made for a child who has reached 17
-(s31(3) Children Act 1989); a placement order leads to adoption, which must be
-applied for before 18."""
-ORDERS_BARRED_AT_17 = ("care_order", "supervision_order", "placement_order")
 
 
 @dataclass(frozen=True)
