@@ -56,13 +56,11 @@ def test_cumulative_incidences_and_survival_add_to_one() -> None:
     np.testing.assert_allclose(a, b, atol=0.01)
 
 
-def test_product_limit_is_one_minus_all_cause_survival() -> None:
-    """sum_k F_k(t) = 1 - prod_{u <= t} (1 - sum_k dH_k(u)), built here from each cause's
+def assert_incidences_add_to_all_cause_risk(
+    csc: CauseSpecificCox, new: pd.DataFrame, grid: np.ndarray
+) -> None:
+    """sum_k F_k(t) = 1 - prod_{u <= t} (1 - sum_k dH_k(u)), with dH_k from each cause's
     own predict_cumulative_hazard."""
-    d = _data()
-    csc = CauseSpecificCox().fit(d, "time", "status", formula="x")
-    new = pd.DataFrame({"x": [-0.5, 0.3]})
-    grid = np.unique(d.loc[d["status"] > 0, "time"])
     dH = sum(
         np.diff(f.predict_cumulative_hazard(new, grid).to_numpy(), axis=0, prepend=0.0)
         for f in csc.fitters_.values()
@@ -70,6 +68,16 @@ def test_product_limit_is_one_minus_all_cause_survival() -> None:
     all_cause = 1.0 - np.cumprod(1.0 - dH, axis=0)
     f_sum = sum(csc.predict_cumulative_incidence(new, grid, cause=k).to_numpy() for k in (1, 2))
     np.testing.assert_allclose(f_sum, all_cause, rtol=1e-10, atol=1e-14)
+
+
+def test_product_limit_is_one_minus_all_cause_survival() -> None:
+    """sum_k F_k(t) = 1 - prod_{u <= t} (1 - sum_k dH_k(u)), built here from each cause's
+    own predict_cumulative_hazard."""
+    d = _data()
+    csc = CauseSpecificCox().fit(d, "time", "status", formula="x")
+    new = pd.DataFrame({"x": [-0.5, 0.3]})
+    grid = np.unique(d.loc[d["status"] > 0, "time"])
+    assert_incidences_add_to_all_cause_risk(csc, new, grid)
 
 
 def test_stratified_prediction_uses_each_rows_own_baseline() -> None:
@@ -81,13 +89,7 @@ def test_stratified_prediction_uses_each_rows_own_baseline() -> None:
     csc = CauseSpecificCox().fit(d, "time", "status", formula="x", strata="g")
     new = pd.DataFrame({"x": [-0.5, 0.3, 1.0, 0.0], "g": ["b", "a", "c", "b"]})
     grid = np.unique(d.loc[d["status"] > 0, "time"])
-    dH = sum(
-        np.diff(f.predict_cumulative_hazard(new, grid).to_numpy(), axis=0, prepend=0.0)
-        for f in csc.fitters_.values()
-    )
-    all_cause = 1.0 - np.cumprod(1.0 - dH, axis=0)
-    f_sum = sum(csc.predict_cumulative_incidence(new, grid, cause=k).to_numpy() for k in (1, 2))
-    np.testing.assert_allclose(f_sum, all_cause, rtol=1e-10, atol=1e-14)
+    assert_incidences_add_to_all_cause_risk(csc, new, grid)
     # rows of the same stratum and covariates agree whatever else is in X
     alone = csc.predict_cumulative_incidence(new.iloc[[0]], grid)
     mixed = csc.predict_cumulative_incidence(new, grid)
