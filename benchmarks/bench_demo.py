@@ -58,8 +58,9 @@ def main() -> None:
         "",
         f"A fresh process each run: simulate the default world ({DEMO_APPLICATIONS:,} "
         f"applications), run the study ({DEMO_N_BOOT} cluster-bootstrap replicates for "
-        "each marginal method, 20 for each of the four sensitivity analyses, over 2 "
-        "worker processes), write the report, the estimates and the figures.",
+        "each marginal method, 20 for each of the four sensitivity analyses and 20 for "
+        "the mediation effects, over 2 worker processes), write the report, the "
+        "estimates and the figures.",
     ]
     write_fragment("demo", "\n".join(lines), machine_facts())
     print("\n".join(lines))
