@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv demo test lint docs bench lab r-deps clean
+.PHONY: all venv demo test lint docs bench coverage lab r-deps clean
 
 all: test
 
@@ -40,12 +40,20 @@ lint: venv
 docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
-# The last line of `make test` is pytest's summary.
+# The last line of `make test` is pytest's summary. Tests marked `simulation` (the
+# coverage simulation, validation/coverage.py) need longer than CI allows on two cores;
+# `make coverage` runs them.
 test: venv r-deps lint docs
-	$(BIN)/pytest -n 2 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
+	$(BIN)/pytest -n 2 -m "not simulation" tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
 
 bench: venv r-deps
 	$(BIN)/python benchmarks/run_all.py
+
+# Coverage of the primary estimand's interval: the simulation writes
+# validation/results/ and docs/img/coverage.png, then its tests run.
+coverage: venv
+	$(BIN)/python validation/coverage.py
+	$(BIN)/pytest -m simulation tests/study/test_coverage.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

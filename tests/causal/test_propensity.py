@@ -29,6 +29,16 @@ def test_default_model_recovers_the_true_propensity(simulated: Simulated) -> Non
     assert ps.scores.name == "propensity"
 
 
+def test_the_returned_model_gives_the_scores(simulated: Simulated) -> None:
+    # the default pipeline is fitted step by step (its preprocessing reused for the
+    # scores); the pipeline handed back must be the fitted one
+    data = simulated.data.assign(x1=simulated.data["x1"].mask(simulated.data.index % 7 == 0))
+    ps = fit_propensity(data, "treated", CONFOUNDERS)
+    used = data.loc[ps.used, CONFOUNDERS]
+    again = ps.model.predict_proba(used)[:, list(ps.model.classes_).index(1)]
+    np.testing.assert_allclose(ps.scores[ps.used], again, rtol=1e-12)
+
+
 def test_categorical_levels_are_one_hot_encoded(simulated: Simulated) -> None:
     ps = fit_propensity(simulated.data, "treated", CONFOUNDERS)
     names = ps.model.named_steps["preprocess"].get_feature_names_out()

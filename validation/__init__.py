@@ -1,0 +1,1 @@
+"""Simulation studies of the study's methods, run on demand (``make coverage``)."""
