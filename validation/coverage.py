@@ -13,12 +13,15 @@ Aim
     Does the study's 95% interval cover the truth 95% of the time when the method's
     assumptions hold, and what does unmeasured confounding do to it?
 Data-generating mechanism
-    Replicate :math:`r = 1, \\dots, R` is a fresh ``default`` synthetic world of
-    :data:`N_APPLICATIONS` applications (about 2,300 children in the disposal cohort,
-    in 151 local authorities, whose effects are drawn afresh in every world), without
-    data-quality faults. Its seeds come from ``SeedSequence(seed).spawn(R)[r]``, so a
-    replicate is the same whatever the number of worker processes, and the first
-    :math:`R'` replicates of a run of :math:`R` are those of a run of :math:`R'`.
+    Replicate :math:`r = 1, \\dots, R` is a fresh ``default`` synthetic world, in 152
+    local authorities whose effects are drawn afresh in every world, without
+    data-quality faults, of one of two sizes (:data:`DESIGNS`): :data:`N_APPLICATIONS`
+    applications (about 2,300 children in the disposal cohort, 15 per authority and
+    about 90 returns within 2 years) or :data:`DEMO_APPLICATIONS`, the world of
+    ``outcomes demo`` (about 7,700 children, 50 per authority). Its seeds come from
+    ``SeedSequence(seed).spawn(R)[r]``, so a replicate is the same whatever the number
+    of worker processes, and the first :math:`R'` replicates of a run of :math:`R` are
+    those of a run of :math:`R'`.
 Estimand
     :math:`\\theta = F_1(2) - F_0(2)`, the scenario's *population* value: the mean of
     the 2-year risk difference of :data:`TRUTH_WORLDS` national-scale worlds computed
@@ -56,8 +59,9 @@ Performance measures
     replicate's authorities from one stream before estimating any, so these are the
     draws a run with ``n_boot`` = :math:`B'` makes).
 
-Run ``make coverage`` or ``python validation/coverage.py [--replicates R]``; results go
-to ``validation/results/`` and the figure to ``docs/img/coverage.png``.
+Run ``make coverage`` or ``python validation/coverage.py [--n-applications N]
+[--replicates R]``; results go to ``validation/results/N_applications/`` and the figure
+to ``docs/img/coverage_N.png``.
 
 References
 ----------
@@ -100,8 +104,12 @@ FIGURE = ROOT / "docs" / "img" / "coverage.png"
 
 SCENARIO = "default"
 N_APPLICATIONS = 1_500
-"""Applications per simulated world: about 2,300 children, 15 per local authority. The
-cost of a bootstrap replicate is mostly the propensity fit, which grows with the rows."""
+"""Applications per simulated world in the small design: about 2,300 children, 15 per
+local authority. The cost of a bootstrap replicate is mostly the propensity fit, which
+grows with the rows."""
+DEMO_APPLICATIONS = 5_000
+"""The larger design: the world ``outcomes demo`` analyses (about 7,700 children, 50 per
+local authority)."""
 HORIZON = 2.0
 """The primary horizon (years)."""
 SEED = 20_261_127
@@ -145,6 +153,25 @@ SETTINGS = (
         50,
     ),
 )
+
+
+DESIGNS: dict[int, tuple[Setting, ...]] = {
+    N_APPLICATIONS: SETTINGS,
+    # The larger worlds test the interval only: the bias of leaving complexity out is
+    # shown by the small design, and each bootstrap replicate costs three times as much.
+    DEMO_APPLICATIONS: SETTINGS[:1],
+}
+"""World size (applications) -> the settings analysed at that size."""
+
+
+def results_folder(n_applications: int) -> Path:
+    """Where the run of one world size is saved."""
+    return RESULTS / f"{n_applications}_applications"
+
+
+def figure_path(n_applications: int) -> Path:
+    """The zip plot of one world size."""
+    return FIGURE.with_name(f"coverage_{n_applications}.png")
 
 
 def population_truth(
@@ -257,9 +284,12 @@ def risk_difference_row(
 
 
 def replicate(
-    index: int, seed: np.random.SeedSequence, n_applications: int
+    index: int,
+    seed: np.random.SeedSequence,
+    n_applications: int,
+    settings: tuple[Setting, ...] = SETTINGS,
 ) -> list[dict[str, Any]]:
-    """One world, analysed in every setting: one row per setting.
+    """One world, analysed in each of ``settings``: one row per setting.
 
     BLAS runs on one thread, so the numbers do not depend on how many replicates run
     side by side (and two processes do not fight over two cores). Warnings are
@@ -281,7 +311,7 @@ def replicate(
             data, outcome="child_return", threshold_weeks=26, confounders=None
         )
         requested = list(default.report["confounder"])
-        for setting in SETTINGS:
+        for setting in settings:
             confounders = [*requested, LATENT] if setting.adds_latent else requested
             study = RushedDisposalStudy(
                 data,
@@ -299,6 +329,7 @@ def replicate(
             row, point, boot = primary_row(study, af)
             out = {
                 "replicate": index,
+                "n_applications": n_applications,
                 "setting": setting.name,
                 "world_seed": world_seed,
                 "study_seed": study_seed,
@@ -336,8 +367,10 @@ def simulate(
     """Run replicates ``start`` to ``replicates - 1``; one row per replicate and
     setting, in replicate order (``start > 0`` extends an earlier run of ``start``
     replicates with the same seed: replicate seeds do not depend on the total).
+    The settings are those of :data:`DESIGNS` for ``n_applications``; replicate
+    :math:`r` of every size has the same seeds (worlds of different sizes differ).
 
-    Columns: ``replicate, setting, world_seed, study_seed, children, areas,
+    Columns: ``replicate, n_applications, setting, world_seed, study_seed, children, areas,
     exposed_share, sample_truth, estimate, std_error, ci_lower, ci_upper, n_boot,
     boot_replicates`` (those that did not fail), the intervals from the first
     :data:`N_BOOT_PREFIXES` draws (``ci_lower_b50`` ...), ``warnings`` and
@@ -345,7 +378,12 @@ def simulate(
     not the same on every run).
     """
     seeds = np.random.SeedSequence(seed).spawn(replicates)
-    tasks = (delayed(replicate)(i, s, n_applications) for i, s in enumerate(seeds) if i >= start)
+    settings = DESIGNS[n_applications]
+    tasks = (
+        delayed(replicate)(i, s, n_applications, settings)
+        for i, s in enumerate(seeds)
+        if i >= start
+    )
     results: Iterable[list[dict[str, Any]]]
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
@@ -466,7 +504,12 @@ def figure(results: pd.DataFrame, truth: float) -> Figure:
     return fig
 
 
-def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, str]) -> str:
+def report(
+    summary: pd.DataFrame,
+    truth_worlds: pd.DataFrame,
+    timing: dict[str, str],
+    n_applications: int,
+) -> str:
     """The run as Markdown: design, performance table, truth, timing and code version."""
     truth, truth_se = truth_value(truth_worlds)
     table = summary.copy()
@@ -499,7 +542,7 @@ def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, 
         "Written by `validation/coverage.py` (`make coverage`). Risks, bias and standard "
         "errors in percentage points; coverage in percent.",
         "",
-        f"- scenario `{SCENARIO}`, {N_APPLICATIONS:,} applications per world, faults off",
+        f"- scenario `{SCENARIO}`, {n_applications:,} applications per world, faults off",
         f"- truth (population value): {100 * truth:.3f} points, Monte Carlo SE "
         f"{100 * truth_se:.3f}, from {len(truth_worlds)} national-scale worlds "
         f"(seeds {truth_worlds['seed'].min()}-{truth_worlds['seed'].max()}, "
@@ -523,8 +566,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicates", type=int, default=REPLICATES)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--figure", type=Path, default=FIGURE)
+    parser.add_argument(
+        "--n-applications",
+        type=int,
+        choices=sorted(DESIGNS),
+        default=N_APPLICATIONS,
+        help="world size: the design to run (default: %(default)s)",
+    )
+    parser.add_argument("--out", type=Path, help="default: validation/results/N_applications")
+    parser.add_argument("--figure", type=Path, help="default: docs/img/coverage_N.png")
     parser.add_argument(
         "--extend",
         action="store_true",
@@ -536,7 +586,9 @@ def main(argv: list[str] | None = None) -> None:
         help="rebuild the summary, report and figure from the saved results",
     )
     args = parser.parse_args(argv)
-    out: Path = args.out
+    out: Path = args.out or results_folder(args.n_applications)
+    args.out = out
+    args.figure = args.figure or figure_path(args.n_applications)
     if args.replot:
         # round_trip: the numbers read back are the ones written, so a replot writes
         # the same summary as the run did
@@ -554,7 +606,9 @@ def main(argv: list[str] | None = None) -> None:
     truth, truth_se = truth_value(truth_worlds)
     summary = summarise(results, truth, truth_se)
     summary.to_csv(out / "coverage_summary.csv", index=False)
-    (out / "coverage.md").write_text(report(summary, truth_worlds, timing), "utf-8")
+    (out / "coverage.md").write_text(
+        report(summary, truth_worlds, timing, args.n_applications), "utf-8"
+    )
     args.figure.parent.mkdir(parents=True, exist_ok=True)
     figure(results, truth).savefig(args.figure, dpi=120, metadata={"Software": None})
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -593,16 +647,25 @@ def run(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, dict[str,
         done = pd.read_csv(args.out / "coverage_replicates.csv", float_precision="round_trip")
     start = done["replicate"].nunique() if len(done) else 0
     started = time.perf_counter()
-    results = simulate(args.replicates, args.seed, n_jobs=args.n_jobs, progress=True, start=start)
+    results = simulate(
+        args.replicates,
+        args.seed,
+        n_applications=args.n_applications,
+        n_jobs=args.n_jobs,
+        progress=True,
+        start=start,
+    )
     seconds = time.perf_counter() - started
     per_replicate = results.drop_duplicates("replicate")["seconds"]
     results = pd.concat([done, results.drop(columns="seconds")], ignore_index=True)
     timing = {
         "replicates": str(args.replicates),
-        "bootstrap replicates": ", ".join(f"{s.name} {s.n_boot}" for s in SETTINGS),
+        "bootstrap replicates": ", ".join(
+            f"{s.name} {s.n_boot}" for s in DESIGNS[args.n_applications]
+        ),
         "simulation wall time": f"{seconds / 60:.1f} min with {args.n_jobs} worker(s)"
         + (f" (replicates {start + 1}-{args.replicates}; the rest kept)" if start else ""),
-        "per replicate (both settings, in one worker)": f"median {per_replicate.median():.1f} s",
+        "per replicate (all settings, in one worker)": f"median {per_replicate.median():.1f} s",
         "truth worlds": f"{truth_seconds:.0f} s",
         "code": code_version(),
         "machine": f"{platform.processor() or platform.machine()}, "
