@@ -40,20 +40,23 @@ lint: venv
 docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
-# The last line of `make test` is pytest's summary. Tests marked `simulation` (the
-# coverage simulation, validation/coverage.py) need longer than CI allows on two cores;
-# `make coverage` runs them.
+# The last line of `make test` is pytest's summary.
 test: venv r-deps lint docs
-	$(BIN)/pytest -n 2 -m "not simulation" tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
+	$(BIN)/pytest -n 2 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
 
 bench: venv r-deps
 	$(BIN)/python benchmarks/run_all.py
 
-# Coverage of the primary estimand's interval: the simulation writes
-# validation/results/ and docs/img/coverage.png, then its tests run.
+# Coverage of the primary estimand's interval, about two hours on two cores: the
+# simulation of each world size writes validation/results/N_applications/ and
+# docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; `make test`
+# checks the saved runs (tests/study/test_coverage.py).
 coverage: venv
-	$(BIN)/python validation/coverage.py
-	$(BIN)/pytest -m simulation tests/study/test_coverage.py
+	$(BIN)/python validation/coverage.py --n-applications 1500
+	$(BIN)/python validation/coverage.py --n-applications 5000
+	$(BIN)/python -m validation.crude_control --n-applications 1500
+	$(BIN)/python -m validation.crude_control --n-applications 5000
+	$(BIN)/pytest tests/study/test_coverage.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

@@ -496,7 +496,8 @@ def figure(results: pd.DataFrame, truth: float) -> Figure:
     for ax, setting in zip(axes[0], settings, strict=True):
         zip_plot(results, truth, setting, ax=ax)
     fig.suptitle(
-        f"95% intervals of {len(results) // len(settings)} simulated worlds; "
+        f"95% intervals of {len(results) // len(settings)} simulated worlds of "
+        f"{int(results['n_applications'].iloc[0]):,} applications\n"
         f"black line: true value {100 * truth:.2f} points",
         fontsize=10,
     )

@@ -1,13 +1,18 @@
 """The primary estimand's 95% interval covers the truth at the nominal rate.
 
 The simulation is ``validation/coverage.py`` (its docstring gives the design): fresh
-``default`` worlds, the study's ``iptw_aalen_johansen`` 2-year risk difference with its
-cluster-bootstrap percentile interval, against the scenario's population value. The
-``simulation`` tests run its replicates -- those of ``make coverage``'s
-saved run, whose figures are in ``validation/results/coverage.md`` -- and take longer
-than ``make test`` can afford on two cores, so ``make test`` deselects them and
-``make coverage`` runs them. The check that the simulation computes the study's own
-interval is cheap and runs in ``make test``.
+``default`` worlds of two sizes, the study's ``iptw_aalen_johansen`` 2-year risk
+difference with its cluster-bootstrap percentile interval, against the scenario's
+population value. A run takes about an hour per size on two cores, longer than CI can
+afford, so ``make coverage`` runs it and saves every replicate in
+``validation/results/``; these tests check the saved runs:
+
+- that they are what the code computes now: the first replicates and the truth are
+  computed again and must equal the saved rows, and every saved replicate carries the
+  seeds of ``SeedSequence(SEED)`` in order (so no world was left out or swapped). A
+  change to the generator or the study therefore fails here until ``make coverage``
+  has been run again;
+- that their performance measures are those the docs report.
 """
 
 from __future__ import annotations
@@ -20,22 +25,29 @@ import synthetic
 from outcomes.study import RushedDisposalStudy
 from outcomes.study.frame import analysis_frame
 from outcomes.study.result import PRIMARY_METHOD
-from validation import coverage
+from validation import coverage, crude_control
 
-REPLICATES = coverage.REPLICATES
-
-
-@pytest.fixture(scope="module")
-def simulation() -> tuple[pd.DataFrame, pd.DataFrame]:
-    truth, truth_se = coverage.truth_value(coverage.population_truth())
-    results = coverage.simulate(REPLICATES, coverage.SEED, n_jobs=2)
-    return results, coverage.summarise(results, truth, truth_se)
+SIZES = sorted(coverage.DESIGNS)
+RECOMPUTED = 2
+"""Replicates of each saved run computed again (about 20 s each)."""
 
 
-def measures(summary: pd.DataFrame, setting: str) -> dict[str, float]:
-    """The performance measures of one setting with the study's bootstrap size."""
-    rows = summary.loc[(summary["setting"] == setting) & (summary["n_boot"] == coverage.N_BOOT)]
-    return {str(k): float(v) for k, v in rows.drop(columns="setting").iloc[0].items()}
+def saved(n_applications: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    folder = coverage.results_folder(n_applications)
+    read = {"float_precision": "round_trip"}
+    return (
+        pd.read_csv(folder / "coverage_replicates.csv", **read),
+        pd.read_csv(folder / "coverage_truth.csv", **read),
+    )
+
+
+def measures(n_applications: int, setting: str) -> dict[str, float]:
+    """Performance measures of one setting of a saved run, at its own bootstrap size."""
+    results, truth_worlds = saved(n_applications)
+    summary = coverage.summarise(results, *coverage.truth_value(truth_worlds))
+    rows = summary.loc[summary["setting"] == setting]
+    row = rows.loc[rows["n_boot"] == rows["n_boot"].max()]
+    return {str(k): float(v) for k, v in row.drop(columns="setting").iloc[0].items()}
 
 
 @pytest.mark.slow
@@ -63,38 +75,85 @@ def test_the_simulated_interval_is_the_study_interval() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.simulation
-def test_interval_covers_at_the_nominal_rate_when_no_confounder_is_unmeasured(
-    simulation: tuple[pd.DataFrame, pd.DataFrame],
-) -> None:
-    _, summary = simulation
-    row = measures(summary, "complexity_measured")
-    assert row["replicates"] == REPLICATES
-    assert 0.93 <= row["coverage"] <= 0.97, row
-    # the bootstrap standard error tracks the spread of the estimates
-    assert 0.85 <= row["se_ratio"] <= 1.15, row
+@pytest.mark.parametrize("n_applications", SIZES)
+def test_the_saved_run_is_what_the_code_computes(n_applications: int) -> None:
+    results, truth_worlds = saved(n_applications)
+    again = coverage.simulate(
+        RECOMPUTED, coverage.SEED, n_applications=n_applications, n_jobs=1
+    ).drop(columns="seconds")
+    first = results.loc[results["replicate"] < RECOMPUTED].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again, first, check_exact=False, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.slow
-@pytest.mark.simulation
-def test_every_replicate_ran_cleanly(simulation: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    results, _ = simulation
-    assert results["replicate"].nunique() == REPLICATES
+@pytest.mark.parametrize("n_applications", SIZES)
+def test_the_saved_run_has_every_world_in_seed_order(n_applications: int) -> None:
+    results, _ = saved(n_applications)
+    replicates = results["replicate"].nunique()
+    assert replicates >= coverage.REPLICATES
+    seeds = np.random.SeedSequence(coverage.SEED).spawn(replicates)
+    expected = [int(s.generate_state(2)[0]) for s in seeds]
+    worlds = results.drop_duplicates("replicate")
+    assert worlds["replicate"].tolist() == list(range(replicates))
+    assert worlds["world_seed"].tolist() == expected
+    settings = [s.name for s in coverage.DESIGNS[n_applications]]
+    assert sorted(results["setting"].unique()) == sorted(settings)
+    assert len(results) == replicates * len(settings)
+    assert (results["n_applications"] == n_applications).all()
+    # every replicate ran cleanly: no warning, no failed bootstrap replicate
     assert (results["warnings"] == 0).all()
-    assert (results["boot_replicates"] == coverage.N_BOOT).all()
+    assert (results["boot_replicates"] == results["n_boot"]).all()
     assert np.isfinite(results[["estimate", "ci_lower", "ci_upper"]].to_numpy()).all()
 
 
 @pytest.mark.slow
-@pytest.mark.simulation
-def test_leaving_complexity_out_pulls_the_estimate_down(
-    simulation: tuple[pd.DataFrame, pd.DataFrame],
-) -> None:
+def test_the_saved_truth_is_the_population_value() -> None:
+    _, truth_worlds = saved(coverage.N_APPLICATIONS)
+    for n in SIZES:
+        pd.testing.assert_frame_equal(saved(n)[1], truth_worlds)
+    pd.testing.assert_frame_equal(
+        coverage.population_truth(), truth_worlds, check_exact=False, rtol=1e-12
+    )
+
+
+def test_interval_covers_at_the_nominal_rate_in_the_demo_world() -> None:
+    # No confounder unmeasured, worlds the size of `outcomes demo`'s.
+    row = measures(coverage.DEMO_APPLICATIONS, "complexity_measured")
+    assert row["replicates"] >= 100
+    assert 0.93 <= row["coverage"] <= 0.97, row
+    # the bootstrap standard error tracks the spread of the estimates
+    assert 0.85 <= row["se_ratio"] <= 1.15, row
+    assert abs(row["bias"]) < 3 * row["bias_mc_se"], row
+
+
+def test_small_worlds_give_an_unbiased_estimate_and_a_close_standard_error() -> None:
+    # 15 children and under one return per authority. The interval's coverage here is
+    # reported, not asserted (docs/validation.md: it falls short); the estimate and the
+    # bootstrap's standard error are the parts that hold.
+    row = measures(coverage.N_APPLICATIONS, "complexity_measured")
+    assert abs(row["bias"]) < 3 * row["bias_mc_se"], row
+    assert 0.85 <= row["se_ratio"] <= 1.15, row
+
+
+def test_leaving_complexity_out_pulls_the_estimate_down() -> None:
     # Complex cases take longer and return more often, so with complexity seen only
     # through its noisy indicators the later arm keeps more of it and looks worse:
     # the risk difference (within 26 weeks - later) is pulled down. Each world is
     # analysed both ways, so the paired difference shows the bias with little noise.
-    results, _ = simulation
+    results, _ = saved(coverage.N_APPLICATIONS)
     estimates = results.pivot(index="replicate", columns="setting", values="estimate")
     shift = estimates["default_confounders"] - estimates["complexity_measured"]
     assert shift.mean() < -3 * shift.std(ddof=1) / np.sqrt(len(shift)), shift.describe()
+
+
+@pytest.mark.parametrize("n_applications", SIZES)
+def test_the_control_ran_in_the_simulations_worlds(n_applications: int) -> None:
+    results, _ = saved(n_applications)
+    folder = coverage.results_folder(n_applications)
+    control = pd.read_csv(folder / "control_replicates.csv", float_precision="round_trip")
+    worlds = results.drop_duplicates("replicate")
+    assert control["replicate"].tolist() == worlds["replicate"].tolist()
+    assert control["world_seed"].tolist() == worlds["world_seed"].tolist()
+    first = crude_control.replicate(
+        0, np.random.SeedSequence(coverage.SEED).spawn(1)[0], n_applications
+    )
+    assert first == pytest.approx(control.iloc[0].to_dict(), rel=1e-9)
