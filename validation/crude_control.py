@@ -102,33 +102,35 @@ def replicate(index: int, seed: np.random.SeedSequence, n_applications: int) -> 
 def summarise(results: pd.DataFrame, truth: float) -> pd.DataFrame:
     """Coverage of the textbook and the bootstrap intervals, and the spread of the estimates."""
     estimate = results["estimate"].to_numpy()
+    textbook = Z * results["std_error"].to_numpy()
+    intervals = {
+        # name: (lower, upper, mean standard error)
+        "textbook (normal, Aalen variance)": (
+            estimate - textbook,
+            estimate + textbook,
+            results["std_error"].mean(),
+        ),
+        "bootstrap of authorities (percentile)": (
+            results["ci_lower"].to_numpy(),
+            results["ci_upper"].to_numpy(),
+            results["boot_std_error"].mean(),
+        ),
+    }
     sd = float(np.std(estimate, ddof=1))
     r = len(results)
-    lower = {
-        "textbook (normal, Aalen variance)": estimate - Z * results["std_error"].to_numpy(),
-        "bootstrap of authorities (percentile)": results["ci_lower"].to_numpy(),
-    }
-    upper = {
-        "textbook (normal, Aalen variance)": estimate + Z * results["std_error"].to_numpy(),
-        "bootstrap of authorities (percentile)": results["ci_upper"].to_numpy(),
-    }
-    mean_se = {
-        "textbook (normal, Aalen variance)": float(results["std_error"].mean()),
-        "bootstrap of authorities (percentile)": float(results["boot_std_error"].mean()),
-    }
     rows = []
-    for interval in lower:
-        cover = float(np.mean((lower[interval] <= truth) & (truth <= upper[interval])))
+    for name, (lower, upper, mean_se) in intervals.items():
+        cover = float(np.mean((lower <= truth) & (truth <= upper)))
         rows.append(
             {
-                "interval": interval,
+                "interval": name,
                 "replicates": r,
                 "truth": truth,
                 "bias": float(estimate.mean() - truth),
                 "bias_mc_se": sd / np.sqrt(r),
                 "empirical_sd": sd,
-                "mean_std_error": mean_se[interval],
-                "se_ratio": mean_se[interval] / sd,
+                "mean_std_error": float(mean_se),
+                "se_ratio": float(mean_se) / sd,
                 "coverage": cover,
                 "coverage_mc_se": float(np.sqrt(cover * (1 - cover) / r)),
             }
