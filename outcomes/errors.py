@@ -1,7 +1,19 @@
 """Exceptions and warnings raised by care-outcomes.
 
 Every error a user can cause derives from :class:`OutcomesError`, so the command line
-can print it as a message (never a traceback) and a program can catch the family.
+can print it as a message (never a traceback) and a program can catch the family. Each
+also derives from :class:`ValueError`, so code written against the standard library's
+convention (``except ValueError``) keeps working.
+
+| class | raised for | exit code at the command line |
+|---|---|---|
+| :class:`SchemaError` | a file or table that cannot be read as a whole | 2 |
+| :class:`ValidationError` | rows that failed validation with ``strict=True`` | 2 |
+| :class:`PrivacyError` | an identifier would be output, or no usable key | 2 |
+| :class:`ModelError` | a model that cannot be fitted to these data | 2 |
+| any other :class:`OutcomesError` | a wrong argument or option | 2 |
+
+Anything else reaching the command line is a defect of the toolkit (exit 3).
 """
 
 from __future__ import annotations
@@ -12,8 +24,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class OutcomesError(Exception):
-    """Base class of every error the toolkit raises on purpose."""
+class OutcomesError(ValueError):
+    """Base class of every error the toolkit raises on purpose.
+
+    A :class:`ValueError`, so that ``except ValueError`` also catches it.
+    """
 
 
 class SchemaError(OutcomesError):
@@ -66,6 +81,14 @@ class ValidationError(OutcomesError):
 
 class PrivacyError(OutcomesError):
     """An output would contain a direct identifier, or no pseudonymisation key is set."""
+
+
+class ModelError(OutcomesError):
+    """A model cannot be fitted to these data.
+
+    Raised for a singular information matrix (naming the columns that cause it), a
+    fit that does not converge, or a design with nothing left to estimate.
+    """
 
 
 class OutcomesWarning(UserWarning):
