@@ -22,14 +22,16 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/outcomes demo
 
-# R with survival and cmprsk: the independent reference our estimators are checked
-# against, re-run live by the tests. Installed from Debian packages when missing.
+# R with survival, cmprsk, prodlim, geepack and sandwich: the independent reference our
+# estimators are checked against, re-run live by the tests. Installed from Debian
+# packages when missing.
+R_PACKAGES := survival cmprsk prodlim geepack sandwich
 r-deps:
-	@if ! Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1; then \
-		echo "installing R, survival and cmprsk from Debian packages"; \
+	@if ! Rscript -e 'for (p in strsplit("$(R_PACKAGES)", " ")[[1]]) library(p, character.only = TRUE)' >/dev/null 2>&1; then \
+		echo "installing R and $(R_PACKAGES) from Debian packages"; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			r-base-core r-cran-survival r-cran-cmprsk >/dev/null; \
+			r-base-core $(addprefix r-cran-,$(R_PACKAGES)) >/dev/null; \
 	fi
 
 lint: venv
