@@ -42,7 +42,7 @@ EXCLUDED_ORDERS = ("withdrawn", "no_order")
 class RushedDisposalStudy:
     """Does disposal within the statutory limit change the risk of returning to court?
 
-    The pre-specified plan (DESIGN.md, "Estimands and methods"): the primary estimand is
+    The pre-specified plan (``docs/study.md``): the primary estimand is
     the marginal risk difference (and ratio) of return to court within each horizon,
     disposal within ``threshold_weeks`` vs later, with adoption, death and ageing out as
     competing events. It is estimated by inverse-probability-weighted Aalen-Johansen
