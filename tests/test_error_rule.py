@@ -23,6 +23,7 @@ import outcomes
 from outcomes import causal, cohort, disclosure, io, linkage, quality
 from outcomes.datasets import load_example
 from outcomes.errors import ModelError, OutcomesError, SchemaError
+from outcomes.study import RushedDisposalStudy
 from outcomes.survival import CoxFitter, cumulative_incidence
 
 PACKAGE = Path(outcomes.__file__).parent
@@ -137,6 +138,16 @@ CASES: list[tuple[str, Callable[[], object], type[OutcomesError]]] = [
         lambda: causal.standardised_differences(
             _scores()[0], "t", ["x"], weights=pd.Series([1.0, 1.0])
         ),
+        OutcomesError,
+    ),
+    (
+        "RushedDisposalStudy/outcome",
+        lambda: RushedDisposalStudy(_example(), outcome="mother_recurrence").run(),
+        OutcomesError,
+    ),
+    (
+        "RushedDisposalStudy/horizons",
+        lambda: RushedDisposalStudy(_example(), horizons=()).run(),
         OutcomesError,
     ),
     # missing or unusable columns
