@@ -1,6 +1,6 @@
 """Benchmark: build analysis cohorts for 300,000 applications.
 
-Target (issue 4): at most 10 s per cohort on the 2-core machine, median of 3. The
+Target: at most 10 s per cohort on the 2-core machine, median of 3. The
 data are the synthetic ``default`` world (faults on, so the flow has work to do),
 held in memory as an analyst's validated dataset would be.
 

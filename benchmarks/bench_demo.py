@@ -1,6 +1,6 @@
 """Benchmark: ``outcomes demo`` end to end, as ``make demo`` runs it once installed.
 
-Target (issue 6): at most 60 s on the 2-core machine, median of 3 runs. Each run is a
+Target: at most 60 s on the 2-core machine, median of 3 runs. Each run is a
 fresh process (``outcomes demo --out <tmp>``): interpreter start, imports, simulating
 the default world, the full study with its bootstrap and sensitivity analyses, the
 figures, the HTML report and the CSV.

@@ -1,6 +1,6 @@
 """Benchmark: the data-quality report on a national-scale extract.
 
-Target (issue 4): ``check_quality`` on 300,000 applications (about 510,000 child rows)
+Target: ``check_quality`` on 300,000 applications (about 510,000 child rows)
 in at most 20 s on the 2-core machine. The data are the synthetic ``poor_data`` world
 (heavy, LA-varying faults), written as a Parquet dataset folder and read back, so the
 report works from a real quarantine; reading is timed separately (it is the reader's

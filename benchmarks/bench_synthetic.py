@@ -1,6 +1,6 @@
 """Benchmark: generate a synthetic world of 1,000,000 children, faults included.
 
-Target (issue 3): at most 3x the time NumPy takes, in the same process, to draw 30
+Target: at most 3x the time NumPy takes, in the same process, to draw 30
 million normals and 30 million uniforms; peak memory at most 4 GB. One fresh
 process runs the reference draws and then ``synthetic.generate`` ``--runs`` times (so
 the comparison is "in the same process", and the median includes warm runs as a user

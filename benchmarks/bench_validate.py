@@ -1,6 +1,6 @@
 """Benchmark: validate a 1,000,000-row proceedings CSV.
 
-Target (issue 2): at most 10 s and at most 2 GB peak memory on the 2-core machine,
+Target: at most 10 s and at most 2 GB peak memory on the 2-core machine,
 median of 3 runs. Each run is a fresh process, so its peak resident memory is its own.
 The file is realistic: ten canonical columns plus three covariates, ISO and UK
 day-first dates mixed, about 1% of rows faulty in assorted ways, 20% still open.

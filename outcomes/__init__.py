@@ -2,16 +2,44 @@
 what happens to children afterwards?
 
 The public face of the library; see the documentation for the methods.
+
+The names below are imported on first use (:pep:`562`), so that ``import outcomes``
+and the command line start quickly: the study pulls in scikit-learn and matplotlib,
+which ``outcomes --help`` and ``outcomes validate`` never need.
 """
 
-from outcomes import errors, schema
-from outcomes.cohort import Cohort, build_cohort
-from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
-from outcomes.linkage import linkage_diagnostics
-from outcomes.quality import QualityReport, check_quality
-from outcomes.study import RushedDisposalStudy, StudyResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from outcomes import errors, schema
+    from outcomes.cohort import Cohort, build_cohort
+    from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
+    from outcomes.linkage import linkage_diagnostics
+    from outcomes.quality import QualityReport, check_quality
+    from outcomes.study import RushedDisposalStudy, StudyResult
 
 __version__ = "0.1.0"
+
+# Public name -> the module it lives in; a module's own name maps to itself.
+_LAZY: dict[str, str] = {
+    "errors": "outcomes.errors",
+    "schema": "outcomes.schema",
+    "Cohort": "outcomes.cohort",
+    "build_cohort": "outcomes.cohort",
+    "Dataset": "outcomes.io",
+    "Manifest": "outcomes.io",
+    "read_dataset": "outcomes.io",
+    "read_proceedings": "outcomes.io",
+    "write_dataset": "outcomes.io",
+    "linkage_diagnostics": "outcomes.linkage",
+    "QualityReport": "outcomes.quality",
+    "check_quality": "outcomes.quality",
+    "RushedDisposalStudy": "outcomes.study",
+    "StudyResult": "outcomes.study",
+}
 
 __all__ = [
     "Cohort",
@@ -30,3 +58,19 @@ __all__ = [
     "schema",
     "write_dataset",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name on first use and keep it in the module's namespace."""
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'outcomes' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"outcomes.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -53,6 +53,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from outcomes.errors import OutcomesError, SchemaError
+
 DEFAULT_THRESHOLD = 10
 """Counts below this (and above zero) are withheld."""
 MARKER = "[c]"
@@ -83,6 +85,11 @@ def suppression_mask(
         Same index as ``table``; one column per count and rate column; True where the
         cell is withheld.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
+        raise OutcomesError(f"threshold must be a whole number of at least 1, not {threshold!r}")
+    absent = [c for c in (by or []) if c not in table.columns]
+    if absent:
+        raise SchemaError(f"'by' columns not in the table: {absent}", column=absent[0])
     counts = _counts(table, count_cols)
     values = counts.to_numpy(dtype="float64")
     mask = (values > 0) & (values < threshold)
@@ -94,7 +101,7 @@ def suppression_mask(
         names = [sources] if isinstance(sources, str) else list(sources)
         unknown = [n for n in names if n not in out.columns]
         if unknown:
-            raise ValueError(f"rate {rate!r} derives from {unknown}, which are not count_cols")
+            raise OutcomesError(f"rate {rate!r} derives from {unknown}, which are not count_cols")
         out[rate] = out[names].any(axis=1)
     return out
 
@@ -150,8 +157,12 @@ def suppress(
 
     Raises
     ------
-    ValueError
-        If a count column is missing, negative or not whole numbers.
+    SchemaError
+        A count or ``by`` column is missing, or a count column holds something other
+        than non-negative whole numbers.
+    OutcomesError
+        ``threshold`` or ``rounding`` is not a positive whole number, or a rate derives
+        from a column that is not among ``count_cols``.
 
     Examples
     --------
@@ -166,6 +177,10 @@ def suppress(
     back); columns ``n`` and ``m`` then hold one withheld cell each, which their totals
     would give back, so the smallest positive cells of each, A's 25 and 12, go too.
     """
+    if rounding is not None and (
+        isinstance(rounding, bool) or not isinstance(rounding, int | np.integer) or rounding < 1
+    ):
+        raise OutcomesError(f"rounding must be a whole number of at least 1, not {rounding!r}")
     mask = suppression_mask(
         table, count_cols, threshold=threshold, secondary=secondary, by=by, rate_cols=rate_cols
     )
@@ -188,11 +203,17 @@ def suppress(
 def _counts(table: pd.DataFrame, count_cols: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in count_cols if c not in table.columns]
     if missing:
-        raise ValueError(f"count columns not in the table: {missing}")
-    counts = table[list(count_cols)].apply(pd.to_numeric).astype("float64").fillna(0.0)
+        raise SchemaError(f"count columns not in the table: {missing}", column=missing[0])
+    raw = table[list(count_cols)]
+    counts = raw.apply(pd.to_numeric, errors="coerce").astype("float64")
+    # a missing count is nothing to publish (0); text that is not a number is a mistake
+    unreadable = (counts.isna() & raw.notna()).to_numpy()
+    counts = counts.fillna(0.0)
     values = counts.to_numpy()
-    if (values < 0).any() or not np.array_equal(values, np.round(values)):
-        raise ValueError("count columns must hold non-negative whole numbers")
+    bad = (unreadable | (values < 0) | (values != np.round(values))).any(axis=0)
+    if bad.any():
+        column = str(counts.columns[np.flatnonzero(bad)[0]])
+        raise SchemaError("count columns must hold non-negative whole numbers", column=column)
     return counts
 
 

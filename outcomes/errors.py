@@ -93,7 +93,3 @@ class ModelError(OutcomesError):
 
 class OutcomesWarning(UserWarning):
     """Base class of the toolkit's warnings."""
-
-
-class DataQualityWarning(OutcomesWarning):
-    """Data were read, but something about them deserves the user's attention."""

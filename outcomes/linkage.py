@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from outcomes.io.all_rows import proceedings_rows
-from outcomes.schema import Dataset
+from outcomes.schema import Dataset, require_dataset
 
 
 @dataclass
@@ -71,6 +71,7 @@ def linkage_diagnostics(dataset: Dataset, *, include_quarantined: bool = True) -
     -------
     LinkageReport
     """
+    require_dataset(dataset, "linkage_diagnostics")
     p = dataset.proceedings
     every_row = proceedings_rows(dataset).frame if include_quarantined else p
     links = _broken_ids(every_row)
@@ -224,6 +225,7 @@ def relink(dataset: Dataset, report: LinkageReport) -> Dataset:
     Dataset
         A new dataset; the input is unchanged.
     """
+    require_dataset(dataset, "relink")
     links = report.candidate_links
     if links.empty:
         return dataset
@@ -265,6 +267,7 @@ def relink_effect(dataset: Dataset, report: LinkageReport) -> pd.DataFrame:
     Counts children with more than one set of proceedings, and later sets of
     proceedings of the same child, both ways.
     """
+    require_dataset(dataset, "relink_effect")
 
     def counts(p: pd.DataFrame) -> dict[str, int]:
         per_child = p.groupby("child_id")["proceedings_id"].nunique()

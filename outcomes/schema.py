@@ -23,6 +23,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from outcomes.errors import OutcomesError
+
 SCHEMA_VERSION = 1
 """Version of the canonical data model written to every ``manifest.toml``."""
 
@@ -172,13 +174,6 @@ class Table:
     def date_columns(self) -> list[str]:
         """Columns holding dates."""
         return [c.name for c in self.columns if c.kind == "date"]
-
-    def column(self, name: str) -> Column:
-        """Return the column called ``name``."""
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
 
     def empty(self) -> pd.DataFrame:
         """An empty frame with this table's columns and dtypes."""
@@ -402,3 +397,18 @@ class Dataset:
             "care_episodes": self.care_episodes,
         }
         return {k: v for k, v in found.items() if v is not None}
+
+
+def require_dataset(value: object, caller: str) -> Dataset:
+    """``value`` itself if it is a :class:`Dataset`, else an error saying how to get one.
+
+    The functions that take a whole dataset call this first, so that passing (say) the
+    proceedings table alone is reported as the user's mistake, not as a failure deep
+    inside.
+    """
+    if not isinstance(value, Dataset):
+        raise OutcomesError(
+            f"{caller} takes a Dataset (from outcomes.io.read_dataset or read_proceedings), "
+            f"not a {type(value).__name__}"
+        )
+    return value

@@ -1,4 +1,4 @@
-"""The calibration report: every target of CALIBRATION.md's final table, measured with
+"""The calibration report: every target of ``docs/calibration.md``'s last table, measured with
 plain pandas on ``world.clean`` (deliberately not with the ``outcomes`` estimators, so
 the check is independent of the code it will later be used to test).
 
@@ -48,7 +48,7 @@ TARGETS: tuple[tuple[str, float, float, float, str], ...] = (
     ("same, mothers under 20 at first proceedings", 0.33, 0.28, 0.38, "Nuffield FJO 2024"),
     ("children per application", 1.7, 1.55, 1.85, "Cafcass 2015-16"),
 )
-"""(target, published value, band low, band high, source) -- CALIBRATION.md's final table."""
+"""(target, published value, band low, band high, source): the calibration targets."""
 
 
 def _durations(clean: pd.DataFrame) -> pd.DataFrame:

@@ -4,14 +4,15 @@ A scenario is a TOML file. Every number is a small table holding the value and w
 it came from::
 
     [duration]
-    sigma = { value = [0.52, 0.62, 0.50], source = "CALIBRATION.md: FCSQ ..." }
+    sigma = { value = [0.52, 0.62, 0.50], source = "docs/calibration.md, Duration: FCSQ ..." }
     complexity = { value = 0.08, assumed = "complex cases take somewhat longer" }
 
-``source`` cites a published figure (see ``CALIBRATION.md``); ``assumed`` says why a
-value without a source is plausible. A file may start with ``inherit = "default"`` (a
-packaged scenario name or a path relative to the file) and then state only what
-differs; tables are merged key by key. The loaded :class:`Scenario` is flat: values are
-addressed by dotted names (``scenario["duration.sigma"]``).
+``source`` cites a published figure by its section of ``docs/calibration.md``;
+``assumed`` says why a value without a source is plausible. A file may start with
+``inherit = "default"`` (a packaged scenario name or a path relative to the file) and
+then state only what differs; tables are merged key by key. The loaded
+:class:`Scenario` is flat: values are addressed by dotted names
+(``scenario["duration.sigma"]``).
 
 Packaged scenarios live in ``synthetic/scenarios/``; to make your own, copy one, change
 the numbers and the provenance, and pass its path to :func:`synthetic.generate`.

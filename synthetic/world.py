@@ -44,7 +44,7 @@ from ._rng import Streams
 from ._sorting import sort_order
 from ._time import DAYS_PER_YEAR, age_out_day, to_day
 from .areas import Areas, make_areas
-from .duration import draw_durations
+from .duration import Durations, draw_durations
 from .families import (
     Applications,
     ChildRows,
@@ -140,23 +140,128 @@ def _generation_rows(
     orders: list[str],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Applications | None, ChildRows | None]:
     """Simulate one generation; return its application arrays, its row arrays (``app``
-    indexing its applications) and the next generation."""
-    rng_dur = streams.get(f"duration/{gen}")
-    rng_ord = streams.get(f"orders/{gen}")
-    rng_out = streams.get(f"outcomes/{gen}")
-    rng_rec = streams.get(f"recurrence/{gen}")
-    rng_new = streams.get(f"families/{gen + 1}")
-    rng_ind = streams.get(f"indicators/{gen}")
+    indexing its applications) and the next generation.
 
+    Each step draws from its own stream, so the steps below could run in any order and
+    give the same world.
+    """
     n_apps = len(apps.issue)
     n_kids = np.bincount(rows.app, minlength=n_apps)
     dur = draw_durations(
-        scenario, rng_dur, apps.issue, areas.speed[apps.la], apps.complexity, n_kids
+        scenario,
+        streams.get(f"duration/{gen}"),
+        apps.issue,
+        areas.speed[apps.la],
+        apps.complexity,
+        n_kids,
     )
     disposal = apps.issue + dur.days
+    arms = _orders_by_arm(
+        scenario, streams.get(f"orders/{gen}"), apps, rows, people, areas, dur, orders
+    )
+    app, child = rows.app, rows.child
+    short = dur.short_arm[app]
+    order = np.where(short, arms.order_short, arms.order_long)
+    placement = orders.index("placement_order")
+    worlds = _first_events(
+        scenario, streams.get(f"outcomes/{gen}"), rows, people, areas, arms, placement
+    )
+    # the observed outcome is the potential outcome of the observed arm (consistency)
+    t_obs = np.where(short, worlds.t_short, worlds.t_long)
+    e_obs = np.where(short, worlds.e_short, worlds.e_long)
 
-    app = rows.app
-    child = rows.child
+    # observed return: issued by the extract date, before the child emigrates
+    ret_day = disposal[app] + t_obs
+    returned = (e_obs == 0) & (ret_day <= extract) & (ret_day < people.abroad_day[child])
+
+    # mother's next set with a new child, timed from this issue
+    m = apps.mother
+    mother_age = (apps.issue - people.mother_dob[m]) / DAYS_PER_YEAR
+    t_new = new_child_years(
+        scenario, streams.get(f"recurrence/{gen}"), mother_age, people.mother_latent[m]
+    )
+    new_day = apps.issue + years_to_days(t_new)
+    has_new = apps.chain & np.isfinite(t_new) & (new_day <= extract)
+
+    # per application, and per child row: the rows take their application's values
+    # once, after sorting, not in every generation
+    by_app: dict[str, np.ndarray] = {
+        "generation": np.full(n_apps, gen, dtype=np.int16),
+        "mother": m,
+        "la": apps.la,
+        "issue": apps.issue,
+        "disposal": disposal,
+        "short_arm": dur.short_arm,
+        "complexity": apps.complexity,
+        "origin": apps.origin,
+        "mother_age_years": mother_age,
+        "days_short": dur.days_short,
+        "days_long": dur.days_long,
+    }
+    by_app |= _indicators(scenario, streams.get(f"indicators/{gen}"), apps.complexity)
+    by_row: dict[str, np.ndarray] = {
+        "app": app,
+        "child": child,
+        "order": order,
+        "order_short": arms.order_short,
+        "order_long": arms.order_long,
+        "t_obs": t_obs,
+        "e_obs": e_obs,
+        "t_short": worlds.t_short,
+        "e_short": worlds.e_short,
+        "t_long": worlds.t_long,
+        "e_long": worlds.e_long,
+        "t_cross": worlds.t_cross,
+        "e_cross": worlds.e_cross,
+        "base_lp": worlds.base_lp,
+    }
+
+    # the next generation: each returning child is a one-child application, each new
+    # child of a mother another
+    ret_idx = np.flatnonzero(returned)
+    new_idx = np.flatnonzero(has_new)
+    max_gen = int(scenario["recurrence.max_generations"])
+    if len(ret_idx) + len(new_idx) == 0 or gen + 1 >= max_gen:
+        return by_app, by_row, None, None
+    next_apps, next_rows = _next_generation(
+        scenario,
+        streams.get(f"families/{gen + 1}"),
+        people,
+        returning=(child[ret_idx], ret_day[ret_idx]),
+        new=(m[new_idx], new_day[new_idx]),
+    )
+    return by_app, by_row, next_apps, next_rows
+
+
+@dataclass
+class _Arms:
+    """Per child row of a generation: what the orders and events depend on, and the
+    order the child would get under each arm."""
+
+    issue: np.ndarray
+    dob: np.ndarray
+    age_years: np.ndarray
+    complexity: np.ndarray
+    la: np.ndarray
+    days_short: np.ndarray
+    days_long: np.ndarray
+    age_out: np.ndarray
+    order_short: np.ndarray
+    order_long: np.ndarray
+
+
+def _orders_by_arm(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    apps: Applications,
+    rows: ChildRows,
+    people: People,
+    areas: Areas,
+    dur: Durations,
+    orders: list[str],
+) -> _Arms:
+    """Each child's final order under disposal within 26 weeks and after."""
+    app, child = rows.app, rows.child
     issue = apps.issue[app]
     dob = people.child_dob[child]
     age_years = (issue - dob) / DAYS_PER_YEAR
@@ -168,9 +273,9 @@ def _generation_rows(
     # orders.sibling_shared a child takes its application's Gumbel draws instead of
     # its own. Each child's draws are still standard Gumbel, so its order
     # probabilities are exactly the multinomial logit's; only siblings correlate.
-    shared = rng_ord.random(len(app)) < float(scenario["orders.sibling_shared"])
-    app_gumbel = standard_gumbel(rng_ord, (len(orders), n_apps))
-    own = standard_gumbel(rng_ord, (len(orders), len(app) - int(np.count_nonzero(shared))))
+    shared = rng.random(len(app)) < float(scenario["orders.sibling_shared"])
+    app_gumbel = standard_gumbel(rng, (len(orders), len(apps.issue)))
+    own = standard_gumbel(rng, (len(orders), len(app) - int(np.count_nonzero(shared))))
     gumbel = SiblingGumbel(by_app=app_gumbel, app=app, shared=shared, own=own)
     order_short, order_long = draw_orders(
         scenario,
@@ -189,23 +294,63 @@ def _generation_rows(
     no_order = orders.index("no_order")
     order_short = np.where(issue + days_short >= age_out, no_order, order_short)
     order_long = np.where(issue + days_long >= age_out, no_order, order_long)
-    short = dur.short_arm[app]
-    order = np.where(short, order_short, order_long)
-
-    base_lp = return_linear_predictor(scenario, complexity, age_years, areas.log_frailty[la])
-    events = FirstEvents(
-        scenario,
-        child_draws(rng_out, len(app)),
-        base_lp,
-        dob,
-        people.death_day[child],
-        age_out,
-        orders.index("placement_order"),
+    return _Arms(
+        issue=issue,
+        dob=dob,
+        age_years=age_years,
+        complexity=complexity,
+        la=la,
+        days_short=days_short,
+        days_long=days_long,
+        age_out=age_out,
+        order_short=order_short,
+        order_long=order_long,
     )
 
+
+@dataclass
+class _Worlds:
+    """Per child row: the first event after disposal (time, event code) in three
+    worlds, and the linear predictor of the return hazard."""
+
+    t_short: np.ndarray
+    e_short: np.ndarray
+    t_long: np.ndarray
+    e_long: np.ndarray
+    t_cross: np.ndarray
+    e_cross: np.ndarray
+    base_lp: np.ndarray
+
+
+def _first_events(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    rows: ChildRows,
+    people: People,
+    areas: Areas,
+    arms: _Arms,
+    placement: int,
+) -> _Worlds:
+    """First events in the short world, the long world, and the short world with the
+    orders of the long one (cross-world, for mediation), from common random numbers."""
+    child = rows.child
+    base_lp = return_linear_predictor(
+        scenario, arms.complexity, arms.age_years, areas.log_frailty[arms.la]
+    )
+    events = FirstEvents(
+        scenario,
+        child_draws(rng, len(rows.app)),
+        base_lp,
+        arms.dob,
+        people.death_day[child],
+        arms.age_out,
+        placement,
+    )
+    issue, days_short, days_long = arms.issue, arms.days_short, arms.days_long
+    order_short, order_long = arms.order_short, arms.order_long
+
     def worlds(rows: slice) -> tuple[np.ndarray, ...]:
-        """First events of children ``rows`` in the three worlds: short, long, and short
-        with the orders of long (cross-world, for mediation)."""
+        """First events of children ``rows`` in the three worlds."""
         short_day = issue[rows] + days_short[rows]
         t_short, e_short = events(rows, short_day, order_short[rows], True)
         t_long, e_long = events(rows, issue[rows] + days_long[rows], order_long[rows], False)
@@ -217,77 +362,40 @@ def _generation_rows(
         t_cross[differ], e_cross[differ] = events(at, short_day[differ], order_long[at], True)
         return t_short, e_short, t_long, e_long, t_cross, e_cross
 
-    t_s, e_s, t_l, e_l, t_x, e_x = blockwise(len(app), worlds)
-    # the observed outcome is the potential outcome of the observed arm (consistency)
-    t_obs, e_obs = np.where(short, t_s, t_l), np.where(short, e_s, e_l)
+    t_s, e_s, t_l, e_l, t_x, e_x = blockwise(len(rows.app), worlds)
+    return _Worlds(t_s, e_s, t_l, e_l, t_x, e_x, base_lp)
 
-    # observed return: issued by the extract date, before the child emigrates
-    ret_day = disposal[app] + t_obs
-    returned = (e_obs == 0) & (ret_day <= extract) & (ret_day < people.abroad_day[child])
 
-    # mother's next set with a new child, timed from this issue
-    m = apps.mother
-    mother_age = (apps.issue - people.mother_dob[m]) / DAYS_PER_YEAR
-    t_new = new_child_years(scenario, rng_rec, mother_age, people.mother_latent[m])
-    new_day = apps.issue + years_to_days(t_new)
-    has_new = apps.chain & np.isfinite(t_new) & (new_day <= extract)
-
-    # observed complexity indicators (noisy functions of latent complexity)
+def _indicators(
+    scenario: Scenario, rng: np.random.Generator, complexity: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Observed complexity indicators per application (noisy functions of latent
+    complexity), as ``ind_<name>`` columns."""
     names = list(scenario["complexity.indicator_names"])
     a = scenario.array("complexity.indicator_intercept")
     b = scenario.array("complexity.indicator_slope")
     # indicators x applications: operations run along the applications
-    prob = 1.0 / (1.0 + np.exp(-(a[:, None] + b[:, None] * apps.complexity[None, :])))
-    indicators = rng_ind.random(prob.shape) < prob
+    prob = 1.0 / (1.0 + np.exp(-(a[:, None] + b[:, None] * complexity[None, :])))
+    indicators = rng.random(prob.shape) < prob
+    return {f"ind_{name}": indicators[j] for j, name in enumerate(names)}
 
-    # per application, and per child row: the rows take their application's values
-    # once, after sorting, not in every generation
-    by_app: dict[str, np.ndarray] = {
-        "generation": np.full(n_apps, gen, dtype=np.int16),
-        "mother": m,
-        "la": apps.la,
-        "issue": apps.issue,
-        "disposal": disposal,
-        "short_arm": dur.short_arm,
-        "complexity": apps.complexity,
-        "origin": apps.origin,
-        "mother_age_years": mother_age,
-        "days_short": dur.days_short,
-        "days_long": dur.days_long,
-    }
-    for j, name in enumerate(names):
-        by_app[f"ind_{name}"] = indicators[j]
-    by_row: dict[str, np.ndarray] = {
-        "app": app,
-        "child": child,
-        "order": order,
-        "order_short": order_short,
-        "order_long": order_long,
-        "t_obs": t_obs,
-        "e_obs": e_obs,
-        "t_short": t_s,
-        "e_short": e_s,
-        "t_long": t_l,
-        "e_long": e_l,
-        "t_cross": t_x,
-        "e_cross": e_x,
-        "base_lp": base_lp,
-    }
 
-    # the next generation: each returning child is a one-child application, each new
-    # child of a mother another
-    ret_idx = np.flatnonzero(returned)
-    new_idx = np.flatnonzero(has_new)
-    n_next = len(ret_idx) + len(new_idx)
-    max_gen = int(scenario["recurrence.max_generations"])
-    if n_next == 0 or gen + 1 >= max_gen:
-        return by_app, by_row, None, None
-    new_mothers = m[new_idx]
-    new_issue = new_day[new_idx]
-    u = rng_new.random(len(new_idx))
+def _next_generation(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    people: People,
+    returning: tuple[np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray],
+) -> tuple[Applications, ChildRows]:
+    """The next generation's applications: one per returning child (``returning``:
+    children and issue days) and one per new child of a mother (``new``: mothers and
+    issue days), whose children are born here."""
+    ret_children, ret_issue = returning
+    new_mothers, new_issue = new
+    u = rng.random(len(new_mothers))
     newborn_p = float(scenario["recurrence.newborn_p"])
     infant_p = float(scenario["recurrence.infant_p"])
-    v = rng_new.random(len(new_idx))
+    v = rng.random(len(new_mothers))
     age_days = np.where(
         u < newborn_p,
         np.floor(v * 28.0),
@@ -297,31 +405,29 @@ def _generation_rows(
             np.floor((1.0 + 3.0 * v) * DAYS_PER_YEAR),
         ),
     ).astype(np.int64)
-    d_death, d_abroad = life_events(scenario, rng_new, new_issue)
+    d_death, d_abroad = life_events(scenario, rng, new_issue)
     new_children = people.add_children(
         new_issue - age_days,
-        sex_draw(scenario, rng_new, len(new_idx)),
+        sex_draw(scenario, rng, len(new_mothers)),
         new_mothers,
         d_death,
         d_abroad,
     )
-    ret_children = child[ret_idx]
     ret_mothers = people.child_mother[ret_children]
     mothers_next = np.concatenate([ret_mothers, new_mothers])
+    n_ret, n_new = len(ret_children), len(new_mothers)
     next_apps = Applications(
         mother=mothers_next,
         la=people.mother_la[mothers_next],
-        issue=np.concatenate([ret_day[ret_idx], new_issue]),
-        complexity=complexity_for(scenario, rng_new, people.mother_latent[mothers_next]),
-        origin=np.concatenate(
-            [np.full(len(ret_idx), 1, np.int8), np.full(len(new_idx), 2, np.int8)]
-        ),
-        chain=np.concatenate([np.zeros(len(ret_idx), bool), np.ones(len(new_idx), bool)]),
+        issue=np.concatenate([ret_issue, new_issue]),
+        complexity=complexity_for(scenario, rng, people.mother_latent[mothers_next]),
+        origin=np.concatenate([np.full(n_ret, 1, np.int8), np.full(n_new, 2, np.int8)]),
+        chain=np.concatenate([np.zeros(n_ret, bool), np.ones(n_new, bool)]),
     )
     next_rows = ChildRows(
-        app=np.arange(n_next), child=np.concatenate([ret_children, new_children])
+        app=np.arange(n_ret + n_new), child=np.concatenate([ret_children, new_children])
     )
-    return by_app, by_row, next_apps, next_rows
+    return next_apps, next_rows
 
 
 def _all_generations(

@@ -47,7 +47,7 @@ def test_unexpected_failure_is_reported_not_dumped(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("outcomes.cli.validate.read_dataset", broken)
+    monkeypatch.setattr("outcomes.io.read_dataset", broken)
     assert main(["validate", str(example_path())]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

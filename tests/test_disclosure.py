@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from outcomes.disclosure import suppress, suppression_mask
+from outcomes.errors import SchemaError
 
 
 def test_primary_keeps_zeros_and_counts_at_threshold():
@@ -76,9 +77,9 @@ def test_rounding_after_deciding_on_raw_counts():
 
 
 def test_rejects_negative_or_fractional_counts():
-    with pytest.raises(ValueError, match="non-negative whole"):
+    with pytest.raises(SchemaError, match="non-negative whole"):
         suppress(pd.DataFrame({"n": [-1, 5]}), ["n"])
-    with pytest.raises(ValueError, match="non-negative whole"):
+    with pytest.raises(SchemaError, match="non-negative whole"):
         suppress(pd.DataFrame({"n": [1.5, 5]}), ["n"])
-    with pytest.raises(ValueError, match="not in the table"):
+    with pytest.raises(SchemaError, match="not in the table"):
         suppress(pd.DataFrame({"n": [1]}), ["x"])

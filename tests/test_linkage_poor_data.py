@@ -1,4 +1,4 @@
-"""Acceptance (issue 4): on the synthetic ``poor_data`` world, read back from files as an
+"""Acceptance: on the synthetic ``poor_data`` world, read back from files as an
 analyst would, the linkage diagnostics find the injected broken child IDs."""
 
 from __future__ import annotations

@@ -252,7 +252,7 @@ def primary_row(
         The bootstrap replicates of ``point`` in draw order (failed ones dropped).
     """
     horizons = tuple(sorted(float(h) for h in study.horizons))
-    rng = np.random.default_rng(np.random.SeedSequence(study.seed).spawn(8)[0])
+    rng = np.random.default_rng(np.random.SeedSequence(study.seed).spawn(4)[0])  # as run()
     rng.integers(2**31)  # run()'s g-computation seed, drawn from this stream first
 
     def estimate(frame: pd.DataFrame) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from outcomes.errors import SchemaError
+from outcomes.errors import OutcomesError, SchemaError
 
 
 def binary_treatment(values: pd.Series, name: str = "treatment") -> pd.Series:
@@ -56,7 +56,7 @@ def split_columns(
         cat = [c for c in confounders if c in set(categorical)]
         extra = sorted(set(categorical) - set(confounders))
         if extra:
-            raise ValueError(f"categorical columns not among the confounders: {extra}")
+            raise OutcomesError(f"categorical columns not among the confounders: {extra}")
     num = [c for c in confounders if c not in cat]
     for c in num:
         if not (
@@ -83,9 +83,9 @@ def category_levels(values: pd.Series, fill: str | None = None) -> pd.Series:
 def aligned_arrays(values: pd.Series, treatment: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Float arrays of values and 0/1 treatment (NaN for missing), same index required."""
     if not isinstance(values, pd.Series) or not isinstance(treatment, pd.Series):
-        raise TypeError("scores/weights and treatment must be pandas Series")
+        raise OutcomesError("scores/weights and treatment must be pandas Series")
     if not values.index.equals(treatment.index):
-        raise ValueError("scores/weights and treatment must have the same index")
+        raise OutcomesError("scores/weights and treatment must have the same index")
     v = pd.to_numeric(values, errors="coerce").astype(np.float64).to_numpy()
     t = binary_treatment(treatment).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
     return v, t

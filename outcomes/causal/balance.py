@@ -22,7 +22,7 @@ from outcomes.causal._inputs import (
     category_levels,
     split_columns,
 )
-from outcomes.errors import OutcomesWarning, SchemaError
+from outcomes.errors import ModelError, OutcomesError, OutcomesWarning, SchemaError
 
 __all__ = [
     "BALANCE_THRESHOLD",
@@ -118,7 +118,7 @@ def standardised_differences(
         w = np.full(len(data), np.nan)
     else:
         if not weights.index.equals(data.index):
-            raise ValueError("weights must be indexed like data")
+            raise OutcomesError("weights must be indexed like data")
         w = pd.to_numeric(weights, errors="coerce").astype(np.float64).to_numpy()
     categorical_cols, numeric_cols = split_columns(data, confounders, categorical)
 
@@ -308,7 +308,7 @@ def positivity(
     has = ~np.isnan(e) & ~np.isnan(t)
     e1, e0 = e[has & (t == 1)], e[has & (t == 0)]
     if e1.size == 0 or e0.size == 0:
-        raise ValueError("both arms need scored units to assess overlap")
+        raise ModelError("both arms need scored units to assess overlap")
     lo, hi = extreme
     arms = {"treated": (e1, e0), "control": (e0, e1)}
     rows: list[dict[str, Any]] = []

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from outcomes.errors import OutcomesError
+
 __all__ = ["Measure", "e_value", "e_values", "hazard_ratio_to_risk_ratio"]
 
 Measure = Literal["risk_ratio", "hazard_ratio", "odds_ratio", "risk_difference"]
@@ -58,7 +60,7 @@ def e_value(risk_ratio: ArrayLike) -> np.ndarray:
     """
     rr = np.asarray(risk_ratio, dtype=np.float64)
     if np.any(rr <= 0):
-        raise ValueError("risk ratios must be positive")
+        raise OutcomesError("risk ratios must be positive")
     rr_star = np.where(rr < 1, 1 / rr, rr)
     return np.asarray(rr_star + np.sqrt(rr_star * (rr_star - 1)), dtype=np.float64)
 
@@ -93,7 +95,7 @@ def hazard_ratio_to_risk_ratio(hazard_ratio: ArrayLike, *, rare: bool) -> np.nda
     """
     hr = np.asarray(hazard_ratio, dtype=np.float64)
     if np.any(hr <= 0):
-        raise ValueError("hazard ratios must be positive")
+        raise OutcomesError("hazard ratios must be positive")
     if rare:
         return hr
     return np.asarray((1 - 0.5 ** np.sqrt(hr)) / (1 - 0.5 ** np.sqrt(1 / hr)))
@@ -177,7 +179,7 @@ def e_values(
     if not np.isnan(values[1:]).all() and not (
         np.nan_to_num(values[1], nan=-np.inf) <= values[0] <= np.nan_to_num(values[2], nan=np.inf)
     ):
-        raise ValueError("the estimate must lie between its confidence limits")
+        raise OutcomesError("the estimate must lie between its confidence limits")
     rr, conversion = _to_risk_ratio(values, measure, rare, risk_unexposed)
 
     rows = [
@@ -224,16 +226,16 @@ def _to_risk_ratio(
         return converted, "rare_outcome" if rare else "sqrt_hazard_ratio"
     if measure == "odds_ratio":
         if np.any(values <= 0):
-            raise ValueError("odds ratios must be positive")
+            raise OutcomesError("odds ratios must be positive")
         return (values, "rare_outcome") if rare else (np.sqrt(values), "sqrt_odds_ratio")
     if measure == "risk_difference":
         if risk_unexposed is None or not 0 < risk_unexposed < 1:
-            raise ValueError("a risk difference needs risk_unexposed strictly between 0 and 1")
+            raise OutcomesError("a risk difference needs risk_unexposed strictly between 0 and 1")
         rr = (risk_unexposed + values) / risk_unexposed
         if np.any(rr <= 0):
-            raise ValueError(
+            raise OutcomesError(
                 "risk_unexposed + risk difference (or a limit) is not a positive risk; "
                 "use the risk ratio and its own interval instead"
             )
         return rr, "baseline_risk"
-    raise ValueError(f"unknown measure {measure!r}")
+    raise OutcomesError(f"unknown measure {measure!r}")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from outcomes.causal._inputs import aligned_arrays
 from outcomes.causal.balance import BALANCE_THRESHOLD
+from outcomes.errors import ModelError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -176,7 +177,7 @@ def weight_plot(
     w, t = aligned_arrays(weights, treatment)
     ok = ~np.isnan(w) & (w > 0)
     if not ok.any():
-        raise ValueError("no positive weights to plot")
+        raise ModelError("no positive weights to plot")
     lo, hi = float(w[ok].min()), float(w[ok].max())
     if hi <= lo:
         hi = lo * 1.01 + 1e-12

@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from outcomes.causal._inputs import binary_treatment, category_levels, split_columns
-from outcomes.errors import SchemaError
+from outcomes.errors import OutcomesError, SchemaError
 
 __all__ = ["MissingStrategy", "PropensityResult", "default_propensity_model", "fit_propensity"]
 
@@ -185,12 +185,12 @@ def fit_propensity(
     """
     confounders = list(dict.fromkeys(confounders))
     if missing not in ("complete_case", "indicator"):
-        raise ValueError(f"missing must be 'complete_case' or 'indicator', not {missing!r}")
+        raise OutcomesError(f"missing must be 'complete_case' or 'indicator', not {missing!r}")
     absent = [c for c in [treatment, *confounders] if c not in data.columns]
     if absent:
         raise SchemaError(f"columns not in the data: {', '.join(absent)}", column=absent[0])
     if not confounders:
-        raise ValueError("at least one confounder is needed")
+        raise OutcomesError("at least one confounder is needed")
 
     t = binary_treatment(data[treatment], treatment)
     categorical_cols, numeric_cols = split_columns(data, confounders, categorical)

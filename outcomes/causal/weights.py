@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.causal._inputs import aligned_arrays
+from outcomes.errors import ModelError, OutcomesError
 
 __all__ = ["effective_sample_size", "inverse_probability_weights", "weight_summary"]
 
@@ -80,8 +81,10 @@ def inverse_probability_weights(
 
     Raises
     ------
-    ValueError
-        Scores outside (0, 1) (after any truncation), misaligned inputs or bad bounds.
+    ModelError
+        Scores of exactly 0 or 1 (after any truncation): the weights would be infinite.
+    OutcomesError
+        Misaligned inputs or bad bounds.
 
     References
     ----------
@@ -105,7 +108,7 @@ def inverse_probability_weights(
         modified |= has & (clipped != e)
         e = clipped
     if np.any(has & ((e <= 0) | (e >= 1))):
-        raise ValueError(
+        raise ModelError(
             "propensity scores of exactly 0 or 1 give infinite weights; "
             "truncate the scores (truncate_scores=(0.01, 0.99)) or revisit the model"
         )
@@ -224,5 +227,5 @@ def _bounds(
 ) -> tuple[float, float]:
     a, b = (float(x) for x in bounds)
     if not low <= a < b <= high:
-        raise ValueError(f"{name} must satisfy {low} <= lower < upper <= {high}; got {bounds}")
+        raise OutcomesError(f"{name} must satisfy {low} <= lower < upper <= {high}; got {bounds}")
     return a, b

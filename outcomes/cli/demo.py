@@ -20,7 +20,6 @@ DEMO_APPLICATIONS = 5_000
 """Applications in the demo world: about 4,500 children in the analysis cohort."""
 DEMO_N_BOOT = 60
 """Bootstrap replicates of the demo (a real analysis uses 200 or more)."""
-DEMO_HORIZONS = (1.0, 2.0, 5.0)
 SYNTHETIC_NOTE = (
     "SYNTHETIC DATA: every child, case and court in this report was simulated by "
     "care-outcomes' synthetic world (scenario 'default'); nothing here describes real "

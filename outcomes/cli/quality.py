@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from outcomes.io import read_dataset, read_proceedings
-from outcomes.quality import check_quality
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the subcommand."""
@@ -39,6 +36,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Build the report, print its summary, write what was asked; return 0."""
+    # imported here, not at the top, so that ``outcomes --help`` need not load pandas
+    from outcomes.io import read_dataset, read_proceedings
+    from outcomes.quality import check_quality
+
     if args.path.is_dir():
         dataset = read_dataset(args.path)
     else:

@@ -17,8 +17,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from outcomes.errors import OutcomesError
 
 
@@ -68,6 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Generate and write the world; returns 0."""
+    from tqdm import tqdm
+
     import synthetic
     from outcomes.io import write_dataset
 

@@ -16,8 +16,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from outcomes.errors import OutcomesError
 
 if TYPE_CHECKING:
@@ -155,6 +153,8 @@ def write_outputs(result: StudyResult, out: Path, note: str | None = None) -> No
 
 def headline_text(result: StudyResult) -> str:
     """The headline table as text: risks in percentage points, ratios as ratios."""
+    import pandas as pd  # here, not at the top: ``outcomes --help`` need not load pandas
+
     table = result.headline()[HEADLINE_COLUMNS].copy()
     pct = table["estimand"] == "risk_difference"
     for col in ("estimate", "ci_lower", "ci_upper"):

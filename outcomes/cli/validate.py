@@ -5,13 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from outcomes.io import read_dataset, read_proceedings
-from outcomes.io._validate import REASONS
-from outcomes.schema import Dataset
-
 EXIT_CLEAN = 0
 EXIT_QUARANTINED = 1
-EXAMPLES_PER_REASON = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -49,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Validate, print the summary, and return the exit code."""
+    # imported here, not at the top, so that ``outcomes --help`` need not load pandas
+    from outcomes.io import read_dataset, read_proceedings, validation_summary
+
     keep = tuple(c for c in args.keep_identifiers.split(",") if c)
     if args.path.is_dir():
         dataset = read_dataset(args.path, keep_identifiers=keep)
@@ -60,41 +58,8 @@ def run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             sheet=args.sheet,
         )
-    print(summary_text(dataset, str(args.path)))
+    print(validation_summary(dataset, str(args.path)))
     if args.quarantine_out is not None:
         dataset.quarantine.to_csv(args.quarantine_out, index=False)
         print(f"Quarantined rows written to {args.quarantine_out}")
     return EXIT_QUARANTINED if len(dataset.quarantine) else EXIT_CLEAN
-
-
-def summary_text(dataset: Dataset, where: str) -> str:
-    """A readable validation summary: counts per table, then reasons with examples."""
-    lines = [f"Validated {where} (extract date {dataset.manifest.extract_date:%Y-%m-%d})", ""]
-    lines.append(f"  {'table':<15}{'read':>10}{'kept':>10}{'quarantined':>13}")
-    q = dataset.quarantine
-    for name, read in dataset.rows_read.items():
-        n_q = int((q["table"] == name).sum())
-        lines.append(f"  {name:<15}{read:>10,}{read - n_q:>10,}{n_q:>13,}")
-    if len(q):
-        lines += ["", "Quarantined rows by reason (first examples as file:row:column):"]
-        for reason, group in q.groupby("reason", sort=False):
-            head = group.head(EXAMPLES_PER_REASON)
-            examples = "; ".join(
-                f"{Path(f).name}:{r}:{c or '-'}"
-                for f, r, c in zip(head["file"], head["row"], head["column"], strict=True)
-            )
-            lines.append(f"  {reason:<24}{len(group):>8,}  {REASONS.get(str(reason), '')}")
-            lines.append(f"  {'':<24}{'':>8}  e.g. {examples}")
-        lines += ["", f"First problem: {q['message'].iloc[0]}"]
-    for name, columns in dataset.dropped_columns.items():
-        lines.append(
-            f"Dropped from {name} as direct identifiers: {', '.join(columns)} "
-            "(use --keep-identifiers to keep)"
-        )
-    verdict = (
-        "clean: every row kept"
-        if not len(q)
-        else f"{len(q):,} rows quarantined; kept + quarantined = read for every table"
-    )
-    lines += ["", f"Result: {verdict}"]
-    return "\n".join(lines)

@@ -19,7 +19,7 @@ from outcomes.cohort.definitions import (
 from outcomes.cohort.exposures import Exposure, ShortDuration
 from outcomes.cohort.flow import Flow
 from outcomes.errors import OutcomesError
-from outcomes.schema import Dataset
+from outcomes.schema import Dataset, require_dataset
 
 TERMINAL_EVENTS = ("adopted", "died")
 """Child events that end the risk of return (competing events)."""
@@ -175,6 +175,7 @@ def build_cohort(
     or the extract date (censoring). On the same day, the outcome takes precedence,
     then adoption, death, ageing out, moving abroad.
     """
+    require_dataset(dataset, "build_cohort")
     if outcome not in ("child_return", "mother_recurrence"):
         raise OutcomesError(f"unknown outcome {outcome!r}")
     if index not in ("first", "all"):
@@ -187,11 +188,18 @@ def build_cohort(
             "use Cohort.recurrent() on the mother_recurrence cohort"
         )
     exposure = exposure if exposure is not None else ShortDuration()
+    if not isinstance(exposure, Exposure):
+        raise OutcomesError(
+            f"exposure must be an Exposure such as ShortDuration(26), not {exposure!r}"
+        )
     start, end = (None, None) if window is None else window
-    bounds = (
-        None if start is None else pd.Timestamp(start),  # type: ignore[arg-type]
-        None if end is None else pd.Timestamp(end),  # type: ignore[arg-type]
-    )
+    try:
+        bounds = (
+            None if start is None else pd.Timestamp(start),  # type: ignore[arg-type]
+            None if end is None else pd.Timestamp(end),  # type: ignore[arg-type]
+        )
+    except (TypeError, ValueError) as exc:
+        raise OutcomesError(f"window must be two dates (or None), not {window!r}") from exc
     extract = dataset.manifest.extract_date
     n_quarantined = int((dataset.quarantine["table"] == "proceedings").sum())
     n_read = dataset.rows_read.get("proceedings", len(dataset.proceedings) + n_quarantined)

@@ -22,7 +22,8 @@ class Flow:
     def exclude(self, n_out: int, reason: str) -> None:
         """Record that ``n_out`` rows left for ``reason``."""
         if n_out < 0 or n_out > self._remaining:
-            raise ValueError(f"cannot exclude {n_out} of {self._remaining} rows ({reason})")
+            # the counts come from the cohort builder, never from a user: a defect
+            raise RuntimeError(f"cannot exclude {n_out} of {self._remaining} rows ({reason})")
         self._steps.append(
             {
                 "step": len(self._steps) + 1,

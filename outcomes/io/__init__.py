@@ -14,6 +14,7 @@ from outcomes.io.dataset import (
 )
 from outcomes.io.privacy import load_key, pseudonymise, refuse_identifiers
 from outcomes.io.ssda903 import read_ssda903
+from outcomes.io.summary import validation_summary
 from outcomes.schema import Dataset, Manifest
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "read_proceedings",
     "read_ssda903",
     "refuse_identifiers",
+    "validation_summary",
     "write_dataset",
 ]

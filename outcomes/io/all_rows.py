@@ -30,8 +30,6 @@ from outcomes.io._validate import validate_rows
 from outcomes.io._vocab import map_labels
 from outcomes.schema import ORDER_ALIASES, PROCEEDINGS, STRING_DTYPE, Dataset
 
-TEXT_COLUMNS = ("proceedings_id", "child_id", "mother_id", "la_code", "dfj_area", "child_sex")
-
 
 @dataclass
 class ProceedingsRows:

@@ -209,6 +209,10 @@ def _near(found: _Lookup, key: np.ndarray, dob: np.ndarray) -> np.ndarray:
     return np.asarray(hits) > 0
 
 
+Witnesses = dict[str, tuple[np.ndarray, _Lookup]]
+"""Per date column: the group key of each row and the dates its witnesses hold."""
+
+
 def diagnose(
     frame: pd.DataFrame,
     episodes: pd.DataFrame | None,
@@ -217,6 +221,10 @@ def diagnose(
     ids: IdCodes,
 ) -> DateDiagnosis:
     """Find the probably mistyped dates of ``frame`` (see the module docstring).
+
+    Four steps: gather the witnesses (sibling rows, care episodes), score every candidate
+    correction of every date, favour small shifts where several corrections mend a rule,
+    and keep the best-scoring correction of each row that scores enough.
 
     Parameters
     ----------
@@ -230,47 +238,80 @@ def diagnose(
     ids : IdCodes
         The frame's ID codes.
     """
-    n = len(frame)
     obs = {c: days(frame[c]) for c in DATE_COLUMNS}
     extract_day = float(np.datetime64(extract.date(), "D").astype(np.int64))
     pid = ids.proceedings_id.copy()
-    child = ids.child_id
     pid[skip] = -1  # a duplicate is not a second witness
-    child_witness = np.where(skip, -1, child)
-
+    child_witness = np.where(skip, -1, ids.child_id)
     sib = {
         "issue_date": (pid, _Lookup(pid, obs["issue_date"])),
         "disposal_date": (pid, _Lookup(pid, obs["disposal_date"])),
         "child_dob": (child_witness, _Lookup(child_witness, obs["child_dob"])),
     }
-    ep: dict[str, tuple[np.ndarray, _Lookup]] = {}
-    if episodes is not None and len(episodes):
-        ep_child = ids.child_of(episodes["child_id"]).astype(np.int64)
-        start = days(episodes["start_date"])
-        end = days(episodes["end_date"])
-        # episode dates of every child of the proceedings, keyed by proceedings
-        link = pd.DataFrame({"g": pid, "c": child}).loc[pid >= 0].drop_duplicates()
-        by_child = pd.DataFrame(
-            {
-                "c": ep_child,
-                "start": start,
-                "end": end,
-                "c1": (episodes["legal_status"] == "C1").to_numpy(dtype=bool),
-            }
-        )
-        joined = link.merge(by_child, on="c")
-        g = joined["g"].to_numpy(dtype=np.int64)
-        # proceedings start with an interim care order (C1), not any episode
-        c1 = joined["c1"].to_numpy(dtype=bool)
-        ep["issue_date"] = (pid, _Lookup(g[c1], joined["start"].to_numpy()[c1]))
-        ep["disposal_date"] = (
-            pid,
-            _Lookup(np.concatenate([g, g]), np.concatenate([joined["start"], joined["end"]])),
-        )
-        # an episode that ends at 18 (leaving care as an adult) dates the birth
-        at_18 = episodes["reason_ceased"].isin(LEFT_CARE_AT_18).to_numpy(dtype=bool)
-        ep["child_dob"] = (child, _Lookup(ep_child[at_18], end[at_18]))
+    ep = _episode_witnesses(episodes, ids, pid)
+    score, fix, evidence = _score_candidates(frame, obs, extract_day, sib, ep, ids, child_witness)
+    score += np.where(fix, np.where(_strong_fixes(fix), 2, 1), 0).astype(np.int8)
+    score[:, skip] = 0
+    return _best(score, evidence, obs)
 
+
+def _episode_witnesses(episodes: pd.DataFrame | None, ids: IdCodes, pid: np.ndarray) -> Witnesses:
+    """The care episodes' dates, as witnesses of each proceedings' (and child's) dates."""
+    ep: Witnesses = {}
+    if episodes is None or not len(episodes):
+        return ep
+    child = ids.child_id
+    ep_child = ids.child_of(episodes["child_id"]).astype(np.int64)
+    start = days(episodes["start_date"])
+    end = days(episodes["end_date"])
+    # episode dates of every child of the proceedings, keyed by proceedings
+    link = pd.DataFrame({"g": pid, "c": child}).loc[pid >= 0].drop_duplicates()
+    by_child = pd.DataFrame(
+        {
+            "c": ep_child,
+            "start": start,
+            "end": end,
+            "c1": (episodes["legal_status"] == "C1").to_numpy(dtype=bool),
+        }
+    )
+    joined = link.merge(by_child, on="c")
+    g = joined["g"].to_numpy(dtype=np.int64)
+    # proceedings start with an interim care order (C1), not any episode
+    c1 = joined["c1"].to_numpy(dtype=bool)
+    ep["issue_date"] = (pid, _Lookup(g[c1], joined["start"].to_numpy()[c1]))
+    ep["disposal_date"] = (
+        pid,
+        _Lookup(np.concatenate([g, g]), np.concatenate([joined["start"], joined["end"]])),
+    )
+    # an episode that ends at 18 (leaving care as an adult) dates the birth
+    at_18 = episodes["reason_ceased"].isin(LEFT_CARE_AT_18).to_numpy(dtype=bool)
+    ep["child_dob"] = (child, _Lookup(ep_child[at_18], end[at_18]))
+    return ep
+
+
+def _score_candidates(
+    frame: pd.DataFrame,
+    obs: dict[str, np.ndarray],
+    extract_day: float,
+    sib: Witnesses,
+    ep: Witnesses,
+    ids: IdCodes,
+    child_witness: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score every candidate correction of every date of every row.
+
+    Returns
+    -------
+    score : ndarray of int8, shape (columns x candidates, rows)
+        Witness points: siblings that hold the candidate rather than the value, care
+        episodes that agree with it (or only with the value).
+    fix : ndarray of bool, same shape
+        The candidate mends a broken rule of a row whose value no second source confirms.
+    evidence : ndarray of int8, same shape
+        Index into :data:`EVIDENCE` of what supports the candidate.
+    """
+    n = len(frame)
+    child = ids.child_id
     mother = days(frame["mother_dob"])
     barred = frame["final_order"].isin(ORDERS_BARRED_AT_17).to_numpy(dtype=bool)
     broken = violations(
@@ -327,6 +368,11 @@ def diagnose(
                 episode = np.where(hit_cand & ~hit_obs, 4, np.where(hit_obs & ~hit_cand, -4, 0))
             score[row] = sibling + episode
             evidence[row] = np.where(episode > 0, 2, np.where(sibling > 0, 1, 0))
+    return score, fix, evidence
+
+
+def _strong_fixes(fix: np.ndarray) -> np.ndarray:
+    """Which mending candidates count double: the only explanation, or the smallest shift."""
     # candidates of one column and kind are one explanation
     kinds = np.array([i // N_CAND * 2 + (i % N_CAND > 0) for i in range(fix.shape[0])])
     explanations = np.vstack([fix[kinds == k].any(axis=0) for k in np.unique(kinds)])
@@ -341,11 +387,15 @@ def diagnose(
     only_swap = ~unique_fix & ((fix & is_swap[:, None]).sum(axis=0) == 1)
     only_transposition = ~unique_fix & ((fix & transposed[:, None]).sum(axis=0) == 1)
     only_transposition &= ~(fix & is_swap[:, None]).any(axis=0)
-    strong = (
+    strong: np.ndarray = (
         unique_fix | (only_swap & is_swap[:, None]) | (only_transposition & transposed[:, None])
     )
-    score += np.where(fix, np.where(strong, 2, 1), 0).astype(np.int8)
-    score[:, skip] = 0
+    return strong
+
+
+def _best(score: np.ndarray, evidence: np.ndarray, obs: dict[str, np.ndarray]) -> DateDiagnosis:
+    """The best-scoring correction of each row, where it scores at least :data:`ACCEPT`."""
+    n = score.shape[1]
     best = np.argmax(score, axis=0)
     top = score[best, np.arange(n)]
     chosen = np.flatnonzero(top >= ACCEPT)

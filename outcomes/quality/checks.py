@@ -269,15 +269,40 @@ def _fmt(d: np.ndarray) -> np.ndarray:
 def _row_checks(
     frame: pd.DataFrame, dataset: Dataset, extract: pd.Timestamp, is_dup: np.ndarray
 ) -> list[pd.DataFrame]:
-    out = []
-    # completeness: the mother link
+    """The row-level checks of every dimension, in the order their issues are listed.
+
+    A row that a date diagnosis explains (``explained``) is not reported again as an
+    inconsistency or an implausible value that the mistyped date caused.
+    """
+    ids = IdCodes(frame)
+    out = [_completeness(frame, is_dup)]
+    validity, explained = _date_validity(frame, dataset, extract, is_dup, ids)
+    out += validity
+    out += _consistency(frame, is_dup, ids, explained)
+    issue, disposal = days(frame["issue_date"]), days(frame["disposal_date"])
+    out += _plausibility(frame, issue, disposal, is_dup, explained)
+    out.append(_timeliness(frame, issue, disposal, extract, is_dup))
+    out.append(_uniqueness(frame, is_dup))
+    return out
+
+
+def _completeness(frame: pd.DataFrame, is_dup: np.ndarray) -> pd.DataFrame:
+    """Completeness: the mother link."""
     pos = np.flatnonzero(frame["mother_id"].isna().to_numpy() & ~is_dup)
-    out.append(
-        _issues("proceedings", frame, pos, "mother_id", "missing_mother_id", "mother_id is empty")
+    return _issues(
+        "proceedings", frame, pos, "mother_id", "missing_mother_id", "mother_id is empty"
     )
 
-    # validity: mistyped dates, with the evidence
-    ids = IdCodes(frame)
+
+def _date_validity(
+    frame: pd.DataFrame,
+    dataset: Dataset,
+    extract: pd.Timestamp,
+    is_dup: np.ndarray,
+    ids: IdCodes,
+) -> tuple[list[pd.DataFrame], np.ndarray]:
+    """Validity: mistyped dates, with the evidence; and which rows they explain."""
+    out = []
     dx = diagnose(frame, dataset.care_episodes, extract, is_dup, ids)
     kind_text = np.where(dx.kind == "day_month_swap", "day and month swapped", "year mistyped")
     message = (
@@ -314,8 +339,14 @@ def _row_checks(
         )  # fmt: skip
         out.append(_issues("proceedings", frame, pos, column, "year_typo", text))
         explained[pos] = True
+    return out, explained
 
-    # consistency: disagreements between rows that no diagnosis explains
+
+def _consistency(
+    frame: pd.DataFrame, is_dup: np.ndarray, ids: IdCodes, explained: np.ndarray
+) -> list[pd.DataFrame]:
+    """Consistency: disagreements between rows that no diagnosis explains."""
+    out = []
     mismatch = conflicts(frame, is_dup, ids)
     for column, check in (
         ("issue_date", "sibling_date_mismatch"),
@@ -325,12 +356,19 @@ def _row_checks(
         pos = np.flatnonzero(mismatch[column] & ~explained)
         text = column + " " + _fmt(frame[column].to_numpy()[pos]) + " differs from other rows"
         out.append(_issues("proceedings", frame, pos, column, check, text))
+    return out
 
-    issue, disposal, dob = (
-        days(frame["issue_date"]),
-        days(frame["disposal_date"]),
-        days(frame["child_dob"]),
-    )
+
+def _plausibility(
+    frame: pd.DataFrame,
+    issue: np.ndarray,
+    disposal: np.ndarray,
+    is_dup: np.ndarray,
+    explained: np.ndarray,
+) -> list[pd.DataFrame]:
+    """Validity of values that parse but cannot be right: durations and ages at order."""
+    out = []
+    dob = days(frame["child_dob"])
     with np.errstate(invalid="ignore"):
         long = (disposal - issue > MAX_DURATION_DAYS) & ~explained & ~is_dup
         pos = np.flatnonzero(long)
@@ -360,37 +398,44 @@ def _row_checks(
                 order[pos].astype(str) + " made at age " + ages,
             )
         )
+    return out
 
-        # timeliness: open far too long
-        extract_day = float(np.datetime64(extract.date(), "D").astype(np.int64))
+
+def _timeliness(
+    frame: pd.DataFrame,
+    issue: np.ndarray,
+    disposal: np.ndarray,
+    extract: pd.Timestamp,
+    is_dup: np.ndarray,
+) -> pd.DataFrame:
+    """Timeliness: cases open far too long at the extract date."""
+    extract_day = float(np.datetime64(extract.date(), "D").astype(np.int64))
+    with np.errstate(invalid="ignore"):
         open_ = np.isnan(disposal) & frame["order_text"].isna().to_numpy()
         stale = open_ & (extract_day - issue > STALE_OPEN_YEARS * DAYS_PER_YEAR) & ~is_dup
         pos = np.flatnonzero(stale)
         years = ((extract_day - issue[pos]) / DAYS_PER_YEAR).round(1).astype(str).astype(object)
-        out.append(
-            _issues(
-                "proceedings",
-                frame,
-                pos,
-                "disposal_date",
-                "stale_open_case",
-                "open " + years + " years at the extract date",
-            )
-        )
+    return _issues(
+        "proceedings",
+        frame,
+        pos,
+        "disposal_date",
+        "stale_open_case",
+        "open " + years + " years at the extract date",
+    )
 
-    # uniqueness: one child issued the same day under two proceedings IDs
+
+def _uniqueness(frame: pd.DataFrame, is_dup: np.ndarray) -> pd.DataFrame:
+    """Uniqueness: one child issued the same day under two proceedings IDs."""
     key = frame[["child_id", "issue_date"]]
     same = key.duplicated(keep="first").to_numpy() & frame["issue_date"].notna().to_numpy()
     pair = frame[["proceedings_id", "child_id", "issue_date"]].duplicated(keep="first").to_numpy()
     pos = np.flatnonzero(same & ~pair & ~is_dup)
-    out.append(
-        _issues(
-            "proceedings",
-            frame,
-            pos,
-            "proceedings_id",
-            "near_duplicate",
-            "same child and issue date as an earlier row under another proceedings_id",
-        )
+    return _issues(
+        "proceedings",
+        frame,
+        pos,
+        "proceedings_id",
+        "near_duplicate",
+        "same child and issue date as an earlier row under another proceedings_id",
     )
-    return out

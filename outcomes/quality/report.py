@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 from outcomes.disclosure import DEFAULT_THRESHOLD, MARKER, suppress
+from outcomes.errors import OutcomesError
 from outcomes.quality.checks import DIMENSIONS, check_of, find_issues
-from outcomes.schema import PROCEEDINGS, Dataset
+from outcomes.schema import PROCEEDINGS, Dataset, require_dataset
 
 SCORE_WEIGHTS: dict[str, float] = {
     "completeness": 0.20,
@@ -95,7 +96,7 @@ class QualityReport:
         by : {"la", "dfj"}
         """
         if by not in ("la", "dfj"):
-            raise ValueError(f"by must be 'la' or 'dfj', not {by!r}")
+            raise OutcomesError(f"by must be 'la' or 'dfj', not {by!r}")
         return self.by_la if by == "la" else self.by_dfj
 
     def published(self) -> dict[str, pd.DataFrame]:
@@ -220,6 +221,7 @@ def check_quality(dataset: Dataset) -> QualityReport:
     documentation (``docs/quality.md``). Rows quarantined on reading are checked too:
     a row rejected for a disposal before its issue is where a mistyped year shows.
     """
+    require_dataset(dataset, "check_quality")
     issues, rows = find_issues(dataset)
     frame = rows.frame
     per_row = _rows_with_issue(issues)

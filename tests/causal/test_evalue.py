@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from outcomes.causal import e_value, e_values, hazard_ratio_to_risk_ratio
+from outcomes.errors import OutcomesError
 
 
 def test_published_risk_ratio_example() -> None:
@@ -66,13 +67,13 @@ def test_risk_difference_via_baseline_risk() -> None:
     table = e_values(0.1, 0.02, 0.18, measure="risk_difference", risk_unexposed=0.2)
     np.testing.assert_allclose(table["risk_ratio"], [1.5, 1.1])
     assert table.loc[0, "e_value"] == pytest.approx(1.5 + np.sqrt(0.75))
-    with pytest.raises(ValueError, match="risk_unexposed"):
+    with pytest.raises(OutcomesError, match="risk_unexposed"):
         e_values(0.1, measure="risk_difference")
 
 
 def test_scalar_function_is_vectorised() -> None:
     np.testing.assert_allclose(e_value([1.0, 3.9, 1 / 3.9]), [1.0, 7.26, 7.26], atol=0.005)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(OutcomesError, match="positive"):
         e_value(-1.0)
-    with pytest.raises(ValueError, match="between its confidence limits"):
+    with pytest.raises(OutcomesError, match="between its confidence limits"):
         e_values(2.0, 2.5, 3.0)

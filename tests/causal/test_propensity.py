@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from outcomes.causal import fit_propensity
-from outcomes.errors import SchemaError
+from outcomes.errors import OutcomesError, SchemaError
 from tests.causal._simulate import CONFOUNDERS, Simulated
 
 
@@ -49,7 +49,7 @@ def test_numeric_codes_can_be_declared_categorical(simulated: Simulated) -> None
     data = simulated.data.assign(area=simulated.data["la_code"].str[1:].astype(int))
     ps = fit_propensity(data, "treated", ["x1", "x2", "area"], categorical=["area"])
     assert ps.categorical == ["area"]
-    with pytest.raises(ValueError, match="not among the confounders"):
+    with pytest.raises(OutcomesError, match="not among the confounders"):
         fit_propensity(data, "treated", ["x1"], categorical=["area"])
 
 
@@ -115,5 +115,5 @@ def test_bad_inputs_are_named() -> None:
         fit_propensity(data.assign(t=1), "t", ["x"])
     with pytest.raises(SchemaError, match="not numeric"):
         fit_propensity(data.assign(t=[0, 1, 0, 1]), "t", ["x", "s"], categorical=[])
-    with pytest.raises(ValueError, match="missing must be"):
+    with pytest.raises(OutcomesError, match="missing must be"):
         fit_propensity(data, "t", ["x"], missing="mean")  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from outcomes.causal import (
     inverse_probability_weights,
     weight_summary,
 )
+from outcomes.errors import ModelError, OutcomesError
 from tests.causal._simulate import CONFOUNDERS, Simulated, simulate
 
 SCORES = pd.Series([0.2, 0.5, 0.8])
@@ -69,11 +70,11 @@ def test_missing_scores_give_missing_weights() -> None:
 
 
 def test_bad_scores_and_bounds_are_refused() -> None:
-    with pytest.raises(ValueError, match="infinite weights"):
+    with pytest.raises(ModelError, match="infinite weights"):
         inverse_probability_weights(pd.Series([0.0, 0.5]), pd.Series([1, 0]))
-    with pytest.raises(ValueError, match="truncate_scores"):
+    with pytest.raises(OutcomesError, match="truncate_scores"):
         inverse_probability_weights(SCORES, TREAT, truncate_scores=(0.9, 0.1))
-    with pytest.raises(ValueError, match="same index"):
+    with pytest.raises(OutcomesError, match="same index"):
         inverse_probability_weights(SCORES, TREAT.set_axis([5, 6, 7]))
 
 

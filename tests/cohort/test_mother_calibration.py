@@ -1,5 +1,6 @@
 """Mothers returning within 7 years of their first proceedings, measured with
-build_cohort on the clean default world, lands in CALIBRATION.md's band (24% +- 3)."""
+build_cohort on the clean default world, lands in the calibration band of
+docs/calibration.md (24% +- 3)."""
 
 from __future__ import annotations
 

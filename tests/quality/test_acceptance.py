@@ -1,4 +1,4 @@
-"""Acceptance (issue 4): on the synthetic ``poor_data`` world the quality report finds the
+"""Acceptance: on the synthetic ``poor_data`` world the quality report finds the
 injected faults it can see, measured against ``world.faults``.
 
 Broken child IDs are found by the linkage diagnostics (``outcomes.linkage``), not here.

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from outcomes.cli import quality as quality_cli
-from outcomes.errors import PrivacyError, SchemaError
+from outcomes.errors import OutcomesError, PrivacyError, SchemaError
 from outcomes.io import write_dataset
 from outcomes.quality import SCORE_WEIGHTS, check_quality
 from outcomes.quality.html import _table
@@ -101,7 +101,7 @@ def test_summary_by_area(small):
     report = check_quality(small)
     assert report.summary("dfj").index.tolist() == ["DFJ-A", "DFJ-B"]
     assert report.summary() is report.by_la
-    with pytest.raises(ValueError, match="by must be"):
+    with pytest.raises(OutcomesError, match="by must be"):
         report.summary("region")  # type: ignore[arg-type]
 
 

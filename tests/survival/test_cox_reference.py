@@ -52,7 +52,7 @@ class CoxphReference:
     dataset: ClassVar[str] = "right"
     fit_args: ClassVar[dict[str, Any]]
     formula: ClassVar[str] = "x1 + x2 + x3"
-    # Tolerances (issue 5, item 7).
+    # Tolerances: the project's for R references (docs/architecture.md).
     rtol_coef: ClassVar[float] = 1e-6
     rtol_se: ClassVar[float] = 1e-4
     rtol_loglik: ClassVar[float] = 1e-8

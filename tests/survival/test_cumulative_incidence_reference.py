@@ -48,7 +48,7 @@ class CumincReference:
 
     dataset: ClassVar[str]
     has_strata: ClassVar[bool] = False
-    # Tolerances (issue 5, item 7).
+    # Tolerances: the project's for R references (docs/architecture.md).
     rtol_estimate: ClassVar[float] = 1e-6
     atol_estimate: ClassVar[float] = 1e-6
     rtol_variance: ClassVar[float] = 1e-6

@@ -44,7 +44,7 @@ class CrrReference:
     dataset: ClassVar[str]
     formula: ClassVar[str]
     fit_args: ClassVar[dict[str, Any]] = {}
-    # Tolerances (issue 5, item 7).
+    # Tolerances: the project's for R references (docs/architecture.md).
     rtol_coef: ClassVar[float] = 1e-6
     rtol_se: ClassVar[float] = 1e-4
     rtol_loglik: ClassVar[float] = 1e-8

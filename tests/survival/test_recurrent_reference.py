@@ -36,7 +36,7 @@ from outcomes.survival import (
 REF = Path(__file__).resolve().parents[1] / "reference" / "mcf"
 EXPECTED = REF / "expected"
 OUTPUTS = ["mcf_nelson.csv", "mcf_ghosh_lin.csv", "recurrent_estimates.csv"]
-# Tolerances (issue 5, item 7).
+# Tolerances: the project's for R references (docs/architecture.md).
 RTOL_COEF = 1e-6
 RTOL_SE = 1e-4
 RTOL_MCF = 1e-6
