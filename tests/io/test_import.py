@@ -299,3 +299,15 @@ def test_extract_is_what_its_script_makes():
     saved = json.loads((DATA / "truth.json").read_text(encoding="utf-8"))
     assert truth == pytest.approx(saved)
     assert saved["risk_difference_2y"] > 0  # the known harm of short proceedings
+
+
+def test_shipped_example_mapping_is_valid_and_applies():
+    from outcomes.datasets import mapping_example_path
+    from outcomes.io import read_mapping
+
+    spec = read_mapping(mapping_example_path())
+    assert spec.constants == {"la_code": "E10000016", "dfj_area": "Kent"}
+    ds = import_extract(RAW, spec)
+    # It maps three of Westshire's five local labels: the other two are quarantined.
+    assert set(ds.quarantine["value"]) == {"Care & Placement", "CAO to parent"}
+    assert ds.manifest.covariates == ["sibling_group_size"]
