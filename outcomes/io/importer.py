@@ -336,8 +336,16 @@ def _as_mapping(mapping: ImportMapping | PathLike | MappingABC[str, Any]) -> Imp
 
 
 def _reading_table(spec: ImportMapping) -> Any:
-    """The proceedings table with the mapping's headers as aliases, constants optional."""
-    aliases = {**PROCEEDINGS.aliases, **{normalise_name(k): v for k, v in spec.columns.items()}}
+    """The proceedings table with the mapping's headers as aliases, constants optional.
+
+    A column the mapping names is taken from the header it names: built-in synonyms
+    for that column are dropped, so a tracker with both "Date of final hearing" and
+    "Date concluded" can say which one is the disposal date (the other is then an
+    ordinary column, left out unless listed as a covariate).
+    """
+    chosen = set(spec.columns.values()) | set(spec.constants)
+    builtin = {k: v for k, v in PROCEEDINGS.aliases.items() if v not in chosen}
+    aliases = {**builtin, **{normalise_name(k): v for k, v in spec.columns.items()}}
     columns = tuple(
         dataclasses.replace(c, required=False) if c.name in spec.constants else c
         for c in PROCEEDINGS.columns
@@ -492,11 +500,7 @@ def mapping_template(
         The template. It is valid TOML as written.
     """
     file = Path(path)
-    loose = dataclasses.replace(
-        PROCEEDINGS,
-        columns=tuple(dataclasses.replace(c, required=False) for c in PROCEEDINGS.columns),
-    )
-    raw = read_raw(file, loose, encoding=encoding, sheet=sheet)
+    raw, clashes = _read_for_template(file, encoding, sheet)
     canonical = set(PROCEEDINGS.names)
     known_names = {**{n: n for n in canonical}, **PROCEEDINGS.aliases}
     lines = [
@@ -516,6 +520,12 @@ def mapping_template(
             continue
         if name in canonical:
             lines.append(f"{_q(header)} = {_q(name)}")
+            continue
+        if name in clashes:
+            lines.append(
+                f"# {_q(header)} = {_q(clashes[name])}   # also a synonym of {clashes[name]}: "
+                "map one header to it (the other is left out unless a covariate)"
+            )
             continue
         guess = difflib.get_close_matches(name, list(known_names), n=1, cutoff=0.75)
         if guess:
@@ -571,6 +581,29 @@ def mapping_template(
         else "names = []"
     )
     return "\n".join(lines) + "\n"
+
+
+def _read_for_template(
+    file: Path, encoding: str | None, sheet: str | int | None
+) -> tuple[RawTable, dict[str, str]]:
+    """Read with the built-in synonyms, setting aside headers that clash.
+
+    Two headers that are synonyms of one column (say "Date of final hearing" and
+    "Date concluded") are an error when reading; for a template, the second keeps its
+    own name and is reported as a choice for the user, which the mapping settles.
+    """
+    aliases = dict(PROCEEDINGS.aliases)
+    clashes: dict[str, str] = {}
+    columns = tuple(dataclasses.replace(c, required=False) for c in PROCEEDINGS.columns)
+    while True:
+        loose = dataclasses.replace(PROCEEDINGS, columns=columns, aliases=aliases)
+        try:
+            return read_raw(file, loose, encoding=encoding, sheet=sheet), clashes
+        except SchemaError as exc:
+            name = normalise_name(exc.column or "")
+            if "both mean" not in str(exc) or name not in aliases:
+                raise
+            clashes[name] = aliases.pop(name)
 
 
 def write_mapping_template(

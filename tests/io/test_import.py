@@ -311,3 +311,48 @@ def test_shipped_example_mapping_is_valid_and_applies():
     # It maps three of Westshire's five local labels: the other two are quarantined.
     assert set(ds.quarantine["value"]) == {"Care & Placement", "CAO to parent"}
     assert ds.manifest.covariates == ["sibling_group_size"]
+
+
+def test_mapping_chooses_between_two_synonyms_of_one_column(tmp_path):
+    rows = pd.DataFrame(
+        {
+            "Case No": ["A", "B"],
+            "Child ID": ["1", "2"],
+            "DOB": ["01/02/2012", "03/04/2013"],
+            "Date issued": ["01/02/2019", "01/03/2019"],
+            "Date of final hearing": ["01/08/2019", "01/09/2019"],
+            "Date concluded": ["15/08/2019", "20/09/2019"],
+            "Order made": ["SGO", "Care Order"],
+        }
+    )
+    file = tmp_path / "two_dates.csv"
+    rows.to_csv(file, index=False)
+    constants = {"la_code": "X", "dfj_area": "Y"}
+    with pytest.raises(SchemaError, match="both mean 'disposal_date'"):
+        import_extract(file, {"constants": constants})
+    ds = import_extract(
+        file,
+        {
+            "constants": constants,
+            "columns": {"Date concluded": "disposal_date"},
+            "covariates": {"names": ["Date of final hearing"]},
+        },
+    )
+    assert list(ds.proceedings["disposal_date"]) == [
+        pd.Timestamp("2019-08-15"),
+        pd.Timestamp("2019-09-20"),
+    ]
+    assert ds.manifest.covariates == ["date_of_final_hearing"]
+
+
+def test_template_offers_a_choice_between_clashing_synonyms(tmp_path):
+    file = tmp_path / "two_dates.csv"
+    file.write_text(
+        "Case No,Child ID,DOB,Date issued,Date of final hearing,Date concluded\n"
+        "A,1,01/02/2012,01/02/2019,01/08/2019,15/08/2019\n",
+        encoding="utf-8",
+    )
+    text = mapping_template(file)
+    parsed = tomllib.loads(text)
+    assert parsed["columns"]["Date of final hearing"] == "disposal_date"
+    assert '# "Date concluded" = "disposal_date"   # also a synonym' in text
