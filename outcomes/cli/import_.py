@@ -54,6 +54,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="A,B",
         help="identifier-like columns to keep rather than drop",
     )
+    parser.add_argument(
+        "--pseudonymise-key",
+        type=Path,
+        metavar="FILE",
+        help="replace proceedings_id, child_id and mother_id by keyed pseudonyms "
+        "(HMAC-SHA256) with the key in FILE",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -83,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         format=args.format,
         keep_identifiers=keep,
+        pseudonymise_key=args.pseudonymise_key,
         encoding=args.encoding,
         sheet=args.sheet,
     )

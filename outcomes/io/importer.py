@@ -41,7 +41,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from outcomes.errors import MappingError, SchemaError
-from outcomes.io._columns import normalise_name
+from outcomes.io._columns import is_identifier, normalise_name
 from outcomes.io._files import RawTable, read_raw
 from outcomes.io._validate import validate_rows
 from outcomes.io._vocab import map_labels, normalise_label
@@ -361,6 +361,19 @@ def _read_mapped(
     sheet: str | int | None,
 ) -> RawTable:
     """Read the file with the mapping's names; add constants; keep only what is mapped."""
+    keep = {normalise_name(k) for k in keep_identifiers}
+    for header, target in spec.columns.items():
+        # Renaming happens before identifiers are dropped: an identifier mapped to a
+        # canonical column would otherwise slip through under the canonical name.
+        if is_identifier(header) and normalise_name(header) not in keep:
+            raise MappingError(
+                f"{header!r} looks like a direct identifier (a name, NHS number, UPN, "
+                f"address, ...): it cannot become {target!r}; use a pseudonymised ID "
+                "column, or keep it knowingly with keep_identifiers (--keep-identifiers) "
+                "and a pseudonymisation key",
+                file=spec.source,
+                column=f"columns.{header}",
+            )
     table = _reading_table(spec)
     try:
         raw = read_raw(

@@ -356,3 +356,22 @@ def test_template_offers_a_choice_between_clashing_synonyms(tmp_path):
     parsed = tomllib.loads(text)
     assert parsed["columns"]["Date of final hearing"] == "disposal_date"
     assert '# "Date concluded" = "disposal_date"   # also a synonym' in text
+
+
+def test_an_identifier_cannot_be_mapped_to_an_id_column(tmp_path):
+    file = tmp_path / "nhs.csv"
+    file.write_text(
+        "NHS number,Case No,DOB,Date issued\n4857773456,A,01/02/2012,01/02/2019\n",
+        encoding="utf-8",
+    )
+    spec = {
+        "columns": {"NHS number": "child_id"},
+        "constants": {"la_code": "X", "dfj_area": "Y"},
+    }
+    with pytest.raises(MappingError, match="direct identifier") as err:
+        import_extract(file, spec)
+    assert "columns.NHS number" in str(err.value) and "4857773456" not in str(err.value)
+    key = tmp_path / "key"
+    key.write_text("a-long-enough-secret-key-for-tests", encoding="utf-8")
+    ds = import_extract(file, spec, keep_identifiers=("NHS number",), pseudonymise_key=key)
+    assert "4857773456" not in set(ds.proceedings["child_id"])
