@@ -343,7 +343,9 @@ def _reading_table(spec: ImportMapping) -> Any:
     "Date concluded" can say which one is the disposal date (the other is then an
     ordinary column, left out unless listed as a covariate).
     """
-    chosen = set(spec.columns.values()) | set(spec.constants)
+    # Constants do not set synonyms aside: a file with its own LA column and an
+    # la_code constant is a contradiction to report, not to settle silently.
+    chosen = set(spec.columns.values())
     builtin = {k: v for k, v in PROCEEDINGS.aliases.items() if v not in chosen}
     aliases = {**builtin, **{normalise_name(k): v for k, v in spec.columns.items()}}
     columns = tuple(
