@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from outcomes.cli.validate import EXIT_CLEAN, EXIT_QUARANTINED, summary_text
+from outcomes.cli.validate import EXIT_CLEAN, EXIT_QUARANTINED
 from outcomes.errors import OutcomesError
 
 
@@ -67,6 +67,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Import (or write the template), print the summary, return the exit code."""
+    # Imported here so that `outcomes --help` stays light.
+    from outcomes.cli.validate import summary_text
     from outcomes.io.importer import import_extract, write_mapping_template
 
     if args.write_mapping_template:
