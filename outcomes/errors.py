@@ -8,6 +8,7 @@ convention (``except ValueError``) keeps working.
 | class | raised for | exit code at the command line |
 |---|---|---|
 | :class:`SchemaError` | a file or table that cannot be read as a whole | 2 |
+| :class:`MappingError` | an import mapping that is not valid | 2 |
 | :class:`ValidationError` | rows that failed validation with ``strict=True`` | 2 |
 | :class:`PrivacyError` | an identifier would be output, or no usable key | 2 |
 | :class:`ModelError` | a model that cannot be fitted to these data | 2 |
@@ -67,6 +68,16 @@ class SchemaError(OutcomesError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MappingError(SchemaError):
+    """An import mapping (``mapping.toml``) is not valid.
+
+    Raised for an unknown table or canonical column, an order label mapped to something
+    that is not a final order, a value of the wrong type, or a mapping that does not
+    fit the file it is applied to. ``file`` is the mapping file and ``column`` the key
+    concerned (``table.key``).
+    """
+
+
 class ValidationError(OutcomesError):
     """Rows failed validation and ``strict=True`` was asked for.
 
@@ -93,3 +104,12 @@ class ModelError(OutcomesError):
 
 class OutcomesWarning(UserWarning):
     """Base class of the toolkit's warnings."""
+
+
+class FollowUpWarning(OutcomesWarning):
+    """An estimate was asked for at a time beyond the data's follow-up.
+
+    Times are in years since the index disposal at every public interface; a request
+    past the last follow-up time has no estimate (NaN), so this usually means a time
+    in the wrong unit or a horizon the extract is too young to reach.
+    """

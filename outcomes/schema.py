@@ -67,17 +67,26 @@ ORDER_ALIASES: dict[str, str] = {
     "care order": "care_order",
     "co": "care_order",
     "full care order": "care_order",
-    "interim care order": "care_order",
+    "final care order": "care_order",
     "supervision order": "supervision_order",
     "so": "supervision_order",
     "sgo": "special_guardianship_order",
     "special guardianship order": "special_guardianship_order",
     "special guardianship": "special_guardianship_order",
     "sgo + so": "sgo_with_supervision",
+    "so + sgo": "sgo_with_supervision",
     "sgo + supervision order": "sgo_with_supervision",
+    "supervision order + sgo": "sgo_with_supervision",
     "special guardianship order + supervision order": "sgo_with_supervision",
+    "supervision order + special guardianship order": "sgo_with_supervision",
     "po": "placement_order",
     "placement order": "placement_order",
+    # A placement order needs the care threshold, so courts make it with a care order;
+    # the placement order (a plan for adoption) is what the pair is counted as.
+    "care order + placement order": "placement_order",
+    "co + po": "placement_order",
+    "placement order + care order": "placement_order",
+    "po + co": "placement_order",
     "cao": "child_arrangements_order",
     "child arrangements order": "child_arrangements_order",
     "residence order": "child_arrangements_order",
@@ -86,20 +95,48 @@ ORDER_ALIASES: dict[str, str] = {
     "child arrangements order + supervision order": "cao_with_supervision",
     "residence order + supervision order": "cao_with_supervision",
     "ro + so": "cao_with_supervision",
+    "so + cao": "cao_with_supervision",
+    "supervision order + child arrangements order": "cao_with_supervision",
     "no order": "no_order",
     "no order made": "no_order",
+    "application refused": "no_order",
+    "application dismissed": "no_order",
     "withdrawn": "withdrawn",
     "application withdrawn": "withdrawn",
+    "permission to withdraw": "withdrawn",
+    "leave to withdraw": "withdrawn",
     "other": "other",
     "other order": "other",
 }
 """Labels seen in trackers and court data, mapped to the ``final_order`` vocabulary.
 
 Residence orders were replaced by child arrangements orders in April 2014, so they map
-to ``child_arrangements_order``. An interim care order is not a final order, but
-trackers often carry the last order made; it maps to ``care_order`` only because a
-final care order follows in nearly all such cases -- check your source. A label that
-is not here is quarantined as ``unknown_order``; it is never guessed.
+to ``child_arrangements_order``. A care order made together with a placement order is
+counted as the placement order. Interim orders are not final orders and are never
+mapped (see :data:`INTERIM_ORDER_LABELS`). A label that is not here is quarantined as
+``unknown_order``; it is never guessed. Local labels are added with the ``[orders]``
+table of an import mapping (:func:`outcomes.io.import_extract`).
+"""
+
+INTERIM_ORDER_LABELS: tuple[str, ...] = (
+    "interim care order",
+    "ico",
+    "interim co",
+    "interim care",
+    "interim supervision order",
+    "iso",
+    "interim so",
+    "interim supervision",
+    "interim order",
+    "interim child arrangements order",
+    "interim cao",
+)
+"""Labels of interim orders, matched as for :data:`ORDER_ALIASES`.
+
+An interim order is made while proceedings run; it says nothing about how they ended.
+Trackers that carry "the last order made" hold such labels in the final-order column,
+and mapping them to the final order they usually precede would invent outcomes, so a
+row with one is quarantined as ``interim_order`` and no mapping may translate them.
 """
 
 EVENT_ALIASES: dict[str, str] = {
@@ -230,25 +267,113 @@ PROCEEDINGS = Table(
         ),
     ),
     aliases={
-        "case_id": "proceedings_id",
-        "case_number": "proceedings_id",
-        "application_id": "proceedings_id",
-        "child": "child_id",
-        "mother": "mother_id",
-        "la": "la_code",
-        "local_authority": "la_code",
-        "dfj": "dfj_area",
-        "dob": "child_dob",
-        "date_of_birth": "child_dob",
-        "sex": "child_sex",
-        "gender": "child_sex",
-        "issued": "issue_date",
-        "date_issued": "issue_date",
-        "disposed": "disposal_date",
-        "date_of_disposal": "disposal_date",
-        "final_order_made": "final_order",
-        "order": "final_order",
-        "order_type": "final_order",
+        # Keys are headers after normalisation (lower case, words joined by "_"), as
+        # case-management systems, court trackers and spreadsheets export them.
+        **dict.fromkeys(
+            (
+                "case_id",
+                "case_no",
+                "case_number",
+                "case_ref",
+                "case_reference",
+                "court_case_number",
+                "court_case_no",
+                "court_reference",
+                "court_ref",
+                "family_case_number",
+                "application_id",
+                "application_number",
+                "proceedings_number",
+                "proceedings_ref",
+            ),
+            "proceedings_id",
+        ),
+        **dict.fromkeys(
+            ("child", "child_ref", "child_reference", "child_no", "child_number", "person_id"),
+            "child_id",
+        ),
+        **dict.fromkeys(
+            ("mother", "mother_ref", "mother_reference", "mum_id", "birth_mother_id"),
+            "mother_id",
+        ),
+        **dict.fromkeys(
+            (
+                "la",
+                "local_authority",
+                "local_authority_code",
+                "local_authority_name",
+                "la_name",
+                "applicant_la",
+                "applicant_local_authority",
+            ),
+            "la_code",
+        ),
+        # A court name stands for its DFJ area: each area is served by one family court
+        # centre.
+        **dict.fromkeys(
+            (
+                "dfj",
+                "dfj_area_name",
+                "designated_family_judge_area",
+                "court",
+                "court_area",
+                "family_court",
+            ),
+            "dfj_area",
+        ),
+        **dict.fromkeys(
+            ("dob", "d_o_b", "date_of_birth", "birth_date", "child_date_of_birth"), "child_dob"
+        ),
+        **dict.fromkeys(
+            ("mother_date_of_birth", "mother_s_dob", "mothers_dob", "mum_dob"), "mother_dob"
+        ),
+        **dict.fromkeys(("sex", "gender", "child_gender"), "child_sex"),
+        **dict.fromkeys(
+            (
+                "issued",
+                "issue",
+                "date_issued",
+                "date_of_issue",
+                "issued_date",
+                "application_date",
+                "date_of_application",
+                "date_application_issued",
+                "date_proceedings_issued",
+            ),
+            "issue_date",
+        ),
+        **dict.fromkeys(
+            (
+                "disposed",
+                "disposal",
+                "date_of_disposal",
+                "date_concluded",
+                "concluded",
+                "concluded_date",
+                "conclusion_date",
+                "date_of_conclusion",
+                "date_proceedings_concluded",
+                "date_of_final_hearing",
+                "final_hearing_date",
+                "final_order_date",
+                "date_of_final_order",
+                "date_final_order_made",
+            ),
+            "disposal_date",
+        ),
+        **dict.fromkeys(
+            (
+                "final_order_made",
+                "order",
+                "order_made",
+                "order_type",
+                "final_order_type",
+                "type_of_order",
+                "type_of_final_order",
+                "order_granted",
+            ),
+            "final_order",
+        ),
     },
 )
 

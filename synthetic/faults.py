@@ -23,7 +23,8 @@ Fault types, what each changes and what a validating reader then sees:
     the final order of a disposed row is emptied -> ``disposal_without_order``.
 ``miscoded_order``
     the final order replaced by a non-final label (:data:`MISCODED_LABELS`) ->
-    ``unknown_order``.
+    ``interim_order`` for an interim order (:data:`INTERIM_LABELS`), ``unknown_order``
+    for the others.
 ``duplicate_row``
     the row is written twice, the copy right after the original -> ``duplicate_key``
     (the copy).
@@ -73,6 +74,9 @@ MISCODED_LABELS = (
     "adjourned",
 )
 """Labels typed where a final order belongs; none is a final order, none is an alias."""
+
+INTERIM_LABELS = ("ICO", "interim supervision")
+"""The miscoded labels that are interim orders, which a reader reports as such."""
 
 RECORD_COLUMNS = (
     "table",
@@ -161,8 +165,12 @@ def expected_reasons(
     after = np.zeros(len(issue), dtype=bool)
     for day in (issue, disposal, dob, values["mdob"]):
         after |= (day != NA_DAY) & (day > extract_day)
+    miscoded = final >= n_orders
+    interim_codes = [n_orders + MISCODED_LABELS.index(label) for label in INTERIM_LABELS]
+    interim = miscoded & np.isin(final, interim_codes)
     checks: list[tuple[str, np.ndarray]] = [
-        ("unknown_order", final >= n_orders),
+        ("interim_order", interim),
+        ("unknown_order", miscoded & ~interim),
         ("disposal_before_issue", has_disposal & (disposal < issue)),
         ("issue_before_birth", issue < dob),
         ("child_too_old", (issue - dob) > too_old),

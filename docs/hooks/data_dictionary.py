@@ -62,6 +62,14 @@ def render() -> str:
         "|---|---|",
     ]
     parts += [f"| {label} | `{order}` |" for label, order in schema.ORDER_ALIASES.items()]
+    parts += [
+        "",
+        "Interim orders are not final orders and are never mapped: a row whose final order "
+        "reads "
+        + ", ".join(f"*{label}*" for label in schema.INTERIM_ORDER_LABELS)
+        + " (after normalisation) is quarantined as `interim_order`. Local labels are "
+        "added with the `[orders]` table of an [import mapping](import.md).",
+    ]
     parts += ["", "## Quarantine reasons", "", "| reason | meaning |", "|---|---|"]
     parts += [f"| `{code}` | {text} |" for code, text in REASONS.items()]
     return "\n".join(parts)

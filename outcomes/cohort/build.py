@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from outcomes.cohort._dates import add_years, age_years
+from outcomes.cohort._dates import DAYS_PER_YEAR, add_years, age_years
 from outcomes.cohort.definitions import (
     CHILD_EVENT_CODES,
     MOTHER_EVENT_CODES,
@@ -32,14 +32,15 @@ class Cohort:
     Attributes
     ----------
     data : DataFrame
-        One row per index disposal (child) or per mother: ``time`` (days from the
-        index disposal), ``event`` (0 censored, 1 outcome, 2.. competing; see
+        One row per index disposal (child) or per mother: ``time`` (years from the
+        index disposal: days / 365.25, the unit of every horizon and time argument in
+        the toolkit), ``event`` (0 censored, 1 outcome, 2.. competing; see
         ``definition.event_codes``), ``event_type``, ``censor_reason``,
         ``duration_weeks``, the exposure columns, ``final_order``, covariates
         (``child_age_at_issue``, ``mother_age_at_issue``, ``sibling_group_size``,
         ``issue_year``, ``prior_proceedings_child``, ``prior_proceedings_mother`` and
         the manifest's covariates), ``la_code``, ``dfj_area`` and the ids.
-        ``followup_days`` and ``followup_end`` give the end of follow-up ignoring the
+        ``followup_years`` and ``followup_end`` give the end of follow-up ignoring the
         outcome (what :meth:`recurrent` uses).
     flow : DataFrame
         Where every input row went; ``flow.attrs["rows_input"]`` is the number of
@@ -65,7 +66,7 @@ class Cohort:
     def recurrent(self) -> pd.DataFrame:
         """Counting-process long form for repeated proceedings.
 
-        One row per at-risk interval ``(start, stop]`` in days from the index
+        One row per at-risk interval ``(start, stop]`` in years from the index
         disposal: ``event`` is 1 when the interval ends with a new application and 0
         when it ends with the end of follow-up; ``episode`` counts the intervals
         (1, 2, ...) for stratified (PWP) models; ``terminal`` is 1 when follow-up ends
@@ -78,25 +79,25 @@ class Cohort:
         DataFrame
         """
         unit = "child_id" if self.definition.outcome == "child_return" else "mother_id"
-        starts = self.data[["row_id", "followup_days", "followup_end"]]
+        starts = self.data[["row_id", "followup_years", "followup_end"]]
         issues = self.later_issues.merge(starts, on="row_id")
-        issues = issues.loc[issues["days"] <= issues["followup_days"]]
-        issues = issues.drop_duplicates(["row_id", "days"]).sort_values(["row_id", "days"])
+        issues = issues.loc[issues["years"] <= issues["followup_years"]]
+        issues = issues.drop_duplicates(["row_id", "years"]).sort_values(["row_id", "years"])
         stops = pd.concat(
             [
-                issues[["row_id", "days"]].assign(event=1, terminal=0),
-                starts.rename(columns={"followup_days": "days"}).assign(
+                issues[["row_id", "years"]].assign(event=1, terminal=0),
+                starts.rename(columns={"followup_years": "years"}).assign(
                     event=0,
                     terminal=lambda d: d["followup_end"].isin(TERMINAL_EVENTS).astype(int),
-                )[["row_id", "days", "event", "terminal"]],
+                )[["row_id", "years", "event", "terminal"]],
             ]
-        ).sort_values(["row_id", "days", "event"], ascending=[True, True, False])
+        ).sort_values(["row_id", "years", "event"], ascending=[True, True, False])
         # An application on the last day of follow-up closes it: no empty interval after.
-        stops = stops.loc[~((stops["event"] == 0) & stops.duplicated(["row_id", "days"]))]
+        stops = stops.loc[~((stops["event"] == 0) & stops.duplicated(["row_id", "years"]))]
         stops = stops.reset_index(drop=True)
-        stops["start"] = stops.groupby("row_id")["days"].shift(fill_value=0)
+        stops["start"] = stops.groupby("row_id")["years"].shift(fill_value=0)
         stops["episode"] = stops.groupby("row_id").cumcount() + 1
-        stops = stops.loc[stops["days"] > stops["start"]].rename(columns={"days": "stop"})
+        stops = stops.loc[stops["years"] > stops["start"]].rename(columns={"years": "stop"})
         keep = [
             "row_id",
             unit,
@@ -406,8 +407,10 @@ def _assign_events(
     is_event = np.isin(label, [definition.outcome, *competing])
     data = index_rows.copy()
     data["time"] = (
-        when - data["disposal_date"].to_numpy(dtype="datetime64[ns]")
-    ) / np.timedelta64(1, "D")
+        (when - data["disposal_date"].to_numpy(dtype="datetime64[ns]"))
+        / np.timedelta64(1, "D")
+        / DAYS_PER_YEAR
+    )
     data["event"] = np.where(is_event, event, 0)
     data["event_type"] = np.where(is_event, label, "censored")
     data["censor_reason"] = pd.Series(label, index=data.index).where(~is_event)
@@ -415,22 +418,24 @@ def _assign_events(
     without = filled[:, 1:]
     first_end = without.argmin(axis=1)
     end_when = without[np.arange(len(without)), first_end]
-    data["followup_days"] = (
-        end_when - data["disposal_date"].to_numpy(dtype="datetime64[ns]")
-    ) / np.timedelta64(1, "D")
+    data["followup_years"] = (
+        (end_when - data["disposal_date"].to_numpy(dtype="datetime64[ns]"))
+        / np.timedelta64(1, "D")
+        / DAYS_PER_YEAR
+    )
     data["followup_end"] = np.array(names[1:], dtype=object)[first_end]
     return data
 
 
 def _later_issues(data: pd.DataFrame, rows: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Issue dates of the unit's applications after its index disposal, in days."""
+    """Issue dates of the unit's applications after its index disposal, in years."""
     pairs = data[["row_id", unit, "disposal_date"]].merge(
         rows[[unit, "issue_date", "proceedings_id"]].dropna(subset=[unit]), on=unit
     )
     pairs = pairs.loc[pairs["issue_date"] > pairs["disposal_date"]]
     pairs = pairs.drop_duplicates(["row_id", "proceedings_id"])
-    days = (pairs["issue_date"] - pairs["disposal_date"]).dt.days.astype(float)
-    return pd.DataFrame({"row_id": pairs["row_id"].to_numpy(), "days": days.to_numpy()})
+    years = (pairs["issue_date"] - pairs["disposal_date"]).dt.days / DAYS_PER_YEAR
+    return pd.DataFrame({"row_id": pairs["row_id"].to_numpy(), "years": years.to_numpy()})
 
 
 def _mother_cohort(

@@ -14,6 +14,16 @@ def example_path() -> Path:
     return Path(str(files("outcomes.datasets") / "example"))
 
 
+def mapping_example_path() -> Path:
+    """The commented example import mapping (``mapping_example.toml``).
+
+    Copy it beside your extract and edit it; every table is explained in its comments
+    and in the documentation's import page. Read it with
+    :func:`outcomes.io.read_mapping`.
+    """
+    return Path(str(files("outcomes.datasets") / "mapping_example.toml"))
+
+
 def load_example() -> Dataset:
     """Load the small fictional example dataset.
 

@@ -12,6 +12,13 @@ from outcomes.io.dataset import (
     read_proceedings,
     write_dataset,
 )
+from outcomes.io.importer import (
+    ImportMapping,
+    import_extract,
+    mapping_template,
+    read_mapping,
+    write_mapping_template,
+)
 from outcomes.io.privacy import load_key, pseudonymise, refuse_identifiers
 from outcomes.io.ssda903 import read_ssda903
 from outcomes.io.summary import validation_summary
@@ -20,14 +27,19 @@ from outcomes.schema import Dataset, Manifest
 __all__ = [
     "REASONS",
     "Dataset",
+    "ImportMapping",
     "Manifest",
+    "import_extract",
     "load_key",
+    "mapping_template",
     "pseudonymise",
     "read_dataset",
     "read_manifest",
+    "read_mapping",
     "read_proceedings",
     "read_ssda903",
     "refuse_identifiers",
     "validation_summary",
     "write_dataset",
+    "write_mapping_template",
 ]

@@ -22,6 +22,7 @@ from outcomes.io._files import RawTable
 from outcomes.io._vocab import SEX_ALIASES, map_labels
 from outcomes.schema import (
     EVENT_ALIASES,
+    INTERIM_ORDER_LABELS,
     MAX_AGE_AT_ISSUE_YEARS,
     ORDER_ALIASES,
     QUARANTINE_COLUMNS,
@@ -35,6 +36,7 @@ REASONS: dict[str, str] = {
     "missing_value": "a required value is missing",
     "unparseable_date": "a date cannot be read",
     "ambiguous_date": "day and month order cannot be told",
+    "interim_order": "the final order is an interim order, not a final one",
     "unknown_order": "the final order is not a known label",
     "unknown_event_type": "the event type is not a known label",
     "invalid_sex": "sex is not F, M or U",
@@ -117,6 +119,15 @@ def validate_rows(
             aliases, reason = _VOCABULARIES[col.name]
             mapped, unknown = map_labels(values, aliases)
             typed[col.name] = mapped.astype(STRING_DTYPE)
+            if col.name == "final_order":
+                interim = _interim_orders(values)
+                unknown &= ~interim
+                add(
+                    "interim_order",
+                    col.name,
+                    interim,
+                    _describe("{v!r} is an interim order, not a final order", v=values),
+                )
             add(reason, col.name, unknown, _describe("not a recognised label: {v!r}", v=values))
         else:
             typed[col.name] = values.astype(STRING_DTYPE)
@@ -165,6 +176,12 @@ _VOCABULARIES: dict[str, tuple[dict[str, str], str]] = {
     "child_sex": (SEX_ALIASES, "invalid_sex"),
 }
 """Alias table and reason code for each vocabulary column."""
+
+
+def _interim_orders(values: pd.Series) -> np.ndarray:
+    """True where a final-order label is an interim order (never mapped to a final one)."""
+    interim, _ = map_labels(values, dict.fromkeys(INTERIM_ORDER_LABELS, "interim"))
+    return interim.notna().to_numpy()
 
 
 def _proceedings_checks(

@@ -78,6 +78,7 @@ def _checks() -> dict[str, Check]:
         "unparseable_date": "validity",
         "ambiguous_date": "validity",
         "unknown_order": "validity",
+        "interim_order": "validity",
         "unknown_event_type": "validity",
         "invalid_sex": "validity",
         "duplicate_key": "uniqueness",
@@ -151,6 +152,7 @@ REASON_COLUMN = {
     "order_without_disposal": "disposal_date",
     "disposal_without_order": "final_order",
     "unknown_order": "final_order",
+    "interim_order": "final_order",
     "end_before_start": "end_date",
     "duplicate_key": "proceedings_id",
 }

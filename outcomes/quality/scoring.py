@@ -34,7 +34,7 @@ FAULT_CHECKS: dict[str, tuple[str, ...]] = {
     "day_month_swap": ("day_month_swap",),
     "year_typo": ("year_typo",),
     "missing_order": ("disposal_without_order",),
-    "miscoded_order": ("unknown_order",),
+    "miscoded_order": ("unknown_order", "interim_order"),
     "duplicate_row": ("duplicate_key", "near_duplicate"),
     "missing_mother_id": ("missing_mother_id",),
 }

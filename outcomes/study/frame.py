@@ -111,7 +111,7 @@ def analysis_frame(
         frame["issue_period"] = frame["issue_period"].astype(str)
         used[used.index("issue_year")] = "issue_period"
     frame["exposed"] = (frame["duration_weeks"] * 7 <= threshold_weeks * 7).astype(int)
-    frame["years"] = frame["time"] / DAYS_PER_YEAR
+    frame["years"] = frame["time"]  # a cohort measures time in years already
     for name in used:
         if frame[name].dtype == bool:
             frame[name] = frame[name].astype(int)

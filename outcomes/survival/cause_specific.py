@@ -32,6 +32,7 @@ import pandas as pd
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._engine import FloatArray
+from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival.cox import CoxFitter
 
 __all__ = ["CauseSpecificCox"]
@@ -149,6 +150,9 @@ class CauseSpecificCox:
         if cause not in self.fitters_:
             raise OutcomesError(f"cause {cause} was not fitted (causes: {self.causes_})")
         grid = np.unique(np.concatenate([f._tables.time for f in self.fitters_.values()]))
+        if times is not None:
+            last = max(float(np.max(f._design.exit)) for f in self.fitters_.values())
+            warn_beyond_followup(times, last, "CauseSpecificCox")
         t = grid if times is None else np.asarray(times, dtype=np.float64)
         designs = {k: f._new_design(X) for k, f in self.fitters_.items()}
         risks = {k: np.exp(designs[k][0] @ f.params_.to_numpy()) for k, f in self.fitters_.items()}

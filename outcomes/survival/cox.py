@@ -30,6 +30,7 @@ from scipy import stats
 
 from outcomes.errors import OutcomesError
 from outcomes.survival._engine import FloatArray, RiskSets, fit_newton, sandwich
+from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._results import (
     Design,
     design_matrix,
@@ -291,6 +292,8 @@ class CoxFitter:
         carry the strata columns of a stratified fit).
         """
         Xm, codes = self._new_design(X)
+        if times is not None:
+            warn_beyond_followup(times, float(np.max(self._design.exit)), type(self).__name__)
         t = np.unique(self._tables.time) if times is None else np.asarray(times, float)
         H0 = self._cumhaz_at(codes, t)
         H = H0 * np.exp(Xm @ self.params_.to_numpy())[None, :]

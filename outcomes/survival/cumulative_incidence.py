@@ -23,6 +23,7 @@ from scipy import stats
 
 from outcomes.errors import SchemaError
 from outcomes.survival import _aalen_johansen as _aj
+from outcomes.survival._followup import warn_beyond_followup
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -89,7 +90,7 @@ class CumulativeIncidence:
 
         Before the first event of the cause the estimate and its variance are 0; after
         the group's largest follow-up time they are undefined (NaN), as in
-        ``cmprsk::timepoints``.
+        ``cmprsk::timepoints``, and a :class:`~outcomes.errors.FollowUpWarning` says so.
 
         Parameters
         ----------
@@ -105,6 +106,10 @@ class CumulativeIncidence:
         if np.isnan(query).any():
             raise ValueError("times must not contain NaN")
         query = np.sort(query)
+        if self._curves:
+            # The shortest group's follow-up: past it, that group's estimates are NaN.
+            last = min(c.table.last_time for c in self._curves)
+            warn_beyond_followup(query, last, "cumulative_incidence", stacklevel=3)
         frames = [self._curve_frame(c, query) for c in self._curves]
         return self._assemble(frames)
 

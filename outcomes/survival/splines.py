@@ -7,7 +7,7 @@ and so linear beyond them, which keeps the tails of the curve from flapping wher
 thin (Harrell 2015, section 2.4.5). :func:`natural_spline_term` writes the term:
 
 >>> fitter = CoxFitter().fit(
-...     cohort, "days", "event",
+...     cohort.data, "time", "event",
 ...     formula=natural_spline_term("duration_weeks") + " + C(final_order)",
 ... )  # doctest: +SKIP
 >>> table = duration_hazard_ratio(fitter, cohort)  # doctest: +SKIP

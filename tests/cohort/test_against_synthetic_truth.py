@@ -96,12 +96,12 @@ def test_recurrent_intervals_tile_follow_up(world: synthetic.World) -> None:
             long["row_id"].to_numpy()[1:] == long["row_id"].to_numpy()[:-1]
         ]
     ).all()
-    ends = cohort.data.set_index("row_id")["followup_days"]
+    ends = cohort.data.set_index("row_id")["followup_years"]
     assert (by["stop"].last() == ends.loc[by["stop"].last().index]).all()
     assert (by["episode"].max() == by.size()).all()
     # The first interval's event is the cohort's outcome; a mother with no time at
     # risk (disposed on the extract date) has no interval.
-    at_risk = cohort.data.loc[cohort.data["followup_days"] > 0]
+    at_risk = cohort.data.loc[cohort.data["followup_years"] > 0]
     assert set(long["row_id"]) == set(at_risk["row_id"])
     first_events = by["event"].first().reindex(at_risk["row_id"]).to_numpy()
     assert (first_events == (at_risk["event"] == 1).to_numpy()).all()

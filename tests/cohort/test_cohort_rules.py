@@ -50,10 +50,13 @@ def test_return_competing_and_censoring() -> None:
     )
     data = build_cohort(ds).data.set_index("child_id")
     assert data.loc["A", ["event", "event_type"]].tolist() == [1, "child_return"]
-    assert data.loc["A", "time"] == (pd.Timestamp("2019-06-01") - pd.Timestamp("2018-06-01")).days
+    # Times are in years since the index disposal (days / 365.25).
+    assert data.loc["A", "time"] == 365 / 365.25
     assert data.loc["B", ["event", "event_type"]].tolist() == [2, "adopted"]
     assert data.loc["C", ["event", "event_type"]].tolist() == [4, "aged_out"]
-    assert data.loc["C", "time"] == (pd.Timestamp("2023-03-01") - pd.Timestamp("2020-03-01")).days
+    assert data.loc["C", "time"] == (
+        (pd.Timestamp("2023-03-01") - pd.Timestamp("2020-03-01")).days / 365.25
+    )
     assert data.loc["E", ["event", "censor_reason"]].tolist() == [0, "moved_abroad"]
     assert "D" not in data.index  # still open
     assert data.loc["A", "short_duration"] and not data.loc["B", "short_duration"]
@@ -110,7 +113,9 @@ def test_mother_recurrence_joins_overlapping_proceedings() -> None:
     cohort = build_cohort(ds, outcome="mother_recurrence")
     data = cohort.data.set_index("mother_id")
     assert data.loc["M1", "event"] == 1
-    assert data.loc["M1", "time"] == (pd.Timestamp("2020-02-03") - pd.Timestamp("2018-09-01")).days
+    assert data.loc["M1", "time"] == (
+        (pd.Timestamp("2020-02-03") - pd.Timestamp("2018-09-01")).days / 365.25
+    )
     assert data.loc["M1", "sibling_group_size"] == 2
     assert data.loc["M1", "children_joined_index"] == 1
     assert data.loc["M2", "event"] == 0
@@ -123,10 +128,10 @@ def test_mother_recurrence_joins_overlapping_proceedings() -> None:
     assert cohort.flow["rows_out"].sum() + len(cohort.data) == 6
     recurrent = cohort.recurrent()
     m1 = recurrent.loc[recurrent["mother_id"] == "M1"]
-    recurrence = (pd.Timestamp("2020-02-03") - pd.Timestamp("2018-09-01")).days
+    recurrence = (pd.Timestamp("2020-02-03") - pd.Timestamp("2018-09-01")).days / 365.25
     assert m1[["start", "stop", "event", "episode"]].values.tolist() == [
         [0, recurrence, 1, 1],
-        [recurrence, (EXTRACT - pd.Timestamp("2018-09-01")).days, 0, 2],
+        [recurrence, (EXTRACT - pd.Timestamp("2018-09-01")).days / 365.25, 0, 2],
     ]
 
 

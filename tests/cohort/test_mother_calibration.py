@@ -22,5 +22,5 @@ def test_mothers_returning_within_seven_years() -> None:
     # every one of them could be seen to return within 7 years.
     followed = data.loc[data["disposal_date"] <= extract - np.timedelta64(SEVEN_YEARS_DAYS, "D")]
     assert len(followed) > 20_000
-    returned = (followed["event"] == 1) & (followed["time"] <= SEVEN_YEARS_DAYS)
+    returned = (followed["event"] == 1) & (followed["time"] <= SEVEN_YEARS_DAYS / 365.25)
     assert 0.21 <= returned.mean() <= 0.27, returned.mean()

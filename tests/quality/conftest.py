@@ -45,7 +45,7 @@ ROWS = [
 
 4 day_month_swap (issue_date; siblings and the rules agree), 5 year_typo (disposal_date),
 6 missing_mother_id, 7 duplicate_key (and nothing else: the copy of row 6), 8
-order_without_disposal, 9 stale_open_case, 10 unknown_order, 11 and 12
+order_without_disposal, 9 stale_open_case, 10 interim_order, 11 and 12
 child_dob_conflict (two rows, no way to tell which is right: both are flagged).
 """
 
@@ -78,7 +78,7 @@ EXPECTED = {
     (7, "duplicate_key", "proceedings_id"),
     (8, "order_without_disposal", "disposal_date"),
     (9, "stale_open_case", "disposal_date"),
-    (10, "unknown_order", "final_order"),
+    (10, "interim_order", "final_order"),
     (11, "child_dob_conflict", "child_dob"),
     (12, "child_dob_conflict", "child_dob"),
 }

@@ -37,6 +37,8 @@ def test_each_cause_is_a_cox_fit_with_other_causes_censored() -> None:
     assert csc.summary.attrs["alpha"] == 0.05
 
 
+# The grid runs past the follow-up on purpose (predictions there are flat).
+@pytest.mark.filterwarnings("ignore::outcomes.errors.FollowUpWarning")
 def test_cumulative_incidences_and_survival_add_to_one() -> None:
     d = _data()
     csc = CauseSpecificCox().fit(d, "time", "status", formula="x")

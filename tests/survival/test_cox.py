@@ -131,6 +131,8 @@ def test_shifting_covariates_changes_only_the_baseline() -> None:
     )
 
 
+# The grid runs past the follow-up on purpose (predictions there are flat).
+@pytest.mark.filterwarnings("ignore::outcomes.errors.FollowUpWarning")
 def test_prediction_is_baseline_times_relative_hazard() -> None:
     d = _data()
     m = CoxFitter().fit(d, "time", "event", formula="x1 + x2", strata="st")

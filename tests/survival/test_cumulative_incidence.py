@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from outcomes.errors import OutcomesError, SchemaError
+from outcomes.errors import FollowUpWarning, OutcomesError, SchemaError
 from outcomes.survival import CumulativeIncidence, cumulative_incidence
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "cuminc"
@@ -168,7 +168,8 @@ def test_at_is_a_right_continuous_step_lookup(tied: pd.DataFrame) -> None:
     res = cumulative_incidence(tied, "time", "status")
     tab = res.table
     t3 = tab["time"].iloc[3]
-    out = res.at([-1.0, 0.0, t3, t3 + 0.5, tied["time"].max(), tied["time"].max() + 1])
+    with pytest.warns(FollowUpWarning, match="beyond the last follow-up"):
+        out = res.at([-1.0, 0.0, t3, t3 + 0.5, tied["time"].max(), tied["time"].max() + 1])
     np.testing.assert_array_equal(out["estimate"].iloc[:2], [0.0, 0.0])
     assert out["estimate"].iloc[2] == tab["estimate"].iloc[3]
     assert out["estimate"].iloc[3] == tab["estimate"].iloc[3]
@@ -262,7 +263,10 @@ def test_bad_arguments(tied: pd.DataFrame) -> None:
 
 def test_group_without_events() -> None:
     df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 0, 0, 0], "g": ["x", "x", "y", "y"]})
-    res = cumulative_incidence(df, "t", "e", by="g", times=[0.5, 3.5])
+    # Group x is followed to t = 2 only: 3.5 is past its follow-up (NaN, and a warning).
+    with pytest.warns(FollowUpWarning, match="3.5"):
+        res = cumulative_incidence(df, "t", "e", by="g", times=[0.5, 3.5])
+    assert np.isnan(res.table.loc[res.table["group"] == "x", "estimate"].iloc[1])
     y = res.table[res.table["group"] == "y"]
     np.testing.assert_array_equal(y["estimate"], [0.0, 0.0])
     np.testing.assert_array_equal(y["at_risk"], [2.0, 1.0])
