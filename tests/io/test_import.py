@@ -23,7 +23,7 @@ from outcomes.io import (
 )
 from outcomes.io._columns import normalise_name
 from outcomes.io._vocab import map_labels
-from outcomes.schema import INTERIM_ORDER_LABELS, ORDER_ALIASES, PROCEEDINGS
+from outcomes.schema import FINAL_ORDERS, INTERIM_ORDER_LABELS, ORDER_ALIASES, PROCEEDINGS
 
 DATA = Path(__file__).parents[1] / "data" / "la_extract"
 RAW = DATA / "westshire_cases.csv"
@@ -66,7 +66,7 @@ def test_cli_import_then_validate_is_clean(tmp_path):
     assert "child_name" not in ds.proceedings.columns
     # Local labels went through [orders]; the raw file has none of the canonical names.
     raw = pd.read_csv(RAW, dtype=str, keep_default_na=False)
-    assert not raw["Order made"].isin(PROCEEDINGS.column("final_order").vocabulary).any()
+    assert not raw["Order made"].isin(FINAL_ORDERS).any()
     assert (
         ds.proceedings["final_order"].value_counts()["placement_order"]
         == (raw["Order made"] == "Care & Placement").sum()
