@@ -97,3 +97,17 @@ class OutcomesWarning(UserWarning):
 
 class DataQualityWarning(OutcomesWarning):
     """Data were read, but something about them deserves the user's attention."""
+
+
+class FewClustersWarning(OutcomesWarning):
+    """A cluster-robust variance was asked for with too few clusters to trust it as is.
+
+    With one cluster the fitters fall back to the individual-level robust variance; with
+    a few they apply a small-sample correction and a t reference distribution (see
+    "Inference with few clusters" in the survival guide).
+    """
+
+
+class DegenerateCovariateWarning(OutcomesWarning):
+    """Covariates that carry no information (constant, all missing, or an exact linear
+    combination of others) were dropped from a model; the message names them."""

@@ -161,10 +161,9 @@ def test_predicted_cumulative_incidence_is_a_distribution() -> None:
 
 def test_errors() -> None:
     d = _data()
-    with pytest.raises(OutcomesError, match="delayed entry"):
-        FineGrayFitter().fit(d.assign(e=0.0), "time", "status", entry_col="e", formula="x1")
-    with pytest.raises(OutcomesError, match="sandwich"):
-        FineGrayFitter().fit(d, "time", "status", formula="x1", robust=False)
+    # Delayed entry is not offered: the argument does not exist.
+    with pytest.raises(TypeError, match="entry_col"):
+        FineGrayFitter().fit(d, "time", "status", entry_col="e", formula="x1")  # type: ignore[call-arg]
     with pytest.raises(OutcomesError, match="no events with code 3"):
         FineGrayFitter().fit(d, "time", "status", event_of_interest=3, formula="x1")
     with pytest.raises(OutcomesError, match="censoring_strata"):

@@ -6,6 +6,8 @@ The R comparisons are in ``test_recurrent_reference.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -15,10 +17,10 @@ import synthetic
 from outcomes.cohort import build_cohort
 from outcomes.errors import OutcomesError, SchemaError, ValidationError
 from outcomes.survival import (
+    AndersenGillFitter,
     CoxFitter,
     MeanCumulativeFunction,
-    fit_andersen_gill,
-    fit_pwp,
+    PWPFitter,
     mean_cumulative_function,
 )
 from outcomes.survival.recurrent import merge_near_ties
@@ -208,7 +210,9 @@ def test_merge_near_ties() -> None:
 def test_pwp_is_a_stratified_cox_on_the_rearranged_rows() -> None:
     df = simulate(10)
     df["episode"] = df.groupby("id").cumcount() + 1
-    pwp = fit_pwp(df, "x", "id", timescale="gap", max_episode=2)
+    pwp = PWPFitter("gap", max_episode=2).fit(
+        df, "stop", "event", entry_col="start", formula="x", cluster_col="id"
+    )
     by_hand = df.assign(gap=df["stop"] - df["start"], ep=df["episode"].clip(upper=2))
     cox = CoxFitter().fit(by_hand, "gap", "event", strata="ep", cluster_col="id", formula="x")
     np.testing.assert_allclose(pwp.params_, cox.params_, rtol=1e-10)
@@ -220,14 +224,19 @@ def test_pwp_is_a_stratified_cox_on_the_rearranged_rows() -> None:
 def test_pwp_argument_errors() -> None:
     df = simulate(11)
     df["episode"] = df.groupby("id").cumcount() + 1
+    args: dict[str, Any] = {"entry_col": "start", "formula": "x", "cluster_col": "id"}
     with pytest.raises(OutcomesError, match="timescale"):
-        fit_pwp(df, "x", "id", timescale="calendar")
+        PWPFitter("calendar").fit(df, "stop", "event", **args)
     with pytest.raises(OutcomesError, match="max_episode"):
-        fit_pwp(df, "x", "id", max_episode=0)
+        PWPFitter(max_episode=0).fit(df, "stop", "event", **args)
     with pytest.raises(SchemaError, match="gap_time"):
-        fit_pwp(df.assign(gap_time=1.0), "x", "id")
+        PWPFitter().fit(df.assign(gap_time=1.0), "stop", "event", **args)
     with pytest.raises(ValidationError, match="episode"):
-        fit_pwp(df.assign(episode=0), "x", "id")
+        PWPFitter().fit(df.assign(episode=0), "stop", "event", **args)
+    with pytest.raises(OutcomesError, match="entry_col"):
+        PWPFitter().fit(df, "stop", "event", formula="x", cluster_col="id")
+    with pytest.raises(OutcomesError, match="cluster_col"):
+        AndersenGillFitter().fit(df, "stop", "event", entry_col="start", formula="x")
 
 
 def test_on_a_synthetic_cohort() -> None:
@@ -238,8 +247,13 @@ def test_on_a_synthetic_cohort() -> None:
     na = mean_cumulative_function(long, "child_id", times=[365, 1825])
     assert (gl.table["estimate"] <= na.table["estimate"]).all()
     assert (gl.table["std_error"] > 0).all()
-    ag = fit_andersen_gill(long, "duration_weeks", cluster_col="child_id")
-    pwp = fit_pwp(long, "duration_weeks", cluster_col="child_id", timescale="total")
+    args: dict[str, Any] = {
+        "entry_col": "start",
+        "formula": "duration_weeks",
+        "cluster_col": "child_id",
+    }
+    ag = AndersenGillFitter().fit(long, "stop", "event", **args)
+    pwp = PWPFitter("total").fit(long, "stop", "event", **args)
     for fit in (ag, pwp):
         assert np.isfinite(fit.standard_errors_).all() and fit.converged_
 

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from outcomes.survival import (
+    AndersenGillFitter,
     CoxFitter,
-    fit_andersen_gill,
-    fit_pwp,
+    PWPFitter,
     mean_cumulative_function,
 )
 
@@ -165,7 +165,9 @@ class TestAndersenGill(RecurrentCoxReference):
 
     @staticmethod
     def fit(d: pd.DataFrame) -> CoxFitter:
-        return fit_andersen_gill(d, "x + x2", cluster_col="id")
+        return AndersenGillFitter().fit(
+            d, "stop", "event", entry_col="start", formula="x + x2", cluster_col="id"
+        )
 
 
 class TestAndersenGillBreslow(RecurrentCoxReference):
@@ -174,7 +176,15 @@ class TestAndersenGillBreslow(RecurrentCoxReference):
 
     @staticmethod
     def fit(d: pd.DataFrame) -> CoxFitter:
-        return fit_andersen_gill(d, "x + x2", cluster_col="id", ties="breslow")
+        return AndersenGillFitter().fit(
+            d,
+            "stop",
+            "event",
+            entry_col="start",
+            formula="x + x2",
+            cluster_col="id",
+            ties="breslow",
+        )
 
 
 class TestPWPTotal(RecurrentCoxReference):
@@ -183,7 +193,9 @@ class TestPWPTotal(RecurrentCoxReference):
 
     @staticmethod
     def fit(d: pd.DataFrame) -> CoxFitter:
-        return fit_pwp(d, "x + x2", cluster_col="id", timescale="total", max_episode=4)
+        return PWPFitter("total", max_episode=4).fit(
+            d, "stop", "event", entry_col="start", formula="x + x2", cluster_col="id"
+        )
 
 
 class TestPWPGap(RecurrentCoxReference):
@@ -195,7 +207,9 @@ class TestPWPGap(RecurrentCoxReference):
 
     @staticmethod
     def fit(d: pd.DataFrame) -> CoxFitter:
-        return fit_pwp(d, "x + x2", cluster_col="id", timescale="gap", max_episode=4)
+        return PWPFitter("gap", max_episode=4).fit(
+            d, "stop", "event", entry_col="start", formula="x + x2", cluster_col="id"
+        )
 
 
 class TestPWPTotalUncapped(RecurrentCoxReference):
@@ -204,7 +218,9 @@ class TestPWPTotalUncapped(RecurrentCoxReference):
 
     @staticmethod
     def fit(d: pd.DataFrame) -> CoxFitter:
-        return fit_pwp(d, "x + x2", cluster_col="id", timescale="total", max_episode=None)
+        return PWPFitter("total", max_episode=None).fit(
+            d, "stop", "event", entry_col="start", formula="x + x2", cluster_col="id"
+        )
 
 
 class TestReferencesAreLive:
