@@ -58,7 +58,7 @@ class CoxFitter(ProportionalHazardsFitter):
     :math:`\mathcal I^{-1}\big(\sum_k U_k U_k^\top\big)\mathcal I^{-1}`, :math:`U_k` the
     weighted score residuals summed within cluster :math:`k`, as R's ``coxph`` reports,
     with the few-cluster rule of :mod:`outcomes.survival._inference` (one cluster: the
-    row-level sandwich; up to 30: the CR1 correction and a t reference).
+    row-level sandwich; 2 to 29: the CR1 correction and a t reference).
 
     Parameters
     ----------

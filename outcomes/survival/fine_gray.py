@@ -56,7 +56,7 @@ from numpy.typing import NDArray
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._base import ProportionalHazardsFitter
-from outcomes.survival._engine import RiskSets, TailWeights, fit_newton
+from outcomes.survival._engine import RiskSets, TailWeights, fit_newton, reverse_cumsum0
 from outcomes.survival._validation import check_choice, prepare_design, strata_labels
 
 __all__ = ["FineGrayFitter", "censoring_kaplan_meier"]
@@ -262,8 +262,8 @@ def _weight_term(
                 continue
             gm = tab.stratum == s
             # R(u): sum over event groups with t_g >= u of G_c(t_g-) dLambda (and x-bar).
-            R0 = _reverse_cumsum0(gc[gm] * tab.hazard[gm])
-            R1 = _reverse_cumsum0(gc[gm][:, None] * tab.xbar_hazard[gm])
+            R0 = reverse_cumsum0(gc[gm] * tab.hazard[gm])
+            R1 = reverse_cumsum0(gc[gm][:, None] * tab.xbar_hazard[gm], axis=0)
             kR = np.searchsorted(tab.time[gm], at, side="left")
             # A(u): sum over competing rows with T_j < u (rows are sorted by time).
             a = r_s[rows] / risk.tail_den[rows]
@@ -298,10 +298,3 @@ def _weight_term(
     psi = np.empty_like(psi_s)
     psi[order] = psi_s
     return psi
-
-
-def _reverse_cumsum0(v: FloatArray) -> FloatArray:
-    """Backward cumulative sums with a trailing zero: out[k] = sum(v[k:])."""
-    out = np.zeros((v.shape[0] + 1, *v.shape[1:]))
-    out[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
-    return out
