@@ -16,10 +16,6 @@ the stored values can drift from what the scripts produce.
 
 from __future__ import annotations
 
-import filecmp
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,6 +28,7 @@ from outcomes.survival import (
     PWPFitter,
     mean_cumulative_function,
 )
+from tests.survival.live_reference import LiveReference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "mcf"
 EXPECTED = REF / "expected"
@@ -223,27 +220,7 @@ class TestPWPTotalUncapped(RecurrentCoxReference):
         )
 
 
-class TestReferencesAreLive:
-    """Rerun make_data.py and reference.R: the stored data and values must come back."""
-
-    def test_generator_reproduces_data(self, tmp_path: Path) -> None:
-        subprocess.run([sys.executable, str(REF / "make_data.py"), str(tmp_path)], check=True)
-        assert filecmp.cmp(tmp_path / "recurrent.csv", REF / "recurrent.csv", shallow=False)
-
-    def test_r_script_reproduces_expected(self, tmp_path: Path) -> None:
-        rscript = shutil.which("Rscript")
-        assert rscript is not None, (
-            "Rscript is not on PATH: the live R reference tests need R with the survival "
-            "package (Debian: r-base-core r-cran-survival)"
-        )
-        run = subprocess.run(
-            [rscript, str(REF / "reference.R"), str(REF), str(tmp_path)],
-            capture_output=True,
-            text=True,
-        )
-        assert run.returncode == 0, f"reference.R failed:\n{run.stderr}"
-        for name in OUTPUTS:
-            fresh, stored = _read(name, tmp_path), _read(name)
-            pd.testing.assert_frame_equal(fresh, stored, check_exact=False, rtol=1e-9)
-        versions = (tmp_path / "versions.txt").read_text()
-        assert versions == (EXPECTED / "versions.txt").read_text()
+class TestReferencesAreLive(LiveReference):
+    suite = "mcf"
+    data_files = ("recurrent.csv",)
+    outputs = tuple(OUTPUTS)
