@@ -17,14 +17,14 @@ which influence) and declares its ``method`` label; nothing else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from outcomes.errors import ModelError, OutcomesError
-from outcomes.survival._engine import EngineFit, FloatArray, RiskSets
+from outcomes.survival._engine import EngineFit, FloatArray, RiskSets, fit_newton
 from outcomes.survival._inference import VarianceChoice, choose_variance, wald
 from outcomes.survival._validation import (
     Design,
@@ -37,6 +37,10 @@ from outcomes.survival._validation import (
 __all__ = ["ProportionalHazardsFitter", "RegressionFitter"]
 
 COV_KINDS = ("model", "robust", "cluster")
+
+WITHIN_RISK_SET_TOL = 1e-10
+"""Information left for a covariate, as a fraction of its spread over the data, below
+which it is reported as carrying none (constant within every stratum or risk set)."""
 """The variances :meth:`RegressionFitter.cov_params` can return."""
 
 
@@ -264,6 +268,24 @@ class ProportionalHazardsFitter(RegressionFitter):
         self.duration_col_ = duration_col
         self.event_col_ = event_col
 
+    def _newton(self, risk: RiskSets, design: Design) -> EngineFit:
+        """Newton-Raphson from zero, after checking that the information at zero is not
+        singular (a covariate with no variation within the risk sets makes it so, and
+        Newton would only wander before the same error)."""
+        info = risk.evaluate(np.zeros(risk.p))[2]
+        # Each column's information against its own spread over the data, so the check is
+        # free of the covariates' units: a ratio near 0 means no variation left within
+        # the risk sets once the other columns are accounted for.
+        spread = np.sqrt(np.average(risk.X**2, axis=0, weights=risk.w) * risk.event_weight.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = info / np.outer(spread, spread)
+        found = dependent_columns(
+            scaled, design.names, WITHIN_RISK_SET_TOL, floor=WITHIN_RISK_SET_TOL
+        )
+        if found:
+            _raise_singular(found, design.names)
+        return fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
+
     def _finish(
         self,
         risk: RiskSets,
@@ -401,7 +423,7 @@ class ProportionalHazardsFitter(RegressionFitter):
 
 def _check_information(information: FloatArray, names: list[str]) -> None:
     """Raise :class:`~outcomes.errors.ModelError` naming the columns behind a singular
-    information matrix (only those, not the whole design)."""
+    information matrix at the estimate (only those, not the whole design)."""
     p = information.shape[0]
     if np.linalg.matrix_rank(information) >= p:
         return
@@ -411,6 +433,10 @@ def _check_information(information: FloatArray, names: list[str]) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_diag = np.diag(np.linalg.pinv(information)) * np.diag(information)
         found = [(int(np.nanargmax(inv_diag)), [])]
+    _raise_singular(found, names)
+
+
+def _raise_singular(found: list[tuple[int, list[str]]], names: list[str]) -> NoReturn:
     parts = []
     for j, others in found:
         if others:

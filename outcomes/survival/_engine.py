@@ -79,6 +79,10 @@ MAX_ETA = 300.0
 r"""Largest linear predictor exponentiated as is; beyond it the risk-set sums are
 shifted (log-sum-exp) so that :math:`e^{\eta}` cannot overflow."""
 
+MIN_RISK_SUM = 1e-290
+"""A (shifted) risk-set sum below this marks a point where the sums have underflowed;
+:meth:`RiskSets.evaluate` reports it as an impossible step, which Newton halves."""
+
 
 @dataclass(frozen=True)
 class TailWeights:
@@ -367,24 +371,28 @@ class RiskSets:
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Log partial likelihood, score and observed information at ``beta``."""
-        eta, shift, d0, d1, d2 = self._sub_terms(beta)
-        if not (np.all(d0 > 0) and np.all(np.isfinite(d0))):
-            # An empty (underflowed) or non-finite risk set: a step too far for Newton.
-            return -np.inf, np.zeros(self.p), np.eye(self.p)
-        wt = self.sub_wt
-        dp = self.death_pos
-        wd = self.w[dp]
-        loglik = float(wd @ eta[dp] - wt @ np.log(d0))
-        if shift:
-            loglik -= shift * float(wt.sum())
-        xbar = d1 / d0[:, None]
-        score = wd @ self.X[dp] - wt @ xbar
-        m2 = (wt / d0) @ d2
-        info = np.zeros((self.p, self.p))
-        i0, i1 = self._iu
-        info[i0, i1] = m2
-        info[i1, i0] = m2
-        info -= (xbar * wt[:, None]).T @ xbar
+        invalid = (-np.inf, np.zeros(self.p), np.eye(self.p))
+        with np.errstate(all="ignore"):
+            eta, shift, d0, d1, d2 = self._sub_terms(beta)
+            if not np.all(np.isfinite(d0) & (d0 > MIN_RISK_SUM)):
+                # A risk set whose sum underflowed (or overflowed): a step too far.
+                return invalid
+            wt = self.sub_wt
+            dp = self.death_pos
+            wd = self.w[dp]
+            loglik = float(wd @ eta[dp] - wt @ np.log(d0))
+            if shift:
+                loglik -= shift * float(wt.sum())
+            xbar = d1 / d0[:, None]
+            score = wd @ self.X[dp] - wt @ xbar
+            m2 = (wt / d0) @ d2
+            info = np.zeros((self.p, self.p))
+            i0, i1 = self._iu
+            info[i0, i1] = m2
+            info[i1, i0] = m2
+            info -= (xbar * wt[:, None]).T @ xbar
+        if not (np.isfinite(loglik) and np.all(np.isfinite(score)) and np.all(np.isfinite(info))):
+            return invalid
         return loglik, score, info
 
     def sub_term_moments(self, beta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -503,9 +511,9 @@ def fit_newton(
 
     A step that lowers the log-likelihood (or leaves it undefined: an overflowing or
     empty risk set) is halved, up to 30 times, as in R's ``coxph``; if no halving helps,
-    the iteration stops at the best point so far. Iteration stops when every step
-    component is below ``tol * (1 + |beta|)``. The information is evaluated at the final
-    estimate.
+    the iteration stops at the best point so far. It has converged when every component
+    of Newton's (unhalved) step is below ``tol * (1 + |beta|)``. The information is
+    evaluated at the final estimate.
     """
     p = risk.p
     beta = np.zeros(p) if beta0 is None else np.asarray(beta0, dtype=np.float64).copy()
@@ -522,11 +530,13 @@ def fit_newton(
             new = (new + beta) / 2.0
             ll_new, score_new, info_new = risk.evaluate(new)
             halvings += 1
-        small = np.all(np.abs(new - beta) <= tol * (1.0 + np.abs(beta)))
+        # Convergence is judged on Newton's own step: a step shrunk by halving says
+        # nothing about being near the maximum (it is what a monotone likelihood gives).
+        small = bool(np.all(np.abs(step) <= tol * (1.0 + np.abs(beta))))
         if not _improves(ll_new, ll):
             # No step along Newton's direction raises the likelihood: stay where it was
-            # highest (converged if the last trial step had shrunk below tolerance).
-            converged = bool(small)
+            # highest.
+            converged = small
             break
         beta, ll, score, info = new, ll_new, score_new, info_new
         if small:
@@ -534,8 +544,9 @@ def fit_newton(
             break
     if not converged:
         warnings.warn(
-            f"Newton-Raphson did not converge in {max_iter} iterations; estimates may be "
-            "infinite (monotone likelihood) or the model ill-posed.",
+            f"Newton-Raphson did not converge (stopped after {it} of at most {max_iter} "
+            "iterations); estimates may be infinite (monotone likelihood: a covariate "
+            "that separates events from non-events) or the model ill-posed.",
             OutcomesWarning,
             stacklevel=3,
         )

@@ -275,16 +275,17 @@ def _informative_columns(X: FloatArray, names: list[str]) -> NDArray[np.bool_]:
 
 
 def dependent_columns(
-    A: FloatArray, names: list[str], tol: float = COLLINEAR_TOL
+    A: FloatArray, names: list[str], tol: float = COLLINEAR_TOL, floor: float | None = None
 ) -> list[tuple[int, list[str]]]:
     """Columns of a symmetric positive semi-definite matrix that depend on earlier ones.
 
     Walks the columns in order, keeping each one whose residual
     :math:`A_{jj} - a_j^\top A_{KK}^{-1} a_j` given the kept set :math:`K` exceeds
-    ``tol`` times :math:`A_{jj}` (and whose own :math:`A_{jj}` is not negligible against
-    the largest diagonal entry). Applied to a cross-product :math:`Z^\top Z` it finds
-    the exactly collinear covariates; applied to an information matrix, those that
-    carry no information given the others (e.g. constant within every stratum).
+    ``tol`` times :math:`A_{jj}` and whose own :math:`A_{jj}` exceeds ``floor`` (by
+    default :math:`10^{-12}` times the largest diagonal entry). Applied to a
+    cross-product :math:`Z^\top Z` it finds the exactly collinear covariates; applied to
+    an information matrix, those that carry no information given the others (e.g.
+    constant within every stratum).
 
     Returns
     -------
@@ -293,12 +294,13 @@ def dependent_columns(
         combination of (empty when the column is null on its own).
     """
     diag = np.diag(A)
-    scale = float(np.max(np.abs(diag))) if diag.size else 0.0
+    if floor is None:
+        floor = 1e-12 * float(np.max(np.abs(diag))) if diag.size else 0.0
     kept: list[int] = []
     out: list[tuple[int, list[str]]] = []
     for j in range(A.shape[0]):
         ajj = float(A[j, j])
-        if ajj <= 1e-12 * scale:
+        if not ajj > floor:
             out.append((j, []))
             continue
         if kept:

@@ -29,7 +29,7 @@ from scipy import stats
 
 from outcomes.errors import OutcomesError
 from outcomes.survival._base import ProportionalHazardsFitter
-from outcomes.survival._engine import FloatArray, RiskSets, fit_newton
+from outcomes.survival._engine import FloatArray, RiskSets
 from outcomes.survival._validation import (
     Design,
     check_choice,
@@ -172,8 +172,7 @@ class CoxFitter(ProportionalHazardsFitter):
             weights=design.weights,
             ties=ties,
         )
-        result = fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
-        self._finish(risk, result, design, robust)
+        self._finish(risk, self._newton(risk, design), design, robust)
 
     # --------------------------------------------------------------- zph
     def check_proportional_hazards(self, transform: str = "km") -> pd.DataFrame:

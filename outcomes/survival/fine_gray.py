@@ -56,7 +56,7 @@ from numpy.typing import NDArray
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._base import ProportionalHazardsFitter
-from outcomes.survival._engine import RiskSets, TailWeights, fit_newton, reverse_cumsum0
+from outcomes.survival._engine import RiskSets, TailWeights, reverse_cumsum0
 from outcomes.survival._validation import check_choice, prepare_design, strata_labels
 
 __all__ = ["FineGrayFitter", "censoring_kaplan_meier"]
@@ -201,7 +201,7 @@ class FineGrayFitter(ProportionalHazardsFitter):
         )
         self._store_call(design, strata, formula, ties, duration_col, event_col)
         self.event_of_interest_ = event_of_interest
-        result = fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
+        result = self._newton(risk, design)
         beta = result.beta
         eta_resid = risk.score_residuals(beta)
         psi = _weight_term(risk, beta, km, cgroup, censored)
