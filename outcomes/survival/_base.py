@@ -318,22 +318,6 @@ class ProportionalHazardsFitter(RegressionFitter):
         )
         self.baseline_cumulative_hazard_ = self._baseline_table()
 
-    # ---------------------------------------------------- backwards names
-    @property
-    def variance_matrix_(self) -> pd.DataFrame:
-        """The variance ``summary`` reports (``cov_params()``)."""
-        return self.cov_params()
-
-    @property
-    def naive_variance_matrix_(self) -> pd.DataFrame:
-        """The model-based variance (``cov_params("model")``)."""
-        return self.cov_params("model")
-
-    @property
-    def confidence_intervals_(self) -> pd.DataFrame:
-        """``conf_int()`` at the fitter's ``alpha``."""
-        return self.conf_int()
-
     # ------------------------------------------------------------ baseline
     def _stratum_names(self) -> list[Any]:
         return list(self._design.strata_levels) if self._strata_cols else ["baseline"]

@@ -380,11 +380,12 @@ class MeanCumulativeFunction:
 
 
 def mean_cumulative_function(
-    long_df: pd.DataFrame,
-    id_col: str,
-    start_col: str = "start",
-    stop_col: str = "stop",
-    event_col: str = "event",
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    *,
+    entry_col: str,
+    cluster_col: str,
     terminal_col: str | None = None,
     by: str | None = None,
     times: Iterable[float] | None = None,
@@ -443,14 +444,16 @@ def mean_cumulative_function(
 
     Parameters
     ----------
-    long_df : DataFrame
-        Counting-process rows ``(start, stop]``, non-overlapping within a subject (gaps
+    df : DataFrame
+        Counting-process rows ``(entry, exit]``, non-overlapping within a subject (gaps
         are allowed: a subject is simply not at risk between its intervals), e.g.
         :meth:`outcomes.cohort.Cohort.recurrent`.
-    id_col : str
+    duration_col, event_col : str
+        Interval end and 0/1 recurrence at it.
+    entry_col : str
+        Interval start.
+    cluster_col : str
         Subject identifier; the variance treats subjects as independent.
-    start_col, stop_col, event_col : str
-        Interval and 0/1 recurrence at ``stop``.
     terminal_col : str, optional
         0/1 terminal event at ``stop``; only a subject's last interval may carry it.
         Given, the Ghosh-Lin estimator is used.
@@ -473,32 +476,32 @@ def mean_cumulative_function(
     Nelson (2003); Lawless & Nadeau (1995); Ghosh & Lin (2000). Full citations in the
     module docstring.
     """
-    cols = [id_col, start_col, stop_col, event_col, *(c for c in (terminal_col, by) if c)]
-    missing = [c for c in cols if c not in long_df.columns]
+    cols = [cluster_col, entry_col, duration_col, event_col, *(c for c in (terminal_col, by) if c)]
+    missing = [c for c in cols if c not in df.columns]
     if missing:
         raise SchemaError(f"columns not found: {missing}")
-    if len(long_df) == 0:
+    if len(df) == 0:
         raise SchemaError("no rows")
-    start = _numeric(long_df, start_col)
-    stop = _numeric(long_df, stop_col)
-    event = _flag(long_df, event_col)
-    terminal = _flag(long_df, terminal_col) if terminal_col else np.zeros(len(long_df))
+    start = _numeric(df, entry_col)
+    stop = _numeric(df, duration_col)
+    event = _flag(df, event_col)
+    terminal = _flag(df, terminal_col) if terminal_col else np.zeros(len(df))
     bad = start >= stop
     if bad.any():
-        reject_rows(long_df, bad, start_col, "empty_interval", "start must be before stop")
-    subject = pd.factorize(long_df[id_col])[0].astype(np.int64)
+        reject_rows(df, bad, entry_col, "empty_interval", "start must be before stop")
+    subject = pd.factorize(df[cluster_col])[0].astype(np.int64)
     if (subject < 0).any():
-        reject_rows(long_df, subject < 0, id_col, "missing", "missing subject id")
-    _check_intervals(long_df, id_col, subject, start, stop, terminal, terminal_col)
+        reject_rows(df, subject < 0, cluster_col, "missing", "missing subject id")
+    _check_intervals(df, cluster_col, subject, start, stop, terminal, terminal_col)
     query = None if times is None else np.sort(np.asarray(list(times), dtype=np.float64))
     estimator = ghosh_lin_mcf if terminal_col else nelson_aalen_mcf
     groups: Iterable[tuple[Any, np.ndarray]]
     if by is None:
-        groups = [("overall", np.arange(len(long_df)))]
+        groups = [("overall", np.arange(len(df)))]
     else:
-        if long_df[by].isna().any():
-            reject_rows(long_df, long_df[by].isna().to_numpy(), by, "missing", "missing group")
-        groups = [(k, np.asarray(v)) for k, v in long_df.groupby(by, sort=True).indices.items()]
+        if df[by].isna().any():
+            reject_rows(df, df[by].isna().to_numpy(), by, "missing", "missing group")
+        groups = [(k, np.asarray(v)) for k, v in df.groupby(by, sort=True).indices.items()]
     z = stats.norm.ppf(1 - alpha / 2)
     frames = []
     for label, idx in groups:

@@ -61,8 +61,10 @@ class CumincReference:
         cls.res2_timepoints = tp[tp["dataset"] == cls.dataset].reset_index(drop=True)
         tests = _read_expected("gray_tests.csv")
         cls.res2_tests = tests[tests["dataset"] == cls.dataset].reset_index(drop=True)
-        cls.res1_grouped = cumulative_incidence(cls.data, "time", "status", None, by="group")
-        cls.res1_overall = cumulative_incidence(cls.data, "time", "status", None)
+        cls.res1_grouped = cumulative_incidence(
+            cls.data, "time", "status", event_of_interest=None, by="group"
+        )
+        cls.res1_overall = cumulative_incidence(cls.data, "time", "status", event_of_interest=None)
 
     # -- helpers ------------------------------------------------------------------------
     def _ours_at(self, group: str, event: str, times: np.ndarray) -> pd.DataFrame:
@@ -142,7 +144,9 @@ class CumincReference:
 
     def test_times_argument_matches_at(self) -> None:
         grid = np.unique(self.res2_timepoints["time"].to_numpy())
-        res = cumulative_incidence(self.data, "time", "status", None, by="group", times=grid)
+        res = cumulative_incidence(
+            self.data, "time", "status", event_of_interest=None, by="group", times=grid
+        )
         pd.testing.assert_frame_equal(res.table, self.res1_grouped.at(grid))
 
     def test_gray(self) -> None:
@@ -151,7 +155,7 @@ class CumincReference:
                 self.data,
                 "time",
                 "status",
-                "group",
+                by="group",
                 event_of_interest=None,
                 strata="strata" if strata else None,
                 rho=rho,
