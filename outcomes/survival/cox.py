@@ -30,6 +30,7 @@ from scipy import stats
 from outcomes.errors import OutcomesError
 from outcomes.survival._base import ProportionalHazardsFitter
 from outcomes.survival._engine import FloatArray, RiskSets
+from outcomes.survival._kaplan_meier import number_at_risk, product_limit
 from outcomes.survival._validation import (
     Design,
     check_choice,
@@ -246,13 +247,10 @@ def _time_transform(risk: RiskSets, t: FloatArray, transform: str) -> FloatArray
     if transform == "rank":
         ds = np.sort(risk.exit[risk.death_pos])
         return np.asarray(stats.rankdata(ds)[np.searchsorted(ds, t)])
-    exit_all = np.sort(risk.exit)
     u = np.unique(risk.exit[risk.death_pos])
-    n_risk = exit_all.size - np.searchsorted(exit_all, u, side="left")
-    if risk.has_entry:
-        entry_all = np.sort(risk._entry_sorted_values)
-        n_risk = n_risk - (entry_all.size - np.searchsorted(entry_all, u, side="left"))
+    entry = risk._entry_sorted_values if risk.has_entry else None
+    n_risk = number_at_risk(risk.exit, u, entry)
     d = np.bincount(np.searchsorted(u, risk.exit[risk.death_pos]), minlength=u.size)
-    surv = np.cumprod(1.0 - d / n_risk)
+    surv, _ = product_limit(d, n_risk)
     k = np.searchsorted(u, t, side="left")
     return np.asarray(1.0 - np.concatenate([[1.0], surv])[k])

@@ -57,6 +57,7 @@ from numpy.typing import NDArray
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._base import ProportionalHazardsFitter
 from outcomes.survival._engine import RiskSets, TailWeights, reverse_cumsum0
+from outcomes.survival._kaplan_meier import product_limit
 from outcomes.survival._validation import check_choice, prepare_design, strata_labels
 
 __all__ = ["FineGrayFitter", "censoring_kaplan_meier"]
@@ -79,8 +80,7 @@ class _CensoringKM:
             d = np.bincount(inv, weights=cw, minlength=u.size).astype(np.float64)
             at_time = np.bincount(inv, weights=ww, minlength=u.size).astype(np.float64)
             Y = at_time[::-1].cumsum()[::-1]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                surv = np.cumprod(np.where(Y > 0, 1.0 - d / Y, 1.0))
+            surv, _ = product_limit(d, Y)
             self.curves[int(c)] = (u, Y, d, surv)
 
     def before(self, c: int, t: FloatArray) -> FloatArray:

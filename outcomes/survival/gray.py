@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._kaplan_meier import product_limit
 from outcomes.survival.cumulative_incidence import (
     _check_columns,
     group_codes,
@@ -64,8 +65,7 @@ def _gray_stratum(
         # Group-specific all-cause Kaplan-Meier (right limit skm, left limit skmm) and
         # cumulative incidence (left limit f1m); a group with nobody at risk keeps its
         # last value.
-        skm = np.cumprod(np.where(live, (rs - d1 - d2) / rs, 1.0), axis=0)
-        skmm = _shift(skm, 1.0)
+        skm, skmm = product_limit(d1 + d2, rs)
         f1m = _shift(np.cumsum(np.where(live, skmm * d1 / rs, 0.0), axis=0), 0.0)
         # Gray's h_r = R_r / S_r(t-) (t1) and their sums over groups.
         t1 = np.where(live, rs / skmm, 0.0)

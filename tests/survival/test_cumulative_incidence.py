@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from outcomes.errors import OutcomesError, SchemaError
+from outcomes.errors import OutcomesError, SchemaError, ValidationError
 from outcomes.survival import CumulativeIncidence, cumulative_incidence
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "cuminc"
@@ -235,18 +235,19 @@ def test_missing_column_is_schema_error(tied: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"time": [1.0, -1.0, 2.0]}, ">= 0; rows 1"),
+        ({"time": [1.0, -1.0, 2.0]}, r"time: must be >= 0 \(rows 1\)"),
         ({"time": [1.0, np.nan, 2.0]}, "finite"),
         ({"status": [1.0, np.nan, 0.0]}, "missing"),
-        ({"w": [1.0, -2.0, 1.0]}, "'w' must be finite and >= 0; rows 1"),
-        ({"arm": ["a", None, "b"]}, "'arm' has missing values"),
+        ({"w": [1.0, -2.0, 1.0]}, r"w: must be finite and >= 0 \(rows 1\)"),
+        ({"arm": ["a", None, "b"]}, r"arm: has missing values \(rows 1\)"),
     ],
 )
 def test_bad_values_name_rows(change: dict[str, list[object]], message: str) -> None:
     df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "status": [1, 2, 0], "w": 1.0, "arm": "a"})
     df = df.assign(**change)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValidationError, match=message) as err:
         cumulative_incidence(df, "time", "status", weights_col="w", by="arm")
+    assert err.value.quarantine["row"].tolist() == [1]
 
 
 def test_bad_arguments(tied: pd.DataFrame) -> None:
