@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival import _aalen_johansen as _aj
+from outcomes.survival._inference import critical_value
 from outcomes.survival._validation import reject_rows
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class CumulativeIncidence:
 
         if ax is None:
             _, ax = plt.subplots()
-        z = _z(self.alpha)
+        z = critical_value(self.alpha)
         # With several groups and several causes: one colour per group, one line style
         # per cause, so both can be read off at once. Explicit kwargs win.
         groups = list(dict.fromkeys(c.group for c in self._curves))
@@ -230,10 +230,6 @@ class CumulativeIncidence:
         return _assemble(frames, self.alpha, self.variance_method, self.conf_type, self.by)
 
 
-def _z(alpha: float) -> float:
-    return float(stats.norm.ppf(1.0 - alpha / 2.0))
-
-
 def _confidence_interval(
     est: np.ndarray, var: np.ndarray, z: float, conf_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +274,7 @@ def _assemble(
         return np.concatenate([np.asarray(f[key], dtype=np.float64) for f in frames])
 
     est, var = stack("estimate"), stack("variance")
-    lo, hi = _confidence_interval(est, var, _z(alpha), conf_type)
+    lo, hi = _confidence_interval(est, var, critical_value(alpha), conf_type)
     columns: dict[str, Any] = {}
     if by is not None:
         # pd.Index infers the labels' natural dtype; repeating it is a fast take.

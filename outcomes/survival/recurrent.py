@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._inference import critical_value
 from outcomes.survival._mcf import RecurrentRows, ghosh_lin_mcf, nelson_aalen_mcf
 from outcomes.survival._validation import check_choice, reject_rows
 from outcomes.survival.cox import CoxFitter
@@ -502,7 +502,7 @@ def mean_cumulative_function(
         if df[by].isna().any():
             reject_rows(df, df[by].isna().to_numpy(), by, "missing", "missing group")
         groups = [(k, np.asarray(v)) for k, v in df.groupby(by, sort=True).indices.items()]
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = critical_value(alpha)
     frames = []
     for label, idx in groups:
         rows = RecurrentRows.build(subject[idx], start[idx], stop[idx], event[idx], terminal[idx])
