@@ -190,6 +190,21 @@ class RegressionFitter:
         names = self.params_.index
         return pd.DataFrame(self._covs[kind], index=names, columns=names)
 
+    def dfbeta(self, kind: str | None = None) -> pd.DataFrame:
+        r"""Approximate change in ``params_`` from leaving out each row (``"robust"``) or
+        each cluster (``"cluster"``): the rows :math:`D = U\mathcal I^{-1}` with
+        ``cov_params(kind)`` :math:`= D^\top D` (scaled by the square root of the CR1
+        factor when the few-cluster correction applied). Fits that share rows, such as
+        the causes of :class:`~outcomes.survival.CauseSpecificCox`, combine them into a
+        joint variance.
+        """
+        self.check_is_fitted()
+        kind = self.cov_type_ if kind is None else kind
+        check_choice("kind", kind, ("robust", "cluster"))
+        if kind not in self._scores:
+            raise OutcomesError(f"the {kind!r} variance was not computed by this fit")
+        return pd.DataFrame(self._scores[kind], columns=self.params_.index)
+
     @property
     def cov_kinds_(self) -> list[str]:
         """The variance kinds this fit computed."""

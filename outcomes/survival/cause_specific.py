@@ -144,7 +144,7 @@ class CauseSpecificCox(RegressionFitter):
         kinds = [k for k in first.cov_kinds_ if k != "model"]
         choice = None
         if kinds:
-            scores = {k: np.hstack([f._scores[k] for f in fits]) for k in kinds}
+            scores = {k: np.hstack([f.dfbeta(k).to_numpy() for f in fits]) for k in kinds}
             choice = VarianceChoice(
                 kind=first.cov_type_,
                 matrices={k: D.T @ D for k, D in scores.items()},

@@ -132,6 +132,9 @@ def test_cov_params_kinds(case: Any) -> None:
         assert (np.diag(V) > 0).all()
     with pytest.raises(OutcomesError, match="kind"):
         fitter.cov_params("bootstrap")
+    for kind in (k for k in kinds if k != "model"):
+        D = fitter.dfbeta(kind).to_numpy()
+        np.testing.assert_allclose(D.T @ D, fitter.cov_params(kind).to_numpy(), rtol=1e-12)
     missing = [k for k in ("model", "robust", "cluster") if k not in kinds]
     for kind in missing:
         with pytest.raises(OutcomesError, match="not computed"):
