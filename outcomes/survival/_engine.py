@@ -261,7 +261,7 @@ class RiskSets:
         self.at_entry = np.searchsorted(ke, self.group_keys, side="left")
         self.entry_end = np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
         self._key_entry_sorted_rows = ke_sorted_rows
-        self._entry_sorted_values = entry[self.order]
+        self.entry_times = entry[self.order]  # in the sorted row order, like self.exit
 
     def _efron_terms(self) -> None:
         """Efron splits a tie group of d events into d sub-terms; Breslow keeps one."""

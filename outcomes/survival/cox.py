@@ -248,7 +248,7 @@ def _time_transform(risk: RiskSets, t: FloatArray, transform: str) -> FloatArray
         ds = np.sort(risk.exit[risk.death_pos])
         return np.asarray(stats.rankdata(ds)[np.searchsorted(ds, t)])
     u = np.unique(risk.exit[risk.death_pos])
-    entry = risk._entry_sorted_values if risk.has_entry else None
+    entry = risk.entry_times if risk.has_entry else None
     n_risk = number_at_risk(risk.exit, u, entry)
     d = np.bincount(np.searchsorted(u, risk.exit[risk.death_pos]), minlength=u.size)
     surv, _ = product_limit(d, n_risk)
