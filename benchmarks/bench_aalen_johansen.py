@@ -50,7 +50,7 @@ def make_data(n: int, seed: int = SEED) -> pd.DataFrame:
 
 
 def ours(df: pd.DataFrame) -> pd.Series:
-    tab = cumulative_incidence(df, "time", "status", 1, variance="cuminc").table
+    tab = cumulative_incidence(df, "time", "status", event_of_interest=1, variance="cuminc").table
     return pd.Series(tab["estimate"].to_numpy(), index=tab["time"].to_numpy())
 
 

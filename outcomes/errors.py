@@ -8,7 +8,6 @@ convention (``except ValueError``) keeps working.
 | class | raised for | exit code at the command line |
 |---|---|---|
 | :class:`SchemaError` | a file or table that cannot be read as a whole | 2 |
-| :class:`MappingError` | an import mapping that is not valid | 2 |
 | :class:`ValidationError` | rows that failed validation with ``strict=True`` | 2 |
 | :class:`PrivacyError` | an identifier would be output, or no usable key | 2 |
 | :class:`ModelError` | a model that cannot be fitted to these data | 2 |
@@ -68,16 +67,6 @@ class SchemaError(OutcomesError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class MappingError(SchemaError):
-    """An import mapping (``mapping.toml``) is not valid.
-
-    Raised for an unknown table or canonical column, an order label mapped to something
-    that is not a final order, a value of the wrong type, or a mapping that does not
-    fit the file it is applied to. ``file`` is the mapping file and ``column`` the key
-    concerned (``table.key``).
-    """
-
-
 class ValidationError(OutcomesError):
     """Rows failed validation and ``strict=True`` was asked for.
 
@@ -113,3 +102,17 @@ class FollowUpWarning(OutcomesWarning):
     past the last follow-up time has no estimate (NaN), so this usually means a time
     in the wrong unit or a horizon the extract is too young to reach.
     """
+
+
+class FewClustersWarning(OutcomesWarning):
+    """A cluster-robust variance was asked for with too few clusters to trust it as is.
+
+    With one cluster the fitters fall back to the individual-level robust variance; with
+    a few they apply a small-sample correction and a t reference distribution (see
+    "Inference with few clusters" in the survival guide).
+    """
+
+
+class DegenerateCovariateWarning(OutcomesWarning):
+    """Covariates that carry no information (constant, all missing, or an exact linear
+    combination of others) were dropped from a model; the message names them."""

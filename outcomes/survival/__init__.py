@@ -6,9 +6,9 @@ from outcomes.survival.cumulative_incidence import CumulativeIncidence, cumulati
 from outcomes.survival.fine_gray import FineGrayFitter
 from outcomes.survival.gray import gray_test
 from outcomes.survival.recurrent import (
+    AndersenGillFitter,
     MeanCumulativeFunction,
-    fit_andersen_gill,
-    fit_pwp,
+    PWPFitter,
     mean_cumulative_function,
 )
 from outcomes.survival.splines import (
@@ -25,8 +25,8 @@ __all__ = [
     "CoxFitter",
     "FineGrayFitter",
     "MeanCumulativeFunction",
-    "fit_andersen_gill",
-    "fit_pwp",
+    "AndersenGillFitter",
+    "PWPFitter",
     "mean_cumulative_function",
     "duration_hazard_ratio",
     "natural_spline_term",

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from outcomes.survival._kaplan_meier import product_limit
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
@@ -115,12 +117,7 @@ def all_cause_survival(table: EventTable) -> tuple[FloatArray, FloatArray]:
 
     .. math:: \\hat S(t_j) = \\prod_{i \\le j} (1 - d_i / n_i)
     """
-    d = table.all_events
-    surv: FloatArray = np.cumprod(1.0 - d / table.at_risk, dtype=np.float64)
-    surv_minus = np.empty_like(surv)
-    surv_minus[:1] = 1.0
-    surv_minus[1:] = surv[:-1]
-    return surv, surv_minus
+    return product_limit(table.all_events, table.at_risk)
 
 
 def _carry_from_cause_times(values: FloatArray, cause_event: NDArray[np.bool_]) -> FloatArray:

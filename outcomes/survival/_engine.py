@@ -73,7 +73,15 @@ from outcomes.errors import OutcomesError, OutcomesWarning
 FloatArray = NDArray[np.floating[Any]]
 IntArray = NDArray[np.int64]
 
-__all__ = ["EngineFit", "GroupTable", "RiskSets", "TailWeights", "fit_newton", "sandwich"]
+__all__ = ["EngineFit", "GroupTable", "RiskSets", "TailWeights", "fit_newton", "reverse_cumsum0"]
+
+MAX_ETA = 300.0
+r"""Largest linear predictor exponentiated as is; beyond it the risk-set sums are
+shifted (log-sum-exp) so that :math:`e^{\eta}` cannot overflow."""
+
+MIN_RISK_SUM = 1e-290
+"""A (shifted) risk-set sum below this marks a point where the sums have underflowed;
+:meth:`RiskSets.evaluate` reports it as an impossible step, which Newton halves."""
 
 
 @dataclass(frozen=True)
@@ -163,16 +171,39 @@ class RiskSets:
         ties: str = "efron",
         tail: TailWeights | None = None,
     ) -> None:
-        n = exit.shape[0]
         if ties not in ("efron", "breslow"):
             raise OutcomesError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        n = exit.shape[0]
         strata_codes = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
         self.n, self.p = X.shape
         self.ties = ties
         # Centring changes no estimate but keeps exp(eta) away from overflow (as coxph).
         self.center = np.average(X, axis=0, weights=w) if w.sum() > 0 else X.mean(axis=0)
+        self._sort_rows(X, exit, event, entry, strata_codes, w, strata is None)
+        self._tie_groups()
+        if entry is not None:
+            self._entry_index(entry, strata_codes)
+        self._efron_terms()
+        self.tail = tail
+        if tail is not None:
+            self._tail_sums(tail)
+        self._iu = np.triu_indices(self.p)
+        self._XT = np.ascontiguousarray(self.X.T)
+        self._cache: tuple[bytes, Any] | None = None
 
+    def _sort_rows(
+        self,
+        X: FloatArray,
+        exit: FloatArray,
+        event: NDArray[np.bool_],
+        entry: FloatArray | None,
+        strata_codes: IntArray,
+        w: FloatArray,
+        unstratified: bool,
+    ) -> None:
+        """Sort rows by (stratum, exit time) through one exact int64 key per row."""
+        n = exit.shape[0]
         # Dense ranks of every time turn (stratum, time) into one exact int64 key. One sort
         # of the times gives the ranks, and (unstratified) already the row order.
         times = exit if entry is None else np.concatenate([exit, entry])
@@ -181,25 +212,26 @@ class RiskSets:
         new_value = np.empty(times.shape[0], dtype=bool)
         new_value[:1] = True
         np.not_equal(sorted_times[1:], sorted_times[:-1], out=new_value[1:])
-        uniq = sorted_times[new_value]
+        self._uniq_times = sorted_times[new_value]
         rank = np.empty(times.shape[0], dtype=np.int64)
         rank[by_time] = np.cumsum(new_value) - 1
-        nt = np.int64(uniq.shape[0] + 1)
+        self._rank = rank
+        nt = np.int64(self._uniq_times.shape[0] + 1)
         self._nt = nt
         key_exit = strata_codes * nt + rank[:n]
-        if strata is None and entry is None:
-            order = by_time
-        else:
-            order = np.argsort(key_exit, kind="stable")
+        order = by_time if unstratified and entry is None else np.argsort(key_exit, kind="stable")
         self.order = order
-        ks = key_exit[order]
-        self._key_exit_sorted = ks
+        self._key_exit_sorted = key_exit[order]
         self.X = X[order] - self.center
         self.w = w[order]
         self.event = event[order].astype(bool)
         self.exit = exit[order]
         self.strata = strata_codes[order]
 
+    def _tie_groups(self) -> None:
+        """Event rows, their tie groups (one per stratum and event time), and where each
+        group's risk set starts and ends among the sorted rows."""
+        ks, nt = self._key_exit_sorted, self._nt
         death_pos = np.flatnonzero(self.event)
         self.death_pos = death_pos
         group_keys, first, counts = np.unique(ks[death_pos], return_index=True, return_counts=True)
@@ -207,40 +239,41 @@ class RiskSets:
         self.group_first = first  # offsets into death_pos, for reduceat
         self.group_count = counts.astype(np.float64)
         self.group_stratum = group_keys // nt
-        self.group_time = uniq[group_keys % nt]
+        self.group_time = self._uniq_times[group_keys % nt]
         self.n_groups = group_keys.shape[0]
         self.death_group = np.repeat(np.arange(self.n_groups), counts)
-
         self.at_exit = np.searchsorted(ks, group_keys, side="left")
         self.stratum_start = np.searchsorted(ks, self.group_stratum * nt, side="left")
         self.stratum_end = np.searchsorted(ks, (self.group_stratum + 1) * nt, side="left")
+        self.event_weight = (
+            np.add.reduceat(self.w[death_pos], first) if death_pos.size else np.zeros(0)
+        )
+        self.has_entry = False
 
-        self.has_entry = entry is not None
-        if entry is not None:
-            key_entry = strata_codes * nt + rank[n:]
-            ke_sorted_rows = key_entry[order]
-            self.entry_order = np.argsort(ke_sorted_rows, kind="stable")
-            ke = ke_sorted_rows[self.entry_order]
-            self.at_entry = np.searchsorted(ke, group_keys, side="left")
-            self.entry_end = np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
-            self._key_entry_sorted_rows = ke_sorted_rows
-            self._entry_sorted_values = entry[order]
+    def _entry_index(self, entry: FloatArray, strata_codes: IntArray) -> None:
+        """Delayed entry: rows in entry-time order, to subtract those not yet entered."""
+        nt, n = self._nt, self.n
+        self.has_entry = True
+        key_entry = strata_codes * nt + self._rank[n:]
+        ke_sorted_rows = key_entry[self.order]
+        self.entry_order = np.argsort(ke_sorted_rows, kind="stable")
+        ke = ke_sorted_rows[self.entry_order]
+        self.at_entry = np.searchsorted(ke, self.group_keys, side="left")
+        self.entry_end = np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
+        self._key_entry_sorted_rows = ke_sorted_rows
+        self.entry_times = entry[self.order]  # in the sorted row order, like self.exit
 
-        # Efron splits a tie group of d events into d sub-terms; Breslow keeps one.
-        if ties == "efron":
-            n_sub = counts
-        else:
-            n_sub = np.ones_like(counts)
+    def _efron_terms(self) -> None:
+        """Efron splits a tie group of d events into d sub-terms; Breslow keeps one."""
+        counts = self.group_count.astype(np.int64)
+        n_sub = counts if self.ties == "efron" else np.ones_like(counts)
         self.sub_group = np.repeat(np.arange(self.n_groups), n_sub)
         sub_start = np.cumsum(n_sub) - n_sub
         k = np.arange(self.sub_group.shape[0]) - np.repeat(sub_start, n_sub)
         self.sub_frac = k / np.repeat(counts, n_sub).astype(np.float64)
-        if ties == "breslow":
+        if self.ties == "breslow":
             self.sub_frac = np.zeros_like(self.sub_frac)
         self.n_sub = n_sub.astype(np.float64)
-        self.event_weight = (
-            np.add.reduceat(self.w[death_pos], first) if death_pos.size else np.zeros(0)
-        )
         self.sub_wt = (self.event_weight / self.n_sub)[self.sub_group]
         # Only Efron sub-terms with k > 0 need the tied events' own sums E; untied data
         # (the common case at scale) then skip that gather altogether.
@@ -248,45 +281,50 @@ class RiskSets:
         tied_groups = np.unique(self.sub_group[self._efron_subs])
         self._tied_groups = tied_groups
         tied_rows = np.isin(self.death_group, tied_groups)
-        self._tied_death_pos = death_pos[tied_rows]
+        self._tied_death_pos = self.death_pos[tied_rows]
         tg_counts = counts[tied_groups]
         self._tied_first = (np.cumsum(tg_counts) - tg_counts).astype(np.int64)
         self._efron_sub_tied = np.searchsorted(tied_groups, self.sub_group[self._efron_subs])
         self._identity_subs = self.sub_group.shape[0] == self.n_groups
 
-        self.tail = tail
-        if tail is not None:
-            tg = tail.group[order]
-            self.tail_group = tg
-            self.tail_den = np.where(tg >= 0, tail.denominator[order], 1.0)
-            self.tail_groups = np.unique(tg[tg >= 0])
-            self.tail_curve = {
-                int(c): np.asarray(tail.curve(int(c), self.group_time), dtype=np.float64)
-                for c in self.tail_groups
-            }
-            # Cumulative sums over the tail rows of each group only, and where each tie
-            # group's [stratum start, first row at risk) range falls among them.
-            self._tail_index: dict[int, tuple[Any, Any, Any, Any]] = {}
-            for c in self.tail_groups:
-                pos = np.flatnonzero(tg == c)
-                self._tail_index[int(c)] = (
-                    pos,
-                    1.0 / self.tail_den[pos],
-                    np.searchsorted(pos, self.at_exit),
-                    np.searchsorted(pos, self.stratum_start),
-                )
-        iu = np.triu_indices(self.p)
-        self._iu = iu
-        self._XT = np.ascontiguousarray(self.X.T)
-        self._cache: tuple[bytes, Any] | None = None
+    def _tail_sums(self, tail: TailWeights) -> None:
+        """Fine-Gray tail rows: their weights' curves at the event times, and the index
+        ranges of the cumulative sums over each tail group."""
+        tg = tail.group[self.order]
+        self.tail_group = tg
+        self.tail_den = np.where(tg >= 0, tail.denominator[self.order], 1.0)
+        self.tail_groups = np.unique(tg[tg >= 0])
+        self.tail_curve = {
+            int(c): np.asarray(tail.curve(int(c), self.group_time), dtype=np.float64)
+            for c in self.tail_groups
+        }
+        # Cumulative sums over the tail rows of each group only, and where each tie
+        # group's [stratum start, first row at risk) range falls among them.
+        self._tail_index: dict[int, tuple[Any, Any, Any, Any]] = {}
+        for c in self.tail_groups:
+            pos = np.flatnonzero(tg == c)
+            self._tail_index[int(c)] = (
+                pos,
+                1.0 / self.tail_den[pos],
+                np.searchsorted(pos, self.at_exit),
+                np.searchsorted(pos, self.stratum_start),
+            )
 
     # ------------------------------------------------------------------ sums
-    def _row_terms(self, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Return eta and the per-row terms [w e^eta, w e^eta x, w e^eta x x^T (upper
-        triangle)] as rows of an (m, n) array, so every operation runs on contiguous
-        memory (about 4x faster than the (n, m) layout at n = 300,000)."""
+    def _row_terms(self, beta: FloatArray) -> tuple[FloatArray, float, FloatArray]:
+        r"""Return eta, the shift c and the per-row terms [w e^(eta-c), w e^(eta-c) x,
+        w e^(eta-c) x x^T (upper triangle)] as rows of an (m, n) array, so every operation
+        runs on contiguous memory (about 4x faster than the (n, m) layout at n = 300,000).
+
+        The shift is the log-sum-exp device: every risk-set sum is scaled by
+        :math:`e^{-c}`, which cancels in the score and information and is added back to
+        the log-likelihood and the hazard. It is 0 unless some :math:`\eta` exceeds
+        :data:`MAX_ETA` (a trial Newton step, or a separated covariate), so ordinary fits
+        are computed exactly as without it."""
         eta = beta @ self._XT
-        r = self.w * np.exp(eta)
+        top = float(eta.max()) if eta.size else 0.0
+        shift = top - MAX_ETA if np.isfinite(top) and top > MAX_ETA else 0.0
+        r = self.w * np.exp(eta - shift) if shift else self.w * np.exp(eta)
         i0, i1 = self._iu
         p = self.p
         V = np.empty((1 + p + i0.shape[0], self.n))
@@ -294,16 +332,14 @@ class RiskSets:
         np.multiply(r, self._XT, out=V[1 : 1 + p])
         for k in range(i0.shape[0]):  # p(p+1)/2 products, not rows
             np.multiply(V[1 + i0[k]], self._XT[i1[k]], out=V[1 + p + k])
-        return eta, V
+        return eta, shift, V
 
     def _risk_sums(self, V: FloatArray) -> FloatArray:
         """Risk-set sums S^(r) at each tie group, shape (G, m)."""
-        # Sums over the rows still at risk are accumulated from the end of follow-up, so a
-        # small late risk set is not the difference of two large totals.
-        C = _revcumsum0(V)
+        C = reverse_cumsum0(V)
         S = C[:, self.at_exit] - C[:, self.stratum_end]
         if self.has_entry:
-            Ce = _revcumsum0(V[:, self.entry_order])
+            Ce = reverse_cumsum0(V[:, self.entry_order])
             S -= Ce[:, self.at_entry] - Ce[:, self.entry_end]
         if self.tail is not None:
             for c, (pos, inv_den, hi, lo) in self._tail_index.items():
@@ -313,49 +349,57 @@ class RiskSets:
 
     def _sub_terms(
         self, beta: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """eta and the Efron/Breslow sub-term sums d0 (K,), d1 (K, p), d2 (K, m2).
+    ) -> tuple[FloatArray, float, FloatArray, FloatArray, FloatArray]:
+        """eta, the shift c of :meth:`_row_terms` and the Efron/Breslow sub-term sums
+        d0 (K,), d1 (K, p), d2 (K, m2), all scaled by :math:`e^{-c}`.
 
         The last evaluation is cached: Newton's final step, the residuals and the
         baseline hazard all ask for the same beta."""
         key = beta.tobytes()
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        eta, V = self._row_terms(beta)
+        eta, shift, V = self._row_terms(beta)
         S = self._risk_sums(V)
         D = S if self._identity_subs else S[self.sub_group]
         if self._efron_subs.size:
             E = np.add.reduceat(V[:, self._tied_death_pos], self._tied_first, axis=1).T
             subs = self._efron_subs
             D[subs] -= self.sub_frac[subs, None] * E[self._efron_sub_tied]
-        out = (eta, D[:, 0], D[:, 1 : 1 + self.p], D[:, 1 + self.p :])
+        out = (eta, shift, D[:, 0], D[:, 1 : 1 + self.p], D[:, 1 + self.p :])
         self._cache = (key, out)
         return out
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Log partial likelihood, score and observed information at ``beta``."""
-        eta, d0, d1, d2 = self._sub_terms(beta)
-        if np.any(d0 <= 0):
-            return -np.inf, np.zeros(self.p), np.eye(self.p)
-        wt = self.sub_wt
-        dp = self.death_pos
-        wd = self.w[dp]
-        loglik = float(wd @ eta[dp] - wt @ np.log(d0))
-        xbar = d1 / d0[:, None]
-        score = wd @ self.X[dp] - wt @ xbar
-        m2 = (wt / d0) @ d2
-        info = np.zeros((self.p, self.p))
-        i0, i1 = self._iu
-        info[i0, i1] = m2
-        info[i1, i0] = m2
-        info -= (xbar * wt[:, None]).T @ xbar
+        invalid = (-np.inf, np.zeros(self.p), np.eye(self.p))
+        with np.errstate(all="ignore"):
+            eta, shift, d0, d1, d2 = self._sub_terms(beta)
+            if not np.all(np.isfinite(d0) & (d0 > MIN_RISK_SUM)):
+                # A risk set whose sum underflowed (or overflowed): a step too far.
+                return invalid
+            wt = self.sub_wt
+            dp = self.death_pos
+            wd = self.w[dp]
+            loglik = float(wd @ eta[dp] - wt @ np.log(d0))
+            if shift:
+                loglik -= shift * float(wt.sum())
+            xbar = d1 / d0[:, None]
+            score = wd @ self.X[dp] - wt @ xbar
+            m2 = (wt / d0) @ d2
+            info = np.zeros((self.p, self.p))
+            i0, i1 = self._iu
+            info[i0, i1] = m2
+            info[i1, i0] = m2
+            info -= (xbar * wt[:, None]).T @ xbar
+        if not (np.isfinite(loglik) and np.all(np.isfinite(score)) and np.all(np.isfinite(info))):
+            return invalid
         return loglik, score, info
 
     def sub_term_moments(self, beta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per Efron/Breslow sub-term: weight, :math:`\\bar x` and the covariance
         :math:`S^{(2)}/S^{(0)} - \\bar x\\bar x^\\top` (shape (K, p, p)); ``sub_group``
         maps sub-terms to tie groups. Used by the proportional-hazards score test."""
-        _, d0, d1, d2 = self._sub_terms(beta)
+        _, _, d0, d1, d2 = self._sub_terms(beta)
         xbar = d1 / d0[:, None]
         K = d0.shape[0]
         M = np.zeros((K, self.p, self.p))
@@ -371,12 +415,14 @@ class RiskSets:
 
         With ``centred=True`` both are on the engine's internal centred scale
         (:math:`x - \\bar x_w`), the scale of ``RiskSets.X``."""
-        _, d0, d1, _ = self._sub_terms(beta)
+        _, shift, d0, d1, _ = self._sub_terms(beta)
         haz_sub = self.sub_wt / d0
         xbar = d1 / d0[:, None]
         G = self.n_groups
         hazard = np.bincount(self.sub_group, weights=haz_sub, minlength=G).astype(np.float64)
         xbar_h = _group_sum(self.sub_group, xbar * haz_sub[:, None], G)
+        if shift:
+            hazard, xbar_h = hazard * np.exp(-shift), xbar_h * np.exp(-shift)
         if centred:
             return GroupTable(
                 self.group_time,
@@ -387,19 +433,27 @@ class RiskSets:
                 self.event_weight,
             )
         # back to the uncentred scale: d Lambda_0 = d Lambda_c * exp(-center' beta)
-        shift = float(np.exp(-self.center @ beta))
+        log_scale = -float(self.center @ beta)
+        if abs(log_scale) < MAX_ETA:
+            scale = np.exp(log_scale)
+            hazard_u = hazard * scale
+            xbar_hu = (xbar_h + self.center * hazard[:, None]) * scale
+        else:
+            # exp(log_scale) alone would overflow or vanish; the products need not.
+            hazard_u = _scaled(hazard, log_scale)
+            xbar_hu = _scaled(xbar_h + self.center * hazard[:, None], log_scale)
         return GroupTable(
             time=self.group_time,
             stratum=self.group_stratum,
-            hazard=hazard * shift,
-            xbar_hazard=(xbar_h + self.center * hazard[:, None]) * shift,
+            hazard=hazard_u,
+            xbar_hazard=xbar_hu,
             n_events=self.group_count,
             event_weight=self.event_weight,
         )
 
     def score_residuals(self, beta: FloatArray) -> FloatArray:
         """Unweighted score residuals :math:`L_i`, shape (n, p), in the input row order."""
-        eta, d0, d1, _ = self._sub_terms(beta)
+        eta, shift, d0, d1, _ = self._sub_terms(beta)
         G = self.n_groups
         xbar = d1 / d0[:, None]
         haz = self.sub_wt / d0
@@ -425,7 +479,8 @@ class RiskSets:
         g = self.death_group
         dH[dp] += H2[g] - H[g]
         dPsi[dp] += Psi2[g] - Psi[g]
-        risk = np.exp(eta)
+        # haz is on the e^{-shift} scale, so the risk score carries e^{+shift} less.
+        risk = np.exp(eta - shift) if shift else np.exp(eta)
         resid = -risk[:, None] * (self.X * dH[:, None] - dPsi)
         resid[dp] += self.X[dp] - xstar[g]
 
@@ -454,9 +509,11 @@ def fit_newton(
 ) -> EngineFit:
     """Maximise the partial likelihood by Newton-Raphson with step halving.
 
-    A step that lowers the log-likelihood is halved (up to 30 times), as in R's
-    ``coxph``; iteration stops when every step component is below
-    ``tol * (1 + |beta|)``. The information is re-evaluated at the final estimate.
+    A step that lowers the log-likelihood (or leaves it undefined: an overflowing or
+    empty risk set) is halved, up to 30 times, as in R's ``coxph``; if no halving helps,
+    the iteration stops at the best point so far. It has converged when every component
+    of Newton's (unhalved) step is below ``tol * (1 + |beta|)``. The information is
+    evaluated at the final estimate.
     """
     p = risk.p
     beta = np.zeros(p) if beta0 is None else np.asarray(beta0, dtype=np.float64).copy()
@@ -469,48 +526,31 @@ def fit_newton(
         new = beta + step
         ll_new, score_new, info_new = risk.evaluate(new)
         halvings = 0
-        while not (np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll)) and halvings < 30:
+        while not _improves(ll_new, ll) and halvings < 30:
             new = (new + beta) / 2.0
             ll_new, score_new, info_new = risk.evaluate(new)
             halvings += 1
-        small = np.all(np.abs(new - beta) <= tol * (1.0 + np.abs(beta)))
+        # Convergence is judged on Newton's own step: a step shrunk by halving says
+        # nothing about being near the maximum (it is what a monotone likelihood gives).
+        small = bool(np.all(np.abs(step) <= tol * (1.0 + np.abs(beta))))
+        if not _improves(ll_new, ll):
+            # No step along Newton's direction raises the likelihood: stay where it was
+            # highest.
+            converged = small
+            break
         beta, ll, score, info = new, ll_new, score_new, info_new
         if small:
             converged = True
             break
     if not converged:
         warnings.warn(
-            f"Newton-Raphson did not converge in {max_iter} iterations; estimates may be "
-            "infinite (monotone likelihood) or the model ill-posed.",
+            f"Newton-Raphson did not converge (stopped after {it} of at most {max_iter} "
+            "iterations); estimates may be infinite (monotone likelihood: a covariate "
+            "that separates events from non-events) or the model ill-posed.",
             OutcomesWarning,
             stacklevel=3,
         )
     return EngineFit(beta, float(ll), float(ll_null), score, info, it, converged)
-
-
-def sandwich(
-    information: FloatArray,
-    influence: FloatArray,
-    cluster: IntArray | None = None,
-) -> FloatArray:
-    """Robust variance :math:`\\mathcal I^{-1} (\\sum_k U_k U_k^\\top) \\mathcal I^{-1}`.
-
-    Parameters
-    ----------
-    information : ndarray (p, p)
-        Observed information.
-    influence : ndarray (n, p)
-        Weighted per-row score contributions :math:`w_i L_i`.
-    cluster : ndarray of int, optional
-        Cluster codes; contributions are summed within cluster first (Lin & Wei 1989).
-    """
-    U = influence
-    if cluster is not None:
-        k = int(cluster.max()) + 1 if cluster.size else 0
-        U = _group_sum(cluster, influence, k)
-    inv = _inverse(information)
-    D = U @ inv
-    return D.T @ D
 
 
 # ---------------------------------------------------------------- helpers
@@ -523,13 +563,17 @@ def _cumsum0(V: FloatArray) -> FloatArray:
     return C
 
 
-def _revcumsum0(V: FloatArray) -> FloatArray:
-    """Row-wise reverse cumulative sums with a trailing zero column:
-    C[:, k] = V[:, k:].sum(axis=1), so the sum over [a, b) is C[:, a] - C[:, b]."""
-    C = np.empty((V.shape[0], V.shape[1] + 1))
-    C[:, -1] = 0.0
-    np.cumsum(V[:, ::-1], axis=1, out=C[:, -2::-1])
-    return C
+def reverse_cumsum0(V: Any, axis: int = -1) -> FloatArray:
+    """Reverse cumulative sums along ``axis`` with a trailing zero:
+    ``C[..., k] = V[..., k:].sum()``, so the sum over positions [a, b) is
+    ``C[..., a] - C[..., b]``. Sums over rows still at risk are accumulated from the end
+    of follow-up this way, so a small late risk set is not the difference of two large
+    totals."""
+    W = np.moveaxis(np.asarray(V, dtype=np.float64), axis, -1)
+    C = np.empty((*W.shape[:-1], W.shape[-1] + 1))
+    C[..., -1] = 0.0
+    np.cumsum(W[..., ::-1], axis=-1, out=C[..., -2::-1])
+    return np.moveaxis(C, -1, axis)
 
 
 def _group_sum(idx: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -547,8 +591,14 @@ def _solve(info: FloatArray, score: FloatArray) -> FloatArray:
         return np.linalg.lstsq(info, score, rcond=None)[0]
 
 
-def _inverse(info: FloatArray) -> FloatArray:
-    try:
-        return np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(info)
+def _improves(ll_new: float, ll: float) -> bool:
+    """A finite log-likelihood no lower than the last, up to rounding."""
+    return bool(np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll))
+
+
+def _scaled(values: FloatArray, log_scale: float) -> FloatArray:
+    """``values * exp(log_scale)`` computed in logs, for a scale that would overflow."""
+    out = np.zeros_like(values)
+    nz = values != 0
+    out[nz] = np.sign(values[nz]) * np.exp(np.log(np.abs(values[nz])) + log_scale)
+    return out

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from outcomes.survival._kaplan_meier import product_limit
+
 FloatArray = NDArray[np.floating[Any]]
 IntArray = NDArray[np.int64]
 
@@ -208,8 +210,7 @@ def nelson_aalen_mcf(rows: RecurrentRows) -> tuple[FloatArray, FloatArray]:
 def ghosh_lin_mcf(rows: RecurrentRows) -> tuple[FloatArray, FloatArray]:
     """Ghosh-Lin MCF and its variance at the grid (see ``mean_cumulative_function``)."""
     y = rows.at_risk
-    surv = np.cumprod(1.0 - rows.n_terminal / y)
-    surv_before = np.r_[1.0, surv[:-1]]
+    _, surv_before = product_limit(rows.n_terminal, y)
     mu = np.cumsum(surv_before * rows.n_event / y)
     p1 = Process(h=surv_before, flag=rows.event, total=rows.n_event)
     p2 = Process(h=np.ones_like(mu), flag=rows.terminal, total=rows.n_terminal)

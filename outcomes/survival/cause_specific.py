@@ -31,15 +31,18 @@ import numpy as np
 import pandas as pd
 
 from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._base import RegressionFitter
 from outcomes.survival._engine import FloatArray
 from outcomes.survival._followup import warn_beyond_followup
+from outcomes.survival._inference import VarianceChoice
+from outcomes.survival._validation import check_choice
 from outcomes.survival.cox import CoxFitter
 
 __all__ = ["CauseSpecificCox"]
 
 
-class CauseSpecificCox:
-    """One :class:`~outcomes.survival.CoxFitter` per cause, sharing every argument.
+class CauseSpecificCox(RegressionFitter):
+    r"""One :class:`~outcomes.survival.CoxFitter` per cause, sharing every argument.
 
     Parameters
     ----------
@@ -52,9 +55,19 @@ class CauseSpecificCox:
     ----------
     fitters_ : dict[int, CoxFitter]
         The fitted model per cause.
-    summary : DataFrame
-        The per-cause summaries stacked, indexed by ``(cause, covariate)``.
+    params_, summary
+        The per-cause estimates stacked, indexed by ``(cause, covariate)``.
+
+    Notes
+    -----
+    ``cov_params`` is the joint variance of every cause's coefficients. The cause-specific
+    partial likelihoods factorise, so the model-based variance is block diagonal; the
+    robust and cluster-robust ones carry the covariance between causes that the shared
+    rows (or clusters) induce, :math:`\sum_k D_{k,a}^\top D_{k,b}` over the rows of
+    :math:`U\mathcal I^{-1}` of causes :math:`a` and :math:`b`.
     """
+
+    _method = "cause_specific_cox"
 
     def __init__(
         self,
@@ -63,16 +76,15 @@ class CauseSpecificCox:
         tol: float = 1e-9,
         max_iter: int = 50,
     ) -> None:
+        super().__init__(alpha=alpha, tol=tol, max_iter=max_iter)
         self.causes = causes
-        self.alpha = alpha
-        self.tol = tol
-        self.max_iter = max_iter
 
     def fit(
         self,
         df: pd.DataFrame,
         duration_col: str,
         event_col: str,
+        *,
         entry_col: str | None = None,
         strata: str | Sequence[str] | None = None,
         weights_col: str | None = None,
@@ -85,6 +97,10 @@ class CauseSpecificCox:
 
         Arguments are those of :meth:`CoxFitter.fit`; rows with another cause are
         censored at their event time for each model.
+
+        Returns
+        -------
+        self
         """
         if event_col not in df.columns:
             raise SchemaError(f"columns not found: [{event_col!r}]")
@@ -113,12 +129,45 @@ class CauseSpecificCox:
                 ties=ties,
                 robust=robust,
             )
-        self.summary = pd.concat(
-            {k: f.summary for k, f in self.fitters_.items()}, names=["cause", "covariate"]
-        )
-        self.summary["method"] = "cause_specific_cox"
-        self.summary.attrs["alpha"] = self.alpha
+        self._set_joint_results()
         return self
+
+    def _set_joint_results(self) -> None:
+        """Stack the causes' estimates; joint variances from their per-row scores."""
+        fits = list(self.fitters_.values())
+        first = fits[0]
+        names = pd.MultiIndex.from_tuples(
+            [(k, c) for k, f in self.fitters_.items() for c in f.params_.index],
+            names=["cause", "covariate"],
+        )
+        params = np.concatenate([f.params_.to_numpy() for f in fits])
+        model = _block_diagonal([f.cov_params("model").to_numpy() for f in fits])
+        kinds = [k for k in first.cov_kinds_ if k != "model"]
+        choice = None
+        if kinds:
+            scores = {k: np.hstack([f.dfbeta(k).to_numpy() for f in fits]) for k in kinds}
+            choice = VarianceChoice(
+                kind=first.cov_type_,
+                matrices={k: D.T @ D for k, D in scores.items()},
+                scores=scores,
+                n_clusters=first.n_clusters_,
+                df=first.df_,
+                correction=first.correction_,
+            )
+        self._set_results(
+            params,
+            names,
+            model,
+            choice,
+            first.n_rows_,
+            float(sum(f.n_events_ for f in fits)),
+        )
+
+    def _decorate(self, table: pd.DataFrame) -> pd.DataFrame:
+        table["hazard_ratio"] = np.exp(table["estimate"])
+        table["hr_ci_lower"] = np.exp(table["ci_lower"])
+        table["hr_ci_upper"] = np.exp(table["ci_upper"])
+        return table
 
     def predict_cumulative_incidence(
         self,
@@ -145,20 +194,25 @@ class CauseSpecificCox:
             (1 - e^{-d\\hat\\Lambda})` with :math:`\\Lambda = \\sum_k \\Lambda_k`, which is
             what R's ``survfit`` does for a multi-state ``coxph`` and never leaves [0, 1].
         """
-        if method not in ("product_limit", "exponential"):
-            raise OutcomesError("method must be 'product_limit' or 'exponential'")
+        check_choice("method", method, ("product_limit", "exponential"))
+        self.check_is_fitted()
         if cause not in self.fitters_:
             raise OutcomesError(f"cause {cause} was not fitted (causes: {self.causes_})")
-        grid = np.unique(np.concatenate([f._tables.time for f in self.fitters_.values()]))
+        steps = {
+            k: tuple(f.baseline_hazard_steps_[c].to_numpy() for c in ("time", "stratum", "hazard"))
+            for k, f in self.fitters_.items()
+        }
+        grid = np.unique(np.concatenate([time for time, _, _ in steps.values()]))
         if times is not None:
-            last = max(float(np.max(f._design.exit)) for f in self.fitters_.values())
+            last = max(f.last_time_ for f in self.fitters_.values())
             warn_beyond_followup(times, last, "CauseSpecificCox")
         t = grid if times is None else np.asarray(times, dtype=np.float64)
-        designs = {k: f._new_design(X) for k, f in self.fitters_.items()}
-        risks = {k: np.exp(designs[k][0] @ f.params_.to_numpy()) for k, f in self.fitters_.items()}
-        codes = designs[cause][1]
-        if any(not np.array_equal(codes, c) for _, c in designs.values()):
-            raise OutcomesError("the causes' models code the strata differently")
+        risks = {
+            k: np.exp(f.design_matrix(X).to_numpy() @ f.params_.to_numpy())
+            for k, f in self.fitters_.items()
+        }
+        # Every cause's model is fitted on the same rows and strata, so one coding serves.
+        codes = self.fitters_[cause].stratum_codes(X)
         out = np.zeros((t.size, len(X)))
         # A row's hazards step only at its own stratum's event times, so each stratum is
         # computed on its own time grid: with S strata this is about S times less work
@@ -166,11 +220,8 @@ class CauseSpecificCox:
         for s in np.unique(codes):
             cols = np.flatnonzero(codes == s)
             increments = {
-                k: (
-                    f._tables.time[f._tables.stratum == s],
-                    f._tables.hazard[f._tables.stratum == s],
-                )
-                for k, f in self.fitters_.items()
+                k: (time[stratum == s], hazard[stratum == s])
+                for k, (time, stratum, hazard) in steps.items()
             }
             own_grid = np.unique(np.concatenate([time for time, _ in increments.values()]))
             total = np.zeros((own_grid.size, cols.size))
@@ -208,3 +259,14 @@ def _cumulative_incidence(total: FloatArray, own: FloatArray, method: str) -> Fl
             step = np.where(total > 0, own / total * -np.expm1(-total), 0.0)
     surv_before = np.vstack([np.ones((1, n)), surv[:-1]])
     return np.asarray(np.cumsum(surv_before * step, axis=0))
+
+
+def _block_diagonal(blocks: list[FloatArray]) -> FloatArray:
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    at = 0
+    for b in blocks:
+        k = b.shape[0]
+        out[at : at + k, at : at + k] = b
+        at += k
+    return out

@@ -21,7 +21,6 @@ This is R's ``coxph(Surv(start, stop, event) ~ short + age + cluster(mother_id))
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,21 +28,20 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from outcomes.errors import OutcomesError
-from outcomes.survival._engine import FloatArray, RiskSets, fit_newton, sandwich
-from outcomes.survival._followup import warn_beyond_followup
-from outcomes.survival._results import (
+from outcomes.survival._base import ProportionalHazardsFitter
+from outcomes.survival._engine import FloatArray, RiskSets
+from outcomes.survival._kaplan_meier import number_at_risk, product_limit
+from outcomes.survival._validation import (
     Design,
-    design_matrix,
+    check_choice,
     prepare_design,
     reject_rows,
-    strata_labels,
-    tidy_summary,
 )
 
 __all__ = ["CoxFitter"]
 
 
-class CoxFitter:
+class CoxFitter(ProportionalHazardsFitter):
     r"""Weighted Cox proportional-hazards model on counting-process data.
 
     The hazard of row :math:`i` in stratum :math:`s` is
@@ -59,7 +57,9 @@ class CoxFitter:
     variance is the inverse observed information; with ``robust=True`` or a
     ``cluster_col`` it is the Lin & Wei (1989) sandwich
     :math:`\mathcal I^{-1}\big(\sum_k U_k U_k^\top\big)\mathcal I^{-1}`, :math:`U_k` the
-    weighted score residuals summed within cluster :math:`k`, as R's ``coxph`` reports.
+    weighted score residuals summed within cluster :math:`k`, as R's ``coxph`` reports,
+    with the few-cluster rule of :mod:`outcomes.survival._inference` (one cluster: the
+    row-level sandwich; 2 to 29: the CR1 correction and a t reference).
 
     Parameters
     ----------
@@ -74,18 +74,18 @@ class CoxFitter:
     ----------
     params_, standard_errors_ : Series
         Log hazard ratios and their standard errors.
-    variance_matrix_ : DataFrame
-        Variance of ``params_`` (robust when asked for or clustered).
-    confidence_intervals_ : DataFrame
-        Wald limits on the log scale.
     summary : DataFrame
         Tidy estimates (``estimate, std_error, ci_lower, ci_upper, p_value,
-        hazard_ratio, hr_ci_lower, hr_ci_upper``; ``alpha`` in ``summary.attrs``).
+        hazard_ratio, hr_ci_lower, hr_ci_upper, method``; ``alpha``, the variance used
+        and the number of clusters in ``summary.attrs``).
     log_likelihood_ : float
         Log partial likelihood at the estimate.
     baseline_cumulative_hazard_ : DataFrame
         Breslow (or Efron) estimate of :math:`\Lambda_s(t)` at :math:`x = 0`, one column
         per stratum.
+
+    Other attributes and methods (``conf_int``, ``cov_params``, ``design_matrix``,
+    ``predict_*``) are those of :class:`~outcomes.survival._base.ProportionalHazardsFitter`.
 
     References
     ----------
@@ -96,17 +96,13 @@ class CoxFitter:
 
     _method = "cox"
 
-    def __init__(self, alpha: float = 0.05, tol: float = 1e-9, max_iter: int = 50) -> None:
-        self.alpha = alpha
-        self.tol = tol
-        self.max_iter = max_iter
-
     # ----------------------------------------------------------------- fit
     def fit(
         self,
         df: pd.DataFrame,
         duration_col: str,
         event_col: str,
+        *,
         entry_col: str | None = None,
         strata: str | Sequence[str] | None = None,
         weights_col: str | None = None,
@@ -145,8 +141,7 @@ class CoxFitter:
         -------
         self
         """
-        if ties not in ("efron", "breslow"):
-            raise OutcomesError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        check_choice("ties", ties, ("efron", "breslow"))
         design = prepare_design(
             df, duration_col, event_col, entry_col, strata, weights_col, cluster_col, formula
         )
@@ -166,22 +161,6 @@ class CoxFitter:
         self._fit_design(design, event == 1, ties, robust or cluster_col is not None)
         return self
 
-    def _store_call(
-        self,
-        design: Design,
-        strata: str | Sequence[str] | None,
-        formula: str | None,
-        ties: str,
-        duration_col: str,
-        event_col: str,
-    ) -> None:
-        self._design = design
-        self._strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
-        self._formula = formula
-        self.ties_ = ties
-        self.duration_col_ = duration_col
-        self.event_col_ = event_col
-
     def _fit_design(
         self, design: Design, event: NDArray[np.bool_], ties: str, robust: bool
     ) -> None:
@@ -194,118 +173,7 @@ class CoxFitter:
             weights=design.weights,
             ties=ties,
         )
-        result = fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
-        self._finish(risk, result.beta, result.information, result, robust, design)
-
-    def _finish(
-        self,
-        risk: RiskSets,
-        beta: FloatArray,
-        information: FloatArray,
-        result: Any,
-        robust: bool,
-        design: Design,
-        influence: FloatArray | None = None,
-    ) -> None:
-        names = design.names
-        if np.linalg.matrix_rank(information) < information.shape[0]:
-            raise OutcomesError(
-                "the information matrix is singular: some covariates are collinear or "
-                f"constant within every risk set ({', '.join(names)})"
-            )
-        self._risk = risk
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.log_likelihood_ = result.loglik
-        self.log_likelihood_null_ = result.loglik_null
-        self.information_ = information
-        naive = np.linalg.inv(information)
-        self.naive_variance_matrix_ = pd.DataFrame(naive, index=names, columns=names)
-        if robust:
-            if influence is None:
-                w = np.ones(risk.n) if design.weights is None else design.weights
-                influence = risk.score_residuals(beta) * w[:, None]
-            var = sandwich(information, influence, design.cluster)
-        else:
-            var = naive
-        self.robust_ = robust
-        self.params_ = pd.Series(beta, index=names, name="coef")
-        self.variance_matrix_ = pd.DataFrame(var, index=names, columns=names)
-        self.standard_errors_ = pd.Series(np.sqrt(np.diag(var)), index=names, name="se")
-        self.summary = tidy_summary(beta, var, names, self.alpha, self._method)
-        self.confidence_intervals_ = self.summary[["ci_lower", "ci_upper"]].copy()
-        self.n_events_ = float(risk.event_weight.sum())
-        self._tables = risk.group_table(beta)
-        self.baseline_cumulative_hazard_ = self._baseline_table()
-
-    # ------------------------------------------------------------ baseline
-    def _stratum_names(self) -> list[Any]:
-        return list(self._design.strata_levels) if self._strata_cols else ["baseline"]
-
-    def _baseline_table(self) -> pd.DataFrame:
-        t = self._tables
-        times = np.unique(t.time)
-        cols = {}
-        for s, name in enumerate(self._stratum_names()):
-            m = t.stratum == s
-            cum = np.concatenate([[0.0], np.cumsum(t.hazard[m])])
-            cols[name] = cum[np.searchsorted(t.time[m], times, side="right")]
-        out = pd.DataFrame(cols, index=pd.Index(times, name="time"))
-        return out
-
-    def _cumhaz_at(self, stratum: NDArray[np.int64], times: FloatArray) -> Any:
-        """Baseline cumulative hazard, shape (len(times), len(stratum))."""
-        t = self._tables
-        out = np.empty((times.shape[0], stratum.shape[0]))
-        for s in np.unique(stratum):
-            m = t.stratum == s
-            cum = np.concatenate([[0.0], np.cumsum(t.hazard[m])])
-            col = cum[np.searchsorted(t.time[m], times, side="right")]
-            out[:, stratum == s] = col[:, None]
-        return out
-
-    def _new_design(self, X: pd.DataFrame) -> tuple[FloatArray, NDArray[np.int64]]:
-        d = self._design
-        Xm, _, _ = design_matrix(X, self._formula, d.covariate_columns, d.model_spec)
-        if self._strata_cols:
-            labels = strata_labels(X, self._strata_cols)
-            lookup = {v: i for i, v in enumerate(d.strata_levels)}
-            codes = np.array([lookup.get(v, -1) for v in labels], dtype=np.int64)
-            if np.any(codes < 0):
-                raise OutcomesError("X has strata levels not seen in fitting")
-        else:
-            codes = np.zeros(len(X), dtype=np.int64)
-        return Xm, codes
-
-    def predict_partial_hazard(self, X: pd.DataFrame) -> pd.Series:
-        r"""Relative hazard :math:`\exp(x^\top\hat\beta)` (uncentred, relative to
-        :math:`x = 0`, the scale of ``baseline_cumulative_hazard_``)."""
-        Xm, _ = self._new_design(X)
-        return pd.Series(np.exp(Xm @ self.params_.to_numpy()), index=X.index)
-
-    def predict_cumulative_hazard(
-        self, X: pd.DataFrame, times: Sequence[float] | FloatArray | None = None
-    ) -> pd.DataFrame:
-        r""":math:`\hat\Lambda_s(t)\exp(x^\top\hat\beta)` for each row of ``X``.
-
-        Returns a DataFrame indexed by time with one column per row of ``X`` (``X`` must
-        carry the strata columns of a stratified fit).
-        """
-        Xm, codes = self._new_design(X)
-        if times is not None:
-            warn_beyond_followup(times, float(np.max(self._design.exit)), type(self).__name__)
-        t = np.unique(self._tables.time) if times is None else np.asarray(times, float)
-        H0 = self._cumhaz_at(codes, t)
-        H = H0 * np.exp(Xm @ self.params_.to_numpy())[None, :]
-        return pd.DataFrame(H, index=pd.Index(t, name="time"), columns=X.index)
-
-    def predict_survival_function(
-        self, X: pd.DataFrame, times: Sequence[float] | FloatArray | None = None
-    ) -> pd.DataFrame:
-        """:math:`\\exp\\{-\\hat\\Lambda(t \\mid x)\\}` in the layout of
-        :meth:`predict_cumulative_hazard`."""
-        H = self.predict_cumulative_hazard(X, times)
-        return pd.DataFrame(np.exp(-H.to_numpy()), index=H.index, columns=H.columns)
+        self._finish(risk, self._newton(risk, design), design, robust)
 
     # --------------------------------------------------------------- zph
     def check_proportional_hazards(self, transform: str = "km") -> pd.DataFrame:
@@ -332,17 +200,13 @@ class CoxFitter:
         DataFrame
             Indexed by covariate and ``GLOBAL``, columns ``chisq, df, p``.
         """
+        self.check_is_fitted()
         return _zph_test(self._risk, self.params_.to_numpy(), list(self.params_.index), transform)
-
-    def print_summary(self) -> None:
-        """Print :attr:`summary` (rendering only)."""
-        print(self.summary.to_string())
 
 
 def _zph_test(risk: RiskSets, beta: FloatArray, names: list[str], transform: str) -> pd.DataFrame:
     """Grambsch-Therneau score test at (beta-hat, 0), built from the engine's sub-terms."""
-    if transform not in ("km", "identity", "log", "rank"):
-        raise OutcomesError(f"transform must be km, identity, log or rank, not {transform!r}")
+    check_choice("transform", transform, ("km", "identity", "log", "rank"))
     p = risk.p
     death_times = risk.exit[risk.death_pos]
     g_death = _time_transform(risk, death_times, transform)
@@ -383,13 +247,10 @@ def _time_transform(risk: RiskSets, t: FloatArray, transform: str) -> FloatArray
     if transform == "rank":
         ds = np.sort(risk.exit[risk.death_pos])
         return np.asarray(stats.rankdata(ds)[np.searchsorted(ds, t)])
-    exit_all = np.sort(risk.exit)
     u = np.unique(risk.exit[risk.death_pos])
-    n_risk = exit_all.size - np.searchsorted(exit_all, u, side="left")
-    if risk.has_entry:
-        entry_all = np.sort(risk._entry_sorted_values)
-        n_risk = n_risk - (entry_all.size - np.searchsorted(entry_all, u, side="left"))
+    entry = risk.entry_times if risk.has_entry else None
+    n_risk = number_at_risk(risk.exit, u, entry)
     d = np.bincount(np.searchsorted(u, risk.exit[risk.death_pos]), minlength=u.size)
-    surv = np.cumprod(1.0 - d / n_risk)
+    surv, _ = product_limit(d, n_risk)
     k = np.searchsorted(u, t, side="left")
     return np.asarray(1.0 - np.concatenate([[1.0], surv])[k])

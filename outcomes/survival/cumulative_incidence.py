@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from outcomes.errors import SchemaError
+from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival import _aalen_johansen as _aj
 from outcomes.survival._followup import warn_beyond_followup
+from outcomes.survival._inference import critical_value
+from outcomes.survival._validation import reject_rows
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,7 +105,7 @@ class CumulativeIncidence:
         """
         query = np.atleast_1d(np.asarray(times, dtype=np.float64))
         if np.isnan(query).any():
-            raise ValueError("times must not contain NaN")
+            raise OutcomesError("times must not contain NaN")
         query = np.sort(query)
         if self._curves:
             # The shortest group's follow-up: past it, that group's estimates are NaN.
@@ -164,7 +165,7 @@ class CumulativeIncidence:
 
         if ax is None:
             _, ax = plt.subplots()
-        z = _z(self.alpha)
+        z = critical_value(self.alpha)
         # With several groups and several causes: one colour per group, one line style
         # per cause, so both can be read off at once. Explicit kwargs win.
         groups = list(dict.fromkeys(c.group for c in self._curves))
@@ -234,10 +235,6 @@ class CumulativeIncidence:
         return _assemble(frames, self.alpha, self.variance_method, self.conf_type, self.by)
 
 
-def _z(alpha: float) -> float:
-    return float(stats.norm.ppf(1.0 - alpha / 2.0))
-
-
 def _confidence_interval(
     est: np.ndarray, var: np.ndarray, z: float, conf_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -282,7 +279,7 @@ def _assemble(
         return np.concatenate([np.asarray(f[key], dtype=np.float64) for f in frames])
 
     est, var = stack("estimate"), stack("variance")
-    lo, hi = _confidence_interval(est, var, _z(alpha), conf_type)
+    lo, hi = _confidence_interval(est, var, critical_value(alpha), conf_type)
     columns: dict[str, Any] = {}
     if by is not None:
         # pd.Index infers the labels' natural dtype; repeating it is a fast take.
@@ -307,16 +304,10 @@ def _assemble(
 
 def _check_columns(df: pd.DataFrame, columns: Sequence[str | None]) -> None:
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
+        raise OutcomesError(f"df must be a pandas DataFrame, not {type(df).__name__}")
     for col in columns:
         if col is not None and col not in df.columns:
             raise SchemaError(f"column {col!r} is not in the DataFrame", column=col)
-
-
-def _bad_rows(mask: np.ndarray, index: pd.Index, limit: int = 5) -> str:
-    rows = list(index[mask][:limit])
-    more = int(mask.sum()) - len(rows)
-    return ", ".join(map(repr, rows)) + (f" and {more} more" if more > 0 else "")
 
 
 def prepare_survival_data(
@@ -340,16 +331,14 @@ def prepare_survival_data(
     time = pd.to_numeric(df[duration_col], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(time)
     if bad.any():
-        raise ValueError(
-            f"{duration_col!r} must be finite numbers; rows {_bad_rows(bad, df.index)}"
-        )
+        reject_rows(df, bad, duration_col, "missing_or_non_numeric", "must be finite numbers")
     bad = time < 0
     if bad.any():
-        raise ValueError(f"{duration_col!r} must be >= 0; rows {_bad_rows(bad, df.index)}")
+        reject_rows(df, bad, duration_col, "negative_time", "must be >= 0")
     event = df[event_col]
     missing = event.isna().to_numpy()
     if missing.any():
-        raise ValueError(f"{event_col!r} has missing values; rows {_bad_rows(missing, df.index)}")
+        reject_rows(df, missing, event_col, "missing", "has missing values")
     censored = (event == censor_code).to_numpy()
     labels, codes = np.unique(event.to_numpy()[~censored], return_inverse=True)
     cause = np.zeros(len(df), dtype=np.intp)
@@ -360,9 +349,7 @@ def prepare_survival_data(
         weight = pd.to_numeric(df[weights_col], errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(weight) | (weight < 0)
         if bad.any():
-            raise ValueError(
-                f"{weights_col!r} must be finite and >= 0; rows {_bad_rows(bad, df.index)}"
-            )
+            reject_rows(df, bad, weights_col, "negative_weight", "must be finite and >= 0")
     return time, cause, weight, labels
 
 
@@ -375,13 +362,13 @@ def resolve_causes(event_of_interest: Any, labels: np.ndarray) -> list[int]:
     else:
         wanted = [event_of_interest]
     if not wanted:
-        raise ValueError("event_of_interest selects no cause")
+        raise OutcomesError("event_of_interest selects no cause")
     present = {lab: i for i, lab in enumerate(labels.tolist())}
     out = []
     for w in wanted:
         key = w.item() if isinstance(w, np.generic) else w
         if key not in present:
-            raise ValueError(
+            raise OutcomesError(
                 f"event_of_interest {key!r} does not occur in the data; causes present: "
                 f"{list(present) or 'none (all censored)'}"
             )
@@ -396,7 +383,7 @@ def group_codes(df: pd.DataFrame, by: str | None) -> tuple[np.ndarray, list[Hash
     codes, uniques = pd.factorize(df[by], sort=True)
     missing = codes < 0
     if missing.any():
-        raise ValueError(f"{by!r} has missing values; rows {_bad_rows(missing, df.index)}")
+        reject_rows(df, missing, by, "missing", "has missing values")
     return codes.astype(np.intp), list(uniques)
 
 
@@ -415,6 +402,7 @@ def cumulative_incidence(
     df: pd.DataFrame,
     duration_col: str,
     event_col: str,
+    *,
     event_of_interest: Any = 1,
     by: str | None = None,
     weights_col: str | None = None,
@@ -422,7 +410,6 @@ def cumulative_incidence(
     alpha: float = 0.05,
     variance: VarianceMethod = "cuminc",
     conf_type: ConfType = "log-log",
-    *,
     censor_code: Any = 0,
 ) -> CumulativeIncidence:
     """Aalen-Johansen cumulative incidence of competing events, with exact tied times.
@@ -556,13 +543,13 @@ def cumulative_incidence(
     """
     _check_columns(df, [duration_col, event_col, by, weights_col])
     if variance not in ("cuminc", "delta"):
-        raise ValueError(f"variance must be 'cuminc' or 'delta', not {variance!r}")
+        raise OutcomesError(f"variance must be 'cuminc' or 'delta', not {variance!r}")
     if conf_type not in ("log-log", "plain", "logit"):
-        raise ValueError(f"conf_type must be 'log-log', 'plain' or 'logit', not {conf_type!r}")
+        raise OutcomesError(f"conf_type must be 'log-log', 'plain' or 'logit', not {conf_type!r}")
     if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), not {alpha!r}")
+        raise OutcomesError(f"alpha must be in (0, 1), not {alpha!r}")
     if len(df) == 0:
-        raise ValueError("df has no rows")
+        raise SchemaError("df has no rows")
 
     time, cause, weight, labels = prepare_survival_data(
         df, duration_col, event_col, weights_col, censor_code

@@ -54,10 +54,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from outcomes.errors import OutcomesError
-from outcomes.survival._engine import RiskSets, TailWeights, fit_newton
-from outcomes.survival._results import prepare_design, strata_labels
-from outcomes.survival.cox import CoxFitter
+from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._base import ProportionalHazardsFitter
+from outcomes.survival._engine import RiskSets, TailWeights, reverse_cumsum0
+from outcomes.survival._kaplan_meier import product_limit
+from outcomes.survival._validation import check_choice, prepare_design, strata_labels
 
 __all__ = ["FineGrayFitter", "censoring_kaplan_meier"]
 
@@ -79,8 +80,7 @@ class _CensoringKM:
             d = np.bincount(inv, weights=cw, minlength=u.size).astype(np.float64)
             at_time = np.bincount(inv, weights=ww, minlength=u.size).astype(np.float64)
             Y = at_time[::-1].cumsum()[::-1]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                surv = np.cumprod(np.where(Y > 0, 1.0 - d / Y, 1.0))
+            surv, _ = product_limit(d, Y)
             self.curves[int(c)] = (u, Y, d, surv)
 
     def before(self, c: int, t: FloatArray) -> FloatArray:
@@ -104,33 +104,33 @@ def censoring_kaplan_meier(
     return pd.Series(surv, index=pd.Index(u, name="time"), name="censoring_survival")
 
 
-class FineGrayFitter(CoxFitter):
+class FineGrayFitter(ProportionalHazardsFitter):
     r"""Fine-Gray subdistribution hazards model (Fine & Gray 1999).
 
     Parameters and attributes are those of :class:`~outcomes.survival.CoxFitter`;
     ``baseline_cumulative_hazard_`` is the baseline cumulative *subdistribution* hazard,
     so :math:`F_1(t \mid x) = 1 - \exp\{-\Lambda_{1,0}(t)\, e^{x^\top\beta}\}`.
-    The reported variance is always the sandwich (the naive inverse information ignores
-    the estimated weights and is kept in ``naive_variance_matrix_``);
-    ``censoring_survival_`` holds the censoring Kaplan-Meier :math:`\\hat G_c(t)` used for
-    the weights (columns ``censoring_stratum, time, survival``).
+    The reported variance is always a sandwich (``cov_params("model")`` keeps the naive
+    inverse information, which ignores the estimated weights); ``censoring_survival_``
+    holds the censoring Kaplan-Meier :math:`\hat G_c(t)` used for the weights (columns
+    ``censoring_stratum, time, survival``). Delayed entry would need weights for left
+    truncation (Geskus 2011) and is not offered.
     """
 
     _method = "fine_gray"
 
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         df: pd.DataFrame,
         duration_col: str,
         event_col: str,
+        *,
         event_of_interest: int = 1,
-        entry_col: str | None = None,
         strata: str | Sequence[str] | None = None,
         weights_col: str | None = None,
         cluster_col: str | None = None,
         formula: str | None = None,
         ties: str = "breslow",
-        robust: bool = True,
         censoring_strata: str | Sequence[str] | None = None,
     ) -> FineGrayFitter:
         """Fit the model; parameters not listed here are as in :meth:`CoxFitter.fit`.
@@ -142,23 +142,17 @@ class FineGrayFitter(CoxFitter):
             code = a competing event.
         event_of_interest : int
             Code of the event whose cumulative incidence is modelled.
-        entry_col : None
-            Delayed entry needs weights for left truncation (Geskus 2011) and is not
-            supported; passing a column raises :class:`~outcomes.errors.OutcomesError`.
         ties : {"breslow", "efron"}
             ``"breslow"`` (default) is what ``cmprsk::crr`` does.
-        robust : bool
-            Must be True: the Fine-Gray variance is a sandwich.
         censoring_strata : str or list of str, optional
             Columns within whose levels the censoring Kaplan-Meier is estimated
             separately (``cengroup`` in ``crr``).
+
+        Returns
+        -------
+        self
         """
-        if entry_col is not None:
-            raise OutcomesError("FineGrayFitter does not support delayed entry (entry_col)")
-        if not robust:
-            raise OutcomesError("the Fine-Gray variance is a sandwich; robust must be True")
-        if ties not in ("efron", "breslow"):
-            raise OutcomesError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        check_choice("ties", ties, ("efron", "breslow"))
         cens_cols = (
             [censoring_strata]
             if isinstance(censoring_strata, str)
@@ -166,7 +160,7 @@ class FineGrayFitter(CoxFitter):
         )
         missing = [c for c in cens_cols if c not in df.columns]
         if missing:
-            raise OutcomesError(f"censoring_strata columns not found: {missing}")
+            raise SchemaError(f"censoring_strata columns not found: {missing}")
         model_df = (
             df.drop(columns=[c for c in cens_cols if c != cluster_col])
             if (formula is None and cens_cols)
@@ -207,13 +201,12 @@ class FineGrayFitter(CoxFitter):
         )
         self._store_call(design, strata, formula, ties, duration_col, event_col)
         self.event_of_interest_ = event_of_interest
-        result = fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
+        result = self._newton(risk, design)
         beta = result.beta
         eta_resid = risk.score_residuals(beta)
         psi = _weight_term(risk, beta, km, cgroup, censored)
         influence = w[:, None] * (eta_resid + psi)
-        self._finish(risk, beta, result.information, result, True, design, influence)
-        self._km = km
+        self._finish(risk, result, design, True, influence)
         levels = (
             list(pd.factorize(strata_labels(df, cens_cols), sort=True)[1]) if cens_cols else [None]
         )
@@ -269,8 +262,8 @@ def _weight_term(
                 continue
             gm = tab.stratum == s
             # R(u): sum over event groups with t_g >= u of G_c(t_g-) dLambda (and x-bar).
-            R0 = _reverse_cumsum0(gc[gm] * tab.hazard[gm])
-            R1 = _reverse_cumsum0(gc[gm][:, None] * tab.xbar_hazard[gm])
+            R0 = reverse_cumsum0(gc[gm] * tab.hazard[gm])
+            R1 = reverse_cumsum0(gc[gm][:, None] * tab.xbar_hazard[gm], axis=0)
             kR = np.searchsorted(tab.time[gm], at, side="left")
             # A(u): sum over competing rows with T_j < u (rows are sorted by time).
             a = r_s[rows] / risk.tail_den[rows]
@@ -305,10 +298,3 @@ def _weight_term(
     psi = np.empty_like(psi_s)
     psi[order] = psi_s
     return psi
-
-
-def _reverse_cumsum0(v: FloatArray) -> FloatArray:
-    """Backward cumulative sums with a trailing zero: out[k] = sum(v[k:])."""
-    out = np.zeros((v.shape[0] + 1, *v.shape[1:]))
-    out[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
-    return out

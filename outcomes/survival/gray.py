@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._kaplan_meier import product_limit
 from outcomes.survival.cumulative_incidence import (
     _check_columns,
     group_codes,
@@ -63,8 +65,7 @@ def _gray_stratum(
         # Group-specific all-cause Kaplan-Meier (right limit skm, left limit skmm) and
         # cumulative incidence (left limit f1m); a group with nobody at risk keeps its
         # last value.
-        skm = np.cumprod(np.where(live, (rs - d1 - d2) / rs, 1.0), axis=0)
-        skmm = _shift(skm, 1.0)
+        skm, skmm = product_limit(d1 + d2, rs)
         f1m = _shift(np.cumsum(np.where(live, skmm * d1 / rs, 0.0), axis=0), 0.0)
         # Gray's h_r = R_r / S_r(t-) (t1) and their sums over groups.
         t1 = np.where(live, rs / skmm, 0.0)
@@ -117,11 +118,11 @@ def gray_test(
     df: pd.DataFrame,
     duration_col: str,
     event_col: str,
-    group_col: str,
+    *,
+    by: str,
     event_of_interest: Any = 1,
     strata: str | None = None,
     rho: float = 0.0,
-    *,
     censor_code: Any = 0,
 ) -> pd.DataFrame:
     """Gray's test that the cumulative incidence of a cause is equal across groups.
@@ -131,8 +132,8 @@ def gray_test(
     df : pandas.DataFrame
     duration_col, event_col : str
         As in :func:`outcomes.survival.cumulative_incidence`.
-    group_col : str
-        Groups to compare (at least two levels).
+    by : str
+        Column whose groups are compared (at least two levels).
     event_of_interest : label, list of labels, or None
         Cause(s) to test, one test each; ``None`` tests every cause.
     strata : str, optional
@@ -180,17 +181,17 @@ def gray_test(
 
     Pintilie, M. (2006). *Competing Risks: A Practical Perspective*. Wiley, ch. 5.
     """
-    _check_columns(df, [duration_col, event_col, group_col, strata])
+    _check_columns(df, [duration_col, event_col, by, strata])
     if not np.isfinite(rho):
-        raise ValueError(f"rho must be a finite number, not {rho!r}")
+        raise OutcomesError(f"rho must be a finite number, not {rho!r}")
     if len(df) == 0:
-        raise ValueError("df has no rows")
+        raise SchemaError("df has no rows")
     time, cause, _, labels = prepare_survival_data(df, duration_col, event_col, None, censor_code)
     wanted = resolve_causes(event_of_interest, labels)
-    gcode, groups = group_codes(df, group_col)
+    gcode, groups = group_codes(df, by)
     ng = len(groups)
     if ng < 2:
-        raise ValueError(f"{group_col!r} needs at least two groups for Gray's test; found {ng}")
+        raise OutcomesError(f"{by!r} needs at least two groups for Gray's test; found {ng}")
     scode, _ = group_codes(df, strata)
 
     order = np.lexsort((time, scode))

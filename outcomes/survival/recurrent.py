@@ -6,8 +6,8 @@ All three work on the counting-process long form that
 ``episode`` counting the intervals (1, 2, ...) and ``terminal`` 1 when follow-up ends in a
 competing terminal event.
 
-The regressions are thin wrappers: they arrange the rows and call
-:class:`~outcomes.survival.cox.CoxFitter`, the engine Cox and Fine-Gray share, so there
+The regressions are small subclasses of :class:`~outcomes.survival.cox.CoxFitter`: they
+arrange the rows and use the engine Cox and Fine-Gray share, so there
 is one partial likelihood and one sandwich variance in the package. Which model answers
 which question (Amorim & Cai 2015):
 
@@ -51,42 +51,31 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._inference import critical_value
 from outcomes.survival._mcf import RecurrentRows, ghosh_lin_mcf, nelson_aalen_mcf
-from outcomes.survival._results import reject_rows
+from outcomes.survival._validation import check_choice, reject_rows
 from outcomes.survival.cox import CoxFitter
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "AndersenGillFitter",
     "MeanCumulativeFunction",
-    "fit_andersen_gill",
-    "fit_pwp",
+    "PWPFitter",
     "mean_cumulative_function",
     "merge_near_ties",
 ]
 
 
 # ------------------------------------------------------------------------- regression
-def fit_andersen_gill(
-    long_df: pd.DataFrame,
-    formula: str,
-    cluster_col: str,
-    start_col: str = "start",
-    stop_col: str = "stop",
-    event_col: str = "event",
-    strata: str | Sequence[str] | None = None,
-    weights_col: str | None = None,
-    ties: str = "efron",
-    alpha: float = 0.05,
-) -> CoxFitter:
+class AndersenGillFitter(CoxFitter):
     r"""Andersen-Gill model for recurrent events (Andersen & Gill 1982).
 
     Subject :math:`i` has intensity :math:`Y_i(t)\lambda_0(t)\exp(x_i^\top\beta)`, with
-    :math:`Y_i(t) = 1` while :math:`t` lies in one of its intervals ``(start, stop]``;
+    :math:`Y_i(t) = 1` while :math:`t` lies in one of its intervals ``(entry, exit]``;
     every event shares :math:`\lambda_0` and a subject stays at risk of the next event
     whatever its history. :math:`\beta` maximises the counting-process partial likelihood
 
@@ -96,151 +85,189 @@ def fit_andersen_gill(
             - \log \sum_l Y_l(t_{ij}) e^{x_l^\top\beta}\Big].
 
     Events of one subject are dependent, so the variance is the Lin-Wei (1989) sandwich
-    with score residuals summed within subject (``cluster_col``), which stays valid when
-    the intensity is misspecified (Lin, Wei, Yang & Ying 2000). Equivalent to R's
-    ``coxph(Surv(start, stop, event) ~ x + cluster(id))``.
+    with score residuals summed within subject (``cluster_col``, required), which stays
+    valid when the intensity is misspecified (Lin, Wei, Yang & Ying 2000). Equivalent to
+    R's ``coxph(Surv(start, stop, event) ~ x + cluster(id))``:
 
-    Parameters
-    ----------
-    long_df : DataFrame
-        Counting-process rows, e.g. :meth:`outcomes.cohort.Cohort.recurrent`.
-    formula : str
-        Right-hand side in formulaic syntax, e.g. ``"short_duration + C(final_order)"``.
-        Needed because the long form carries ids and bookkeeping columns that must not
-        become covariates.
-    cluster_col : str
-        Subject identifier (``child_id`` / ``mother_id``); local authority for a coarser
-        cluster.
-    start_col, stop_col, event_col : str
-        Interval ``(start, stop]`` and 0/1 event at ``stop``.
-    strata : str or list of str, optional
-        Extra strata with their own baseline intensity.
-    weights_col : str, optional
-        Case weights.
-    ties : {"efron", "breslow"}
-    alpha : float
-        Confidence level of the reported intervals is :math:`1 - \alpha`.
+    >>> AndersenGillFitter().fit(long, "stop", "event", entry_col="start",
+    ...                          cluster_col="child_id", formula="x")  # doctest: +SKIP
 
-    Returns
-    -------
-    CoxFitter
-        Fitted; ``summary["method"]`` is ``"andersen_gill"``.
+    ``fit`` takes the arguments of :meth:`CoxFitter.fit`; ``formula`` is needed in
+    practice because the long form carries ids and bookkeeping columns that must not
+    become covariates. ``summary["method"]`` is ``"andersen_gill"``.
 
     See Also
     --------
-    fit_pwp : episode-specific baseline hazards.
+    PWPFitter : episode-specific baseline hazards.
     """
-    fitter = CoxFitter(alpha=alpha).fit(
-        long_df,
-        stop_col,
-        event_col,
-        entry_col=start_col,
-        strata=strata,
-        weights_col=weights_col,
-        cluster_col=cluster_col,
-        formula=formula,
-        ties=ties,
-    )
-    fitter.summary["method"] = "andersen_gill"
-    return fitter
+
+    _method = "andersen_gill"
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        duration_col: str,
+        event_col: str,
+        *,
+        entry_col: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        weights_col: str | None = None,
+        cluster_col: str | None = None,
+        formula: str | None = None,
+        ties: str = "efron",
+        robust: bool = False,
+    ) -> AndersenGillFitter:
+        """Fit the model (arguments as :meth:`CoxFitter.fit`; ``cluster_col`` required).
+
+        Returns
+        -------
+        self
+        """
+        if cluster_col is None:
+            raise OutcomesError(
+                "AndersenGillFitter needs cluster_col (the subject): a subject's events are "
+                "dependent and the variance sums scores within subject"
+            )
+        super().fit(
+            df,
+            duration_col,
+            event_col,
+            entry_col=entry_col,
+            strata=strata,
+            weights_col=weights_col,
+            cluster_col=cluster_col,
+            formula=formula,
+            ties=ties,
+            robust=robust,
+        )
+        return self
 
 
-def fit_pwp(
-    long_df: pd.DataFrame,
-    formula: str,
-    cluster_col: str,
-    timescale: str = "gap",
-    episode_col: str = "episode",
-    max_episode: int | None = 4,
-    start_col: str = "start",
-    stop_col: str = "stop",
-    event_col: str = "event",
-    strata: str | Sequence[str] | None = None,
-    weights_col: str | None = None,
-    ties: str = "efron",
-    alpha: float = 0.05,
-) -> CoxFitter:
+class PWPFitter(CoxFitter):
     r"""Prentice-Williams-Peterson model: one baseline hazard per episode (PWP 1981).
 
     The hazard of the :math:`k`-th event is :math:`\lambda_{0k}(t)\exp(x^\top\beta)`, and
     only subjects who have had :math:`k - 1` events are at risk of it (a Cox model
     stratified by episode). Two clocks:
 
-    * ``timescale="total"``: time since the index date, rows ``(start, stop]`` --
+    * ``timescale="total"``: time since the index date, rows ``(entry, exit]`` --
       R's ``coxph(Surv(start, stop, event) ~ x + strata(episode) + cluster(id))``;
-    * ``timescale="gap"``: time since the previous event, rows ``(0, stop - start]`` --
+    * ``timescale="gap"``: time since the previous event, rows ``(0, exit - entry]`` --
       ``coxph(Surv(stop - start, event) ~ x + strata(episode) + cluster(id))``. Gap
       times that differ only by floating-point noise are merged first, as R does
       (:func:`merge_near_ties`).
 
-    The variance is the sandwich clustered by subject, as for :func:`fit_andersen_gill`.
+    The variance is the sandwich clustered by subject, as for :class:`AndersenGillFitter`.
 
     Parameters
     ----------
-    long_df : DataFrame
-        Counting-process rows with an episode counter (1 for the first interval).
-    formula : str
-        Right-hand side in formulaic syntax.
-    cluster_col : str
-        Subject identifier.
     timescale : {"gap", "total"}
-    episode_col : str
-        Episode number of the row.
     max_episode : int or None
         Episodes above ``max_episode`` share the stratum of ``max_episode`` (default 4).
         Late strata hold few subjects, so separate baselines there are noisy and, once a
         stratum has no events, uninformative; pooling them is the usual remedy (Amorim &
         Cai 2015). ``None`` keeps one stratum per episode.
-    start_col, stop_col, event_col : str
-        Interval ``(start, stop]`` and 0/1 event at ``stop``.
-    strata : str or list of str, optional
-        Extra strata, crossed with the episode strata.
-    weights_col : str, optional
-        Case weights.
-    ties : {"efron", "breslow"}
-    alpha : float
-        Confidence level of the reported intervals is :math:`1 - \alpha`.
+    alpha, tol, max_iter
+        As :class:`CoxFitter`.
 
-    Returns
-    -------
-    CoxFitter
-        Fitted; ``summary["method"]`` is ``"pwp_gap"`` or ``"pwp_total"``. The episode
-        stratum column is ``f"{episode_col}_stratum"`` (and the gap time
-        ``"gap_time"``), names to use with ``predict_*`` and in
-        ``baseline_cumulative_hazard_``.
+    Notes
+    -----
+    ``summary["method"]`` is ``"pwp_gap"`` or ``"pwp_total"``. The episode stratum column
+    is ``f"{episode_col}_stratum"`` (and the gap time ``"gap_time"``), names to use with
+    ``predict_*`` and in ``baseline_cumulative_hazard_``.
     """
-    if timescale not in ("gap", "total"):
-        raise OutcomesError(f"timescale must be 'gap' or 'total', not {timescale!r}")
-    if max_episode is not None and max_episode < 1:
-        raise OutcomesError(f"max_episode must be at least 1, not {max_episode}")
-    for col in (episode_col, start_col, stop_col):
-        if col not in long_df.columns:
-            raise SchemaError(f"column not found: {col!r}")
-    stratum_col = f"{episode_col}_stratum"
-    added = {stratum_col: _capped_episode(long_df, episode_col, max_episode)}
-    if timescale == "gap":
-        gap = long_df[stop_col].to_numpy(dtype=np.float64) - long_df[start_col].to_numpy(
-            dtype=np.float64
+
+    def __init__(
+        self,
+        timescale: str = "gap",
+        max_episode: int | None = 4,
+        alpha: float = 0.05,
+        tol: float = 1e-9,
+        max_iter: int = 50,
+    ) -> None:
+        super().__init__(alpha=alpha, tol=tol, max_iter=max_iter)
+        self.timescale = timescale
+        self.max_episode = max_episode
+
+    @property
+    def method(self) -> str:
+        """``"pwp_gap"`` or ``"pwp_total"``."""
+        return f"pwp_{self.timescale}"
+
+    def _settings(self) -> str:
+        return f"timescale={self.timescale!r}, max_episode={self.max_episode!r}"
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        duration_col: str,
+        event_col: str,
+        *,
+        entry_col: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        weights_col: str | None = None,
+        cluster_col: str | None = None,
+        formula: str | None = None,
+        ties: str = "efron",
+        robust: bool = False,
+        episode_col: str = "episode",
+    ) -> PWPFitter:
+        """Fit the model.
+
+        Parameters
+        ----------
+        df : DataFrame
+            Counting-process rows with an episode counter (1 for the first interval).
+        duration_col, event_col : str
+            Interval end and 0/1 event at it.
+        entry_col : str
+            Interval start (required: the gap time is ``duration - entry``).
+        cluster_col : str
+            Subject identifier (required).
+        strata : str or list of str, optional
+            Extra strata, crossed with the episode strata.
+        episode_col : str
+            Episode number of the row.
+        weights_col, formula, ties, robust
+            As :meth:`CoxFitter.fit`.
+
+        Returns
+        -------
+        self
+        """
+        check_choice("timescale", self.timescale, ("gap", "total"))
+        if self.max_episode is not None and self.max_episode < 1:
+            raise OutcomesError(f"max_episode must be at least 1, not {self.max_episode}")
+        if entry_col is None or cluster_col is None:
+            raise OutcomesError("PWPFitter needs entry_col (interval start) and cluster_col")
+        for col in (episode_col, entry_col, duration_col):
+            if col not in df.columns:
+                raise SchemaError(f"column not found: {col!r}")
+        stratum_col = f"{episode_col}_stratum"
+        added = {stratum_col: _capped_episode(df, episode_col, self.max_episode)}
+        if self.timescale == "gap":
+            gap = df[duration_col].to_numpy(dtype=np.float64) - df[entry_col].to_numpy(
+                dtype=np.float64
+            )
+            added["gap_time"] = pd.Series(merge_near_ties(gap), index=df.index)
+        clash = [c for c in added if c in df.columns]
+        if clash:
+            raise SchemaError(f"PWPFitter adds the columns {clash}; rename them in df first")
+        data = df.assign(**added)
+        extra = [strata] if isinstance(strata, str) else list(strata or [])
+        super().fit(
+            data,
+            "gap_time" if self.timescale == "gap" else duration_col,
+            event_col,
+            entry_col=None if self.timescale == "gap" else entry_col,
+            strata=[stratum_col, *extra],
+            weights_col=weights_col,
+            cluster_col=cluster_col,
+            formula=formula,
+            ties=ties,
+            robust=robust,
         )
-        added["gap_time"] = pd.Series(merge_near_ties(gap), index=long_df.index)
-    clash = [c for c in added if c in long_df.columns]
-    if clash:
-        raise SchemaError(f"fit_pwp adds the columns {clash}; rename them in long_df first")
-    data = long_df.assign(**added)
-    extra = [strata] if isinstance(strata, str) else list(strata or [])
-    fitter = CoxFitter(alpha=alpha).fit(
-        data,
-        "gap_time" if timescale == "gap" else stop_col,
-        event_col,
-        entry_col=None if timescale == "gap" else start_col,
-        strata=[stratum_col, *extra],
-        weights_col=weights_col,
-        cluster_col=cluster_col,
-        formula=formula,
-        ties=ties,
-    )
-    fitter.summary["method"] = f"pwp_{timescale}"
-    return fitter
+        return self
 
 
 def merge_near_ties(times: np.ndarray, tolerance: float = np.sqrt(np.finfo(float).eps)) -> Any:
@@ -353,11 +380,12 @@ class MeanCumulativeFunction:
 
 
 def mean_cumulative_function(
-    long_df: pd.DataFrame,
-    id_col: str,
-    start_col: str = "start",
-    stop_col: str = "stop",
-    event_col: str = "event",
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    *,
+    entry_col: str,
+    cluster_col: str,
     terminal_col: str | None = None,
     by: str | None = None,
     times: Iterable[float] | None = None,
@@ -416,14 +444,16 @@ def mean_cumulative_function(
 
     Parameters
     ----------
-    long_df : DataFrame
-        Counting-process rows ``(start, stop]``, non-overlapping within a subject (gaps
+    df : DataFrame
+        Counting-process rows ``(entry, exit]``, non-overlapping within a subject (gaps
         are allowed: a subject is simply not at risk between its intervals), e.g.
         :meth:`outcomes.cohort.Cohort.recurrent`.
-    id_col : str
+    duration_col, event_col : str
+        Interval end and 0/1 recurrence at it.
+    entry_col : str
+        Interval start.
+    cluster_col : str
         Subject identifier; the variance treats subjects as independent.
-    start_col, stop_col, event_col : str
-        Interval and 0/1 recurrence at ``stop``.
     terminal_col : str, optional
         0/1 terminal event at ``stop``; only a subject's last interval may carry it.
         Given, the Ghosh-Lin estimator is used.
@@ -446,33 +476,33 @@ def mean_cumulative_function(
     Nelson (2003); Lawless & Nadeau (1995); Ghosh & Lin (2000). Full citations in the
     module docstring.
     """
-    cols = [id_col, start_col, stop_col, event_col, *(c for c in (terminal_col, by) if c)]
-    missing = [c for c in cols if c not in long_df.columns]
+    cols = [cluster_col, entry_col, duration_col, event_col, *(c for c in (terminal_col, by) if c)]
+    missing = [c for c in cols if c not in df.columns]
     if missing:
         raise SchemaError(f"columns not found: {missing}")
-    if len(long_df) == 0:
+    if len(df) == 0:
         raise SchemaError("no rows")
-    start = _numeric(long_df, start_col)
-    stop = _numeric(long_df, stop_col)
-    event = _flag(long_df, event_col)
-    terminal = _flag(long_df, terminal_col) if terminal_col else np.zeros(len(long_df))
+    start = _numeric(df, entry_col)
+    stop = _numeric(df, duration_col)
+    event = _flag(df, event_col)
+    terminal = _flag(df, terminal_col) if terminal_col else np.zeros(len(df))
     bad = start >= stop
     if bad.any():
-        reject_rows(long_df, bad, start_col, "empty_interval", "start must be before stop")
-    subject = pd.factorize(long_df[id_col])[0].astype(np.int64)
+        reject_rows(df, bad, entry_col, "empty_interval", "start must be before stop")
+    subject = pd.factorize(df[cluster_col])[0].astype(np.int64)
     if (subject < 0).any():
-        reject_rows(long_df, subject < 0, id_col, "missing", "missing subject id")
-    _check_intervals(long_df, id_col, subject, start, stop, terminal, terminal_col)
+        reject_rows(df, subject < 0, cluster_col, "missing", "missing subject id")
+    _check_intervals(df, cluster_col, subject, start, stop, terminal, terminal_col)
     query = None if times is None else np.sort(np.asarray(list(times), dtype=np.float64))
     estimator = ghosh_lin_mcf if terminal_col else nelson_aalen_mcf
     groups: Iterable[tuple[Any, np.ndarray]]
     if by is None:
-        groups = [("overall", np.arange(len(long_df)))]
+        groups = [("overall", np.arange(len(df)))]
     else:
-        if long_df[by].isna().any():
-            reject_rows(long_df, long_df[by].isna().to_numpy(), by, "missing", "missing group")
-        groups = [(k, np.asarray(v)) for k, v in long_df.groupby(by, sort=True).indices.items()]
-    z = stats.norm.ppf(1 - alpha / 2)
+        if df[by].isna().any():
+            reject_rows(df, df[by].isna().to_numpy(), by, "missing", "missing group")
+        groups = [(k, np.asarray(v)) for k, v in df.groupby(by, sort=True).indices.items()]
+    z = critical_value(alpha)
     frames = []
     for label, idx in groups:
         rows = RecurrentRows.build(subject[idx], start[idx], stop[idx], event[idx], terminal[idx])

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from outcomes.errors import OutcomesError, SchemaError
-from outcomes.survival.cox import CoxFitter
+from outcomes.survival._base import ProportionalHazardsFitter
+from outcomes.survival._inference import wald
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -68,7 +68,7 @@ def natural_spline_term(column: str = "duration_weeks", df: int = 4) -> str:
 
 
 def duration_hazard_ratio(
-    fitter: CoxFitter,
+    fitter: ProportionalHazardsFitter,
     data: pd.DataFrame,
     column: str = "duration_weeks",
     reference: float = 26.0,
@@ -96,7 +96,7 @@ def duration_hazard_ratio(
     fitter : CoxFitter
         Fitted with a ``formula`` in which ``column`` appears (typically through
         :func:`natural_spline_term`), e.g. by ``CoxFitter`` or
-        :func:`~outcomes.survival.recurrent.fit_andersen_gill`.
+        :class:`~outcomes.survival.AndersenGillFitter`.
     data : DataFrame
         Supplies the default grid (1st to 99th percentile of ``column``) and the profile:
         the first row whose design is complete. Only models with an interaction between
@@ -137,20 +137,19 @@ def duration_hazard_ratio(
     if not np.any(contrast):
         raise OutcomesError(f"{column!r} does not enter the model's formula")
     beta = fitter.params_.to_numpy()
-    V = fitter.variance_matrix_.to_numpy()
+    V = fitter.cov_params().to_numpy()
     est = contrast @ beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", contrast, V, contrast), 0.0))
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(se > 0, 2 * stats.norm.sf(np.abs(est / se)), np.nan)
+    # The fitter's reference distribution: t(G-1) when few clusters were corrected.
+    ci_lower, ci_upper, p = wald(est, se, alpha, fitter.df_)
     out = pd.DataFrame(
         {
             column: points,
             "reference": reference,
             "estimate": est,
             "std_error": se,
-            "ci_lower": est - z * se,
-            "ci_upper": est + z * se,
+            "ci_lower": ci_lower,
+            "ci_upper": ci_upper,
             "p_value": p,
         }
     )
@@ -161,15 +160,12 @@ def duration_hazard_ratio(
     return out
 
 
-def _design_rows(fitter: CoxFitter, frame: pd.DataFrame) -> Any:
+def _design_rows(fitter: ProportionalHazardsFitter, frame: pd.DataFrame) -> Any:
     """The fitted model's design matrix for new rows (formula state, e.g. knots, kept)."""
-    if not hasattr(fitter, "params_"):
-        raise OutcomesError("the fitter is not fitted: call fit() first")
-    X, _ = fitter._new_design(frame)
-    return X
+    return fitter.design_matrix(frame).to_numpy()
 
 
-def _profile_row(fitter: CoxFitter, data: pd.DataFrame) -> pd.DataFrame:
+def _profile_row(fitter: ProportionalHazardsFitter, data: pd.DataFrame) -> pd.DataFrame:
     """First row (of the first 1,000) whose design row is complete."""
     head = data.head(1000).reset_index(drop=True)
     X = _design_rows(fitter, head)

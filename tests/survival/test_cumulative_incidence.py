@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from outcomes.errors import FollowUpWarning, OutcomesError, SchemaError
+from outcomes.errors import FollowUpWarning, OutcomesError, SchemaError, ValidationError
 from outcomes.survival import CumulativeIncidence, cumulative_incidence
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "cuminc"
@@ -84,7 +84,9 @@ def test_no_ties_agrees_with_lifelines_estimate_and_delta_variance() -> None:
         df["time"], df["status"], event_of_interest=1
     )
     for variance in ("cuminc", "delta"):
-        tab = cumulative_incidence(df, "time", "status", 1, variance=variance).table
+        tab = cumulative_incidence(
+            df, "time", "status", event_of_interest=1, variance=variance
+        ).table
         theirs = aj.cumulative_density_.iloc[:, 0].reindex(tab["time"]).to_numpy()
         np.testing.assert_allclose(tab["estimate"], theirs, rtol=1e-12, atol=1e-15)
     # lifelines' variance is the delta-method one; it is NaN where n_j = d_j.
@@ -111,24 +113,26 @@ def test_variances_differ_but_are_close(tied: pd.DataFrame) -> None:
 
 # -- structure ------------------------------------------------------------------------------
 def test_by_equals_separate_fits(tied: pd.DataFrame) -> None:
-    res = cumulative_incidence(tied, "time", "status", [1, 2], by="arm")
+    res = cumulative_incidence(tied, "time", "status", event_of_interest=[1, 2], by="arm")
     assert res.table["group"].unique().tolist() == ["a", "b"]
     for arm in ("a", "b"):
-        alone = cumulative_incidence(tied[tied["arm"] == arm], "time", "status", [1, 2]).table
+        alone = cumulative_incidence(
+            tied[tied["arm"] == arm], "time", "status", event_of_interest=[1, 2]
+        ).table
         part = res.table[res.table["group"] == arm].drop(columns="group")
         pd.testing.assert_frame_equal(part.reset_index(drop=True), alone)
 
 
 def test_all_causes_and_row_order_invariance(tied: pd.DataFrame) -> None:
-    res = cumulative_incidence(tied, "time", "status", None)
+    res = cumulative_incidence(tied, "time", "status", event_of_interest=None)
     assert res.table["event"].unique().tolist() == [1, 2]
     shuffled = tied.sample(frac=1.0, random_state=np.random.RandomState(0))
-    res2 = cumulative_incidence(shuffled, "time", "status", None)
+    res2 = cumulative_incidence(shuffled, "time", "status", event_of_interest=None)
     pd.testing.assert_frame_equal(res.table, res2.table, rtol=1e-13)
 
 
 def test_causes_sum_with_survival_to_one(tied: pd.DataFrame) -> None:
-    tab = cumulative_incidence(tied, "time", "status", None).table
+    tab = cumulative_incidence(tied, "time", "status", event_of_interest=None).table
     wide = tab.pivot(index="time", columns="event", values="estimate")
     km = KaplanMeierFitter().fit(tied["time"], tied["status"] > 0)
     surv = km.survival_function_.iloc[:, 0].reindex(wide.index).to_numpy()
@@ -137,7 +141,7 @@ def test_causes_sum_with_survival_to_one(tied: pd.DataFrame) -> None:
 
 def test_string_causes_and_censor_code() -> None:
     df = pd.DataFrame({"t": [1, 2, 3, 4], "e": ["return", "none", "adopted", "return"]})
-    res = cumulative_incidence(df, "t", "e", "return", censor_code="none")
+    res = cumulative_incidence(df, "t", "e", event_of_interest="return", censor_code="none")
     np.testing.assert_allclose(res.table["estimate"], [0.25, 0.25, 0.25 + 0.75 * 0.5 * 1.0])
     assert set(res.table["event"]) == {"return"}
 
@@ -232,23 +236,24 @@ def test_missing_column_is_schema_error(tied: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"time": [1.0, -1.0, 2.0]}, ">= 0; rows 1"),
+        ({"time": [1.0, -1.0, 2.0]}, r"time: must be >= 0 \(rows 1\)"),
         ({"time": [1.0, np.nan, 2.0]}, "finite"),
         ({"status": [1.0, np.nan, 0.0]}, "missing"),
-        ({"w": [1.0, -2.0, 1.0]}, "'w' must be finite and >= 0; rows 1"),
-        ({"arm": ["a", None, "b"]}, "'arm' has missing values"),
+        ({"w": [1.0, -2.0, 1.0]}, r"w: must be finite and >= 0 \(rows 1\)"),
+        ({"arm": ["a", None, "b"]}, r"arm: has missing values \(rows 1\)"),
     ],
 )
 def test_bad_values_name_rows(change: dict[str, list[object]], message: str) -> None:
     df = pd.DataFrame({"time": [1.0, 2.0, 3.0], "status": [1, 2, 0], "w": 1.0, "arm": "a"})
     df = df.assign(**change)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValidationError, match=message) as err:
         cumulative_incidence(df, "time", "status", weights_col="w", by="arm")
+    assert err.value.quarantine["row"].tolist() == [1]
 
 
 def test_bad_arguments(tied: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="does not occur"):
-        cumulative_incidence(tied, "time", "status", 7)
+        cumulative_incidence(tied, "time", "status", event_of_interest=7)
     with pytest.raises(ValueError, match="variance"):
         cumulative_incidence(tied, "time", "status", variance="greenwood")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="conf_type"):
@@ -257,7 +262,7 @@ def test_bad_arguments(tied: pd.DataFrame) -> None:
         cumulative_incidence(tied, "time", "status", alpha=1.5)
     with pytest.raises(ValueError, match="no rows"):
         cumulative_incidence(tied.iloc[:0], "time", "status")
-    with pytest.raises(TypeError, match="DataFrame"):
+    with pytest.raises(OutcomesError, match="DataFrame"):
         cumulative_incidence(tied.to_dict(), "time", "status")  # type: ignore[arg-type]
 
 
@@ -277,7 +282,7 @@ def test_group_without_events() -> None:
 
 # -- presentation ---------------------------------------------------------------------------
 def test_plot_draws_steps_and_bands(tied: pd.DataFrame) -> None:
-    res = cumulative_incidence(tied, "time", "status", [1, 2], by="arm")
+    res = cumulative_incidence(tied, "time", "status", event_of_interest=[1, 2], by="arm")
     fig, ax = plt.subplots()
     out = res.plot(ax=ax)
     assert out is ax

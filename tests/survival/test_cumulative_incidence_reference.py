@@ -10,17 +10,14 @@ the stored values can drift from what the scripts produce.
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import subprocess
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from outcomes.survival import cumulative_incidence, gray_test
+from tests.survival.live_reference import LiveReference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "cuminc"
 EXPECTED = REF / "expected"
@@ -68,8 +65,10 @@ class CumincReference:
         cls.res2_timepoints = tp[tp["dataset"] == cls.dataset].reset_index(drop=True)
         tests = _read_expected("gray_tests.csv")
         cls.res2_tests = tests[tests["dataset"] == cls.dataset].reset_index(drop=True)
-        cls.res1_grouped = cumulative_incidence(cls.data, "time", "status", None, by="group")
-        cls.res1_overall = cumulative_incidence(cls.data, "time", "status", None)
+        cls.res1_grouped = cumulative_incidence(
+            cls.data, "time", "status", event_of_interest=None, by="group"
+        )
+        cls.res1_overall = cumulative_incidence(cls.data, "time", "status", event_of_interest=None)
 
     # -- helpers ------------------------------------------------------------------------
     def _ours_at(self, group: str, event: str, times: np.ndarray) -> pd.DataFrame:
@@ -149,7 +148,9 @@ class CumincReference:
 
     def test_times_argument_matches_at(self) -> None:
         grid = np.unique(self.res2_timepoints["time"].to_numpy())
-        res = cumulative_incidence(self.data, "time", "status", None, by="group", times=grid)
+        res = cumulative_incidence(
+            self.data, "time", "status", event_of_interest=None, by="group", times=grid
+        )
         pd.testing.assert_frame_equal(res.table, self.res1_grouped.at(grid))
 
     def test_gray(self) -> None:
@@ -158,7 +159,7 @@ class CumincReference:
                 self.data,
                 "time",
                 "status",
-                "group",
+                by="group",
                 event_of_interest=None,
                 strata="strata" if strata else None,
                 rho=rho,
@@ -206,55 +207,9 @@ class TestEdge(CumincReference):
         assert sorted(last["status"]) == [1, 2]
 
 
-def _compare_frames(ours: pd.DataFrame, stored: pd.DataFrame, name: str) -> None:
-    assert list(ours.columns) == list(stored.columns), name
-    assert ours.shape == stored.shape, name
-    for col in stored.columns:
-        if pd.api.types.is_numeric_dtype(stored[col]):
-            np.testing.assert_allclose(
-                ours[col].to_numpy(dtype=float),
-                stored[col].to_numpy(dtype=float),
-                rtol=1e-12,
-                atol=0,
-                equal_nan=True,
-                err_msg=f"{name}:{col}",
-            )
-        else:
-            assert ours[col].tolist() == stored[col].tolist(), f"{name}:{col}"
-
-
-class TestReferencesAreLive:
-    """Rerun the generator and the R script; they must reproduce what is stored."""
-
-    def test_data_regenerate_identically(self, tmp_path: Path) -> None:
-        spec = importlib.util.spec_from_file_location("cuminc_make_data", REF / "make_data.py")
-        assert spec is not None and spec.loader is not None
-        make_data = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(make_data)
-        written = make_data.make_all(tmp_path)
-        stored = sorted(p.name for p in REF.glob("*.csv"))
-        assert sorted(p.name for p in written.values()) == stored
-        for name in stored:
-            assert (tmp_path / name).read_bytes() == (REF / name).read_bytes(), name
-
-    def test_r_reproduces_stored_output(self, tmp_path: Path) -> None:
-        rscript = shutil.which("Rscript")
-        if rscript is None:
-            pytest.fail(
-                "Rscript is not on PATH: the cmprsk reference values cannot be checked "
-                "against live R. Install R with the cmprsk package (Debian: r-base-core "
-                "r-cran-cmprsk) and rerun."
-            )
-        proc = subprocess.run(
-            [rscript, str(REF / "reference.R"), str(REF), str(tmp_path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, f"reference.R failed:\n{proc.stderr}"
-        for name in ("cuminc_estimates.csv", "cuminc_timepoints.csv", "gray_tests.csv"):
-            _compare_frames(_read_expected(name, tmp_path), _read_expected(name), name)
-        versions = (tmp_path / "versions.txt").read_text().splitlines()
-        assert versions[0].startswith("R version")
-        assert any(line.startswith("cmprsk ") for line in versions)
+class TestReferencesAreLive(LiveReference):
+    suite = "cuminc"
+    data_files = tuple(sorted(p.name for p in REF.glob("*.csv")))
+    outputs = ("cuminc_estimates.csv", "cuminc_timepoints.csv", "gray_tests.csv")
+    r_packages = "cmprsk"
+    rtol_outputs = 1e-12

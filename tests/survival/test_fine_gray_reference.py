@@ -9,10 +9,6 @@ generator), the data CSVs, ``reference.R`` and ``expected/`` (what R produced, w
 
 from __future__ import annotations
 
-import filecmp
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.survival import FineGrayFitter
+from tests.survival.live_reference import LiveReference
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "crr"
 EXPECTED = REF / "expected"
@@ -127,27 +124,8 @@ class TestStrongCensoringGroups(CrrReference):
         np.testing.assert_allclose(self.res1.standard_errors_, self.res2["se"], rtol=0.05)
 
 
-class TestReferencesAreLive:
-    """Rerun make_data.py and reference.R: the stored data and values must come back."""
-
-    def test_generator_reproduces_data(self, tmp_path: Path) -> None:
-        subprocess.run([sys.executable, str(REF / "make_data.py"), str(tmp_path)], check=True)
-        for name in ("effects.csv", "null.csv", "strong.csv"):
-            assert filecmp.cmp(tmp_path / name, REF / name, shallow=False), name
-
-    def test_r_script_reproduces_expected(self, tmp_path: Path) -> None:
-        rscript = shutil.which("Rscript")
-        assert rscript is not None, (
-            "Rscript is not on PATH: the live R reference tests need R with the survival "
-            "and cmprsk packages (Debian: r-base-core r-cran-survival r-cran-cmprsk)"
-        )
-        subprocess.run(
-            [rscript, str(REF / "reference.R"), str(REF), str(tmp_path)],
-            check=True,
-            capture_output=True,
-        )
-        for name in OUTPUTS:
-            fresh, stored = _read(name, tmp_path), _read(name)
-            pd.testing.assert_frame_equal(fresh, stored, check_exact=False, rtol=1e-9)
-        versions = (tmp_path / "versions.txt").read_text()
-        assert versions == (EXPECTED / "versions.txt").read_text()
+class TestReferencesAreLive(LiveReference):
+    suite = "crr"
+    data_files = ("effects.csv", "null.csv", "strong.csv")
+    outputs = tuple(OUTPUTS)
+    r_packages = "survival and cmprsk"

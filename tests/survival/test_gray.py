@@ -32,7 +32,7 @@ def _data(n: int, seed: int, effect: float = 1.0, groups: int = 2) -> pd.DataFra
 
 def test_output_layout() -> None:
     df = _data(300, seed=1)
-    out = gray_test(df, "time", "status", "group", event_of_interest=None)
+    out = gray_test(df, "time", "status", by="group", event_of_interest=None)
     assert list(out.columns) == ["event", "statistic", "df", "p_value"]
     assert out["event"].tolist() == [1, 2]
     assert (out["df"] == 1).all()
@@ -43,16 +43,16 @@ def test_output_layout() -> None:
 
 def test_detects_a_real_difference() -> None:
     df = _data(600, seed=2, effect=2.0)
-    out = gray_test(df, "time", "status", "group", event_of_interest=1)
+    out = gray_test(df, "time", "status", by="group", event_of_interest=1)
     assert out["p_value"].iloc[0] < 1e-4
 
 
 def test_invariant_to_group_labels_and_row_order() -> None:
     df = _data(400, seed=3, effect=1.5, groups=3)
-    base = gray_test(df, "time", "status", "group", None)
+    base = gray_test(df, "time", "status", by="group", event_of_interest=None)
     relabelled = df.assign(group=df["group"].map({"ctl": "z", "trt": "a", "oth": "m"}))
     shuffled = relabelled.sample(frac=1.0, random_state=np.random.RandomState(1))
-    other = gray_test(shuffled, "time", "status", "group", None)
+    other = gray_test(shuffled, "time", "status", by="group", event_of_interest=None)
     np.testing.assert_allclose(other["statistic"], base["statistic"], rtol=1e-10)
     assert (other["df"] == 2).all()
 
@@ -60,24 +60,24 @@ def test_invariant_to_group_labels_and_row_order() -> None:
 def test_identical_groups_give_zero() -> None:
     half = _data(150, seed=4).assign(group="a")
     df = pd.concat([half, half.assign(group="b")], ignore_index=True)
-    out = gray_test(df, "time", "status", "group", None)
+    out = gray_test(df, "time", "status", by="group", event_of_interest=None)
     np.testing.assert_allclose(out["statistic"], 0.0, atol=1e-20)
     np.testing.assert_allclose(out["p_value"], 1.0)
 
 
 def test_one_stratum_is_unstratified() -> None:
     df = _data(300, seed=5).assign(one="x")
-    a = gray_test(df, "time", "status", "group", None)
-    b = gray_test(df, "time", "status", "group", None, strata="one")
+    a = gray_test(df, "time", "status", by="group", event_of_interest=None)
+    b = gray_test(df, "time", "status", by="group", event_of_interest=None, strata="one")
     pd.testing.assert_frame_equal(a, b)
-    c = gray_test(df, "time", "status", "group", None, strata="site")
+    c = gray_test(df, "time", "status", by="group", event_of_interest=None, strata="site")
     assert not np.allclose(a["statistic"], c["statistic"])
 
 
 def test_rho_changes_the_weighting() -> None:
     df = _data(300, seed=6, effect=1.5)
-    a = gray_test(df, "time", "status", "group", rho=0)
-    b = gray_test(df, "time", "status", "group", rho=2)
+    a = gray_test(df, "time", "status", by="group", rho=0)
+    b = gray_test(df, "time", "status", by="group", rho=2)
     assert b.attrs["rho"] == 2
     assert not np.isclose(a["statistic"].iloc[0], b["statistic"].iloc[0])
 
@@ -86,7 +86,8 @@ def test_size_under_the_null() -> None:
     # 300 null data sets at the 5% level: the rejection rate should be near 0.05
     # (binomial sd about 0.013).
     rejections = [
-        gray_test(_data(120, seed=1000 + i), "time", "status", "group")["p_value"].iloc[0] < 0.05
+        gray_test(_data(120, seed=1000 + i), "time", "status", by="group")["p_value"].iloc[0]
+        < 0.05
         for i in range(300)
     ]
     assert 0.02 <= np.mean(rejections) <= 0.09
@@ -95,10 +96,10 @@ def test_size_under_the_null() -> None:
 def test_errors() -> None:
     df = _data(50, seed=7)
     with pytest.raises(SchemaError, match="'arm'"):
-        gray_test(df, "time", "status", "arm")
+        gray_test(df, "time", "status", by="arm")
     with pytest.raises(ValueError, match="at least two groups"):
-        gray_test(df.assign(group="a"), "time", "status", "group")
+        gray_test(df.assign(group="a"), "time", "status", by="group")
     with pytest.raises(ValueError, match="does not occur"):
-        gray_test(df, "time", "status", "group", event_of_interest=3)
+        gray_test(df, "time", "status", by="group", event_of_interest=3)
     with pytest.raises(ValueError, match="rho"):
-        gray_test(df, "time", "status", "group", rho=np.inf)
+        gray_test(df, "time", "status", by="group", rho=np.inf)

@@ -6,6 +6,8 @@ The R comparisons are in ``test_recurrent_reference.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -15,10 +17,10 @@ import synthetic
 from outcomes.cohort import build_cohort
 from outcomes.errors import OutcomesError, SchemaError, ValidationError
 from outcomes.survival import (
+    AndersenGillFitter,
     CoxFitter,
     MeanCumulativeFunction,
-    fit_andersen_gill,
-    fit_pwp,
+    PWPFitter,
     mean_cumulative_function,
 )
 from outcomes.survival.recurrent import merge_near_ties
@@ -83,7 +85,14 @@ def dense_mcf(df: pd.DataFrame, terminal: bool) -> tuple[np.ndarray, np.ndarray,
 @pytest.mark.parametrize("terminal", [False, True])
 def test_vectorised_variance_matches_dense(gaps: bool, terminal: bool) -> None:
     df = simulate(1, gaps=gaps)
-    res = mean_cumulative_function(df, "id", terminal_col="terminal" if terminal else None)
+    res = mean_cumulative_function(
+        df,
+        "stop",
+        "event",
+        entry_col="start",
+        cluster_col="id",
+        terminal_col="terminal" if terminal else None,
+    )
     grid, mu, se = dense_mcf(df, terminal)
     np.testing.assert_array_equal(res.table["time"], grid)
     np.testing.assert_allclose(res.table["estimate"], mu, rtol=1e-12)
@@ -92,8 +101,10 @@ def test_vectorised_variance_matches_dense(gaps: bool, terminal: bool) -> None:
 
 def test_ghosh_lin_without_terminal_events_is_nelson_aalen() -> None:
     df = simulate(2).assign(terminal=0)
-    gl = mean_cumulative_function(df, "id", terminal_col="terminal").table
-    na = mean_cumulative_function(df, "id").table
+    gl = mean_cumulative_function(
+        df, "stop", "event", entry_col="start", cluster_col="id", terminal_col="terminal"
+    ).table
+    na = mean_cumulative_function(df, "stop", "event", entry_col="start", cluster_col="id").table
     np.testing.assert_allclose(gl["estimate"], na["estimate"], rtol=1e-14)
     np.testing.assert_allclose(gl["std_error"], na["std_error"], rtol=1e-12)
     assert set(gl["method"]) == {"ghosh_lin"} and set(na["method"]) == {"nelson_aalen"}
@@ -102,13 +113,19 @@ def test_ghosh_lin_without_terminal_events_is_nelson_aalen() -> None:
 def test_row_order_does_not_matter() -> None:
     df = simulate(3)
     shuffled = df.sample(frac=1.0, random_state=0)
-    a = mean_cumulative_function(df, "id", terminal_col="terminal").table
-    b = mean_cumulative_function(shuffled, "id", terminal_col="terminal").table
+    a = mean_cumulative_function(
+        df, "stop", "event", entry_col="start", cluster_col="id", terminal_col="terminal"
+    ).table
+    b = mean_cumulative_function(
+        shuffled, "stop", "event", entry_col="start", cluster_col="id", terminal_col="terminal"
+    ).table
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_layout_and_confidence_limits() -> None:
-    res = mean_cumulative_function(simulate(4), "id", alpha=0.1)
+    res = mean_cumulative_function(
+        simulate(4), "stop", "event", entry_col="start", cluster_col="id", alpha=0.1
+    )
     t = res.table
     assert list(t.columns[:6]) == [
         "group",
@@ -127,10 +144,18 @@ def test_layout_and_confidence_limits() -> None:
 
 def test_times_reads_the_step_function() -> None:
     df = simulate(5)
-    full = mean_cumulative_function(df, "id", terminal_col="terminal").table
+    full = mean_cumulative_function(
+        df, "stop", "event", entry_col="start", cluster_col="id", terminal_col="terminal"
+    ).table
     t1, t2 = full["time"].iloc[3], full["time"].iloc[10]
     at = mean_cumulative_function(
-        df, "id", terminal_col="terminal", times=[0.5, t1, t2 + 0.5, 1e6]
+        df,
+        "stop",
+        "event",
+        entry_col="start",
+        cluster_col="id",
+        terminal_col="terminal",
+        times=[0.5, t1, t2 + 0.5, 1e6],
     ).table
     np.testing.assert_array_equal(at["estimate"].iloc[0], 0.0)
     assert at["std_error"].iloc[0] == 0.0 and at["ci_upper"].iloc[0] == 0.0
@@ -143,15 +168,21 @@ def test_times_reads_the_step_function() -> None:
 
 def test_by_group_matches_subsets_and_plots() -> None:
     df = simulate(6)
-    res = mean_cumulative_function(df, "id", by="x")
+    res = mean_cumulative_function(
+        df, "stop", "event", entry_col="start", cluster_col="id", by="x"
+    )
     assert set(res.table["group"]) == {0, 1}
-    one = mean_cumulative_function(df[df["x"] == 1], "id").table
+    one = mean_cumulative_function(
+        df[df["x"] == 1], "stop", "event", entry_col="start", cluster_col="id"
+    ).table
     np.testing.assert_allclose(res.table.loc[res.table["group"] == 1, "estimate"], one["estimate"])
     fig, ax = plt.subplots()
     assert res.plot(ax=ax) is ax
     assert len(ax.get_lines()) == 2 and ax.get_legend() is not None
     plt.close(fig)
-    ax2 = mean_cumulative_function(df, "id").plot(color="k")
+    ax2 = mean_cumulative_function(df, "stop", "event", entry_col="start", cluster_col="id").plot(
+        color="k"
+    )
     assert len(ax2.get_lines()) == 1
     plt.close("all")
 
@@ -160,7 +191,7 @@ def test_overlapping_intervals_are_rejected() -> None:
     df = simulate(7)
     bad = pd.concat([df, df.iloc[[0]].assign(stop=df["stop"].iloc[0] + 1)], ignore_index=True)
     with pytest.raises(ValidationError, match="overlap") as err:
-        mean_cumulative_function(bad, "id")
+        mean_cumulative_function(bad, "stop", "event", entry_col="start", cluster_col="id")
     # The appended row, and the subject's second row that it now overlaps.
     assert set(err.value.quarantine["row"]) == {len(df), 1}
 
@@ -170,7 +201,9 @@ def test_terminal_before_the_last_interval_is_rejected() -> None:
     first_of_multi = df.index[df["id"].duplicated(keep=False)][0]
     df.loc[first_of_multi, "terminal"] = 1
     with pytest.raises(ValidationError, match="terminal event before"):
-        mean_cumulative_function(df, "id", terminal_col="terminal")
+        mean_cumulative_function(
+            df, "stop", "event", entry_col="start", cluster_col="id", terminal_col="terminal"
+        )
 
 
 @pytest.mark.parametrize(
@@ -186,13 +219,18 @@ def test_bad_rows_are_rejected(change: dict[str, float], error: type[Exception])
     col, value = next(iter(change.items()))
     df.loc[3, col] = value
     with pytest.raises(error):
-        mean_cumulative_function(df, "id")
+        mean_cumulative_function(df, "stop", "event", entry_col="start", cluster_col="id")
 
 
 def test_missing_column() -> None:
     with pytest.raises(SchemaError, match="terminal"):
         mean_cumulative_function(
-            simulate(9).drop(columns="terminal"), "id", terminal_col="terminal"
+            simulate(9).drop(columns="terminal"),
+            "stop",
+            "event",
+            entry_col="start",
+            cluster_col="id",
+            terminal_col="terminal",
         )
 
 
@@ -208,7 +246,9 @@ def test_merge_near_ties() -> None:
 def test_pwp_is_a_stratified_cox_on_the_rearranged_rows() -> None:
     df = simulate(10)
     df["episode"] = df.groupby("id").cumcount() + 1
-    pwp = fit_pwp(df, "x", "id", timescale="gap", max_episode=2)
+    pwp = PWPFitter("gap", max_episode=2).fit(
+        df, "stop", "event", entry_col="start", formula="x", cluster_col="id"
+    )
     by_hand = df.assign(gap=df["stop"] - df["start"], ep=df["episode"].clip(upper=2))
     cox = CoxFitter().fit(by_hand, "gap", "event", strata="ep", cluster_col="id", formula="x")
     np.testing.assert_allclose(pwp.params_, cox.params_, rtol=1e-10)
@@ -220,26 +260,46 @@ def test_pwp_is_a_stratified_cox_on_the_rearranged_rows() -> None:
 def test_pwp_argument_errors() -> None:
     df = simulate(11)
     df["episode"] = df.groupby("id").cumcount() + 1
+    args: dict[str, Any] = {"entry_col": "start", "formula": "x", "cluster_col": "id"}
     with pytest.raises(OutcomesError, match="timescale"):
-        fit_pwp(df, "x", "id", timescale="calendar")
+        PWPFitter("calendar").fit(df, "stop", "event", **args)
     with pytest.raises(OutcomesError, match="max_episode"):
-        fit_pwp(df, "x", "id", max_episode=0)
+        PWPFitter(max_episode=0).fit(df, "stop", "event", **args)
     with pytest.raises(SchemaError, match="gap_time"):
-        fit_pwp(df.assign(gap_time=1.0), "x", "id")
+        PWPFitter().fit(df.assign(gap_time=1.0), "stop", "event", **args)
     with pytest.raises(ValidationError, match="episode"):
-        fit_pwp(df.assign(episode=0), "x", "id")
+        PWPFitter().fit(df.assign(episode=0), "stop", "event", **args)
+    with pytest.raises(OutcomesError, match="entry_col"):
+        PWPFitter().fit(df, "stop", "event", formula="x", cluster_col="id")
+    with pytest.raises(OutcomesError, match="cluster_col"):
+        AndersenGillFitter().fit(df, "stop", "event", entry_col="start", formula="x")
 
 
 def test_on_a_synthetic_cohort() -> None:
     world = synthetic.generate("default", n_applications=3000, seed=11, faults=False)
     long = build_cohort(world.dataset, outcome="child_return").recurrent()
     assert long["terminal"].sum() > 0
-    gl = mean_cumulative_function(long, "child_id", terminal_col="terminal", times=[1, 5])
-    na = mean_cumulative_function(long, "child_id", times=[1, 5])
+    gl = mean_cumulative_function(
+        long,
+        "stop",
+        "event",
+        entry_col="start",
+        cluster_col="child_id",
+        terminal_col="terminal",
+        times=[1, 5],
+    )
+    na = mean_cumulative_function(
+        long, "stop", "event", entry_col="start", cluster_col="child_id", times=[1, 5]
+    )
     assert (gl.table["estimate"] <= na.table["estimate"]).all()
     assert (gl.table["std_error"] > 0).all()
-    ag = fit_andersen_gill(long, "duration_weeks", cluster_col="child_id")
-    pwp = fit_pwp(long, "duration_weeks", cluster_col="child_id", timescale="total")
+    args: dict[str, Any] = {
+        "entry_col": "start",
+        "formula": "duration_weeks",
+        "cluster_col": "child_id",
+    }
+    ag = AndersenGillFitter().fit(long, "stop", "event", **args)
+    pwp = PWPFitter("total").fit(long, "stop", "event", **args)
     for fit in (ag, pwp):
         assert np.isfinite(fit.standard_errors_).all() and fit.converged_
 
@@ -254,8 +314,14 @@ def test_group_without_events() -> None:
             "g": ["a", "a", "a", "b"],
         }
     )
-    assert set(mean_cumulative_function(df, "id", by="g").table["group"]) == {"a"}
-    at = mean_cumulative_function(df, "id", by="g", times=[2, 4]).table
+    assert set(
+        mean_cumulative_function(
+            df, "stop", "event", entry_col="start", cluster_col="id", by="g"
+        ).table["group"]
+    ) == {"a"}
+    at = mean_cumulative_function(
+        df, "stop", "event", entry_col="start", cluster_col="id", by="g", times=[2, 4]
+    ).table
     b = at[at["group"] == "b"]
     assert b["estimate"].iloc[0] == 0.0 and np.isnan(b["estimate"].iloc[1])
     # One event among two at risk: 1/2, Lawless-Nadeau variance (1/2)^2/4 + (1/2)^2/4.

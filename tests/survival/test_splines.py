@@ -11,9 +11,9 @@ import pytest
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival import (
+    AndersenGillFitter,
     CoxFitter,
     duration_hazard_ratio,
-    fit_andersen_gill,
     natural_spline_term,
     plot_duration_hazard_ratio,
 )
@@ -102,7 +102,14 @@ def test_default_grid_and_a_recurrent_fit() -> None:
             "duration_weeks": rng.uniform(5, 90, n),
         }
     )
-    fitter = fit_andersen_gill(rows, natural_spline_term(df=3), cluster_col="id")
+    fitter = AndersenGillFitter().fit(
+        rows,
+        "stop",
+        "event",
+        entry_col="start",
+        formula=natural_spline_term(df=3),
+        cluster_col="id",
+    )
     table = duration_hazard_ratio(fitter, rows)
     lo, hi = np.percentile(rows["duration_weeks"], [1, 99])
     assert table["duration_weeks"].min() == pytest.approx(lo)

@@ -10,6 +10,8 @@
 #   coxph_zph.csv        cox.zph tables (transform "km" and "identity"): model, transform,
 #                        term, chisq, df, p
 #   coxph_basehaz.csv    basehaz(fit, centered = FALSE): model, strata, time, hazard
+#   coxph_few_clusters.csv  5 clusters, vcovCL(type = "HC1") and t(G - 1): term, coef,
+#                        se, ci_lower, ci_upper, p, n_clusters
 #   csc_cif.csv          survfit of a multi-state coxph (cause-specific hazards, causes 1
 #                        and 2) for three new rows: row, time, cause, cif
 #   versions.txt         R and package versions
@@ -111,6 +113,25 @@ ms_est <- data.frame(term = names(coef(ms)), coef = unname(coef(ms)),
                      se = sqrt(diag(vcov(ms))), method = ms$method)
 write_out(ms_est, "csc_estimates.csv")
 
+# Few clusters: the 30 clusters folded into 5 (cl %% 5). The CR1-corrected clustered
+# variance is sandwich::vcovCL(type = "HC1") (G/(G-1) (n-1)/(n-p) times coxph's), and
+# intervals and p-values refer to t with G - 1 degrees of freedom.
+suppressPackageStartupMessages(library(sandwich))
+few <- transform(right, cl5 = cl %% 5)
+few_fit <- coxph(Surv(time, status) ~ x1 + x2 + x3, data = few, ties = "efron",
+                 control = ctl)
+G <- length(unique(few$cl5))
+few_se <- sqrt(diag(vcovCL(few_fit, cluster = ~cl5, type = "HC1")))
+q <- qt(0.975, G - 1)
+few_est <- data.frame(term = names(coef(few_fit)), coef = unname(coef(few_fit)),
+                      se = unname(few_se),
+                      ci_lower = unname(coef(few_fit) - q * few_se),
+                      ci_upper = unname(coef(few_fit) + q * few_se),
+                      p = unname(2 * pt(-abs(coef(few_fit) / few_se), G - 1)),
+                      n_clusters = G)
+write_out(few_est, "coxph_few_clusters.csv")
+
 writeLines(c(R.version.string,
-             paste("survival", as.character(packageVersion("survival")))),
+             paste("survival", as.character(packageVersion("survival"))),
+             paste("sandwich", as.character(packageVersion("sandwich")))),
            file.path(out_dir, "versions.txt"))

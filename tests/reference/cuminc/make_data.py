@@ -26,6 +26,7 @@ edge
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -137,5 +138,5 @@ def make_all(out_dir: Path = HERE) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    for path in make_all().values():
+    for path in make_all(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE).values():
         print(f"wrote {path.name}")

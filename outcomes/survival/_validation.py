@@ -1,14 +1,17 @@
-"""Shared plumbing for the proportional-hazards fitters: input preparation and tidy tables.
+"""Input checks for the survival and regression fitters: the one place they live.
 
-Kept apart from the estimators so that :mod:`~outcomes.survival.cox`,
-:mod:`~outcomes.survival.fine_gray` and :mod:`~outcomes.survival.cause_specific` read the
-same columns the same way and report estimates in one layout
-(``estimate, std_error, ci_lower, ci_upper, p_value`` plus hazard-ratio columns, with
-``alpha`` in ``DataFrame.attrs``).
+Every fitter reads its columns through :func:`prepare_design`, so the same mistake gets
+the same error everywhere: a missing column is a :class:`~outcomes.errors.SchemaError`,
+rows with impossible values a :class:`~outcomes.errors.ValidationError` listing them in
+the quarantine layout. Covariates that carry no information (constant, all missing, or an
+exact linear combination of earlier ones) are dropped with a
+:class:`~outcomes.errors.DegenerateCovariateWarning` naming them, and
+:func:`dependent_columns` names the columns behind a singular matrix.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -16,21 +19,31 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
-from outcomes.errors import OutcomesError, SchemaError, ValidationError
+from outcomes.errors import (
+    DegenerateCovariateWarning,
+    ModelError,
+    OutcomesError,
+    SchemaError,
+    ValidationError,
+)
 from outcomes.schema import QUARANTINE_COLUMNS
 
 FloatArray = NDArray[np.floating[Any]]
 
 __all__ = [
     "Design",
+    "check_choice",
+    "dependent_columns",
     "design_matrix",
     "prepare_design",
     "reject_rows",
     "strata_labels",
-    "tidy_summary",
 ]
+
+COLLINEAR_TOL = 1e-10
+"""A covariate whose variance left after regressing it on the earlier ones is below this
+fraction of its own variance is an exact linear combination of them."""
 
 
 @dataclass
@@ -48,6 +61,8 @@ class Design:
     cluster: NDArray[np.int64] | None
     model_spec: Any
     covariate_columns: list[str]
+    keep: NDArray[np.bool_]
+    """Which coded columns entered the model (degenerate ones are dropped)."""
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -176,12 +191,14 @@ def prepare_design(
             reject_rows(df, weights < 0, weights_col, "negative_weight", "weights must be >= 0")
     covs = [c for c in df.columns if c not in special]
     X, names, spec = design_matrix(df, formula, covs)
+    keep = _informative_columns(X, names)
+    X, names = X[:, keep], [n for n, k in zip(names, keep, strict=True) if k]
     bad = ~np.all(np.isfinite(X), axis=1)
     if bad.any():
         col = covs[0] if covs else duration_col
         reject_rows(df, bad, col, "missing_covariate", "missing or non-finite covariate values")
     if X.shape[1] == 0:
-        raise OutcomesError("the model has no covariates")
+        raise ModelError("the model has no covariates left to estimate")
     codes = None
     levels: list[Any] = []
     if strata_cols:
@@ -203,34 +220,97 @@ def prepare_design(
         cluster=cluster,
         model_spec=spec,
         covariate_columns=covs,
+        keep=keep,
     )
 
 
-def tidy_summary(
-    params: FloatArray,
-    variance: FloatArray,
-    names: list[str],
-    alpha: float,
-    method: str,
-) -> pd.DataFrame:
-    """Wald table in the house layout, with hazard-ratio columns; ``alpha`` in attrs."""
-    se = np.sqrt(np.diag(variance))
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(params / se))
-    out = pd.DataFrame(
-        {
-            "estimate": params,
-            "std_error": se,
-            "ci_lower": params - z * se,
-            "ci_upper": params + z * se,
-            "p_value": p,
-        },
-        index=pd.Index(names, name="covariate"),
-    )
-    out["hazard_ratio"] = np.exp(out["estimate"])
-    out["hr_ci_lower"] = np.exp(out["ci_lower"])
-    out["hr_ci_upper"] = np.exp(out["ci_upper"])
-    out["method"] = method
-    out.attrs["alpha"] = alpha
+def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    """Raise :class:`~outcomes.errors.OutcomesError` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise OutcomesError(f"{name} must be one of {options}, not {value!r}")
+
+
+def _informative_columns(X: FloatArray, names: list[str]) -> NDArray[np.bool_]:
+    """Mask of the coded columns to keep; warns naming those dropped and why.
+
+    All-missing and constant columns go first; then, in column order, each column that
+    is an exact linear combination of the columns kept before it (a greedy pivoted
+    Cholesky of the centred cross-product matrix, :func:`dependent_columns`).
+    """
+    p = X.shape[1]
+    keep = np.ones(p, dtype=bool)
+    if p == 0:
+        return keep
+    finite = np.isfinite(X)
+    reasons: list[str] = []
+    all_missing = ~finite.any(axis=0)
+    for j in np.flatnonzero(all_missing):
+        reasons.append(f"{names[j]} (all missing)")
+    keep &= ~all_missing
+    complete = finite[:, keep].all(axis=1)
+    Xc = X[np.ix_(complete, keep)]
+    if Xc.shape[0] > 0:
+        idx = np.flatnonzero(keep)
+        constant = np.all(Xc == Xc[:1], axis=0)
+        for j in idx[constant]:
+            reasons.append(f"{names[j]} (constant)")
+        keep[idx[constant]] = False
+        idx = idx[~constant]
+        Z = Xc[:, ~constant]
+        if Z.shape[1] > 1:
+            Z = Z - Z.mean(axis=0)
+            found = dependent_columns(Z.T @ Z, [names[j] for j in idx], COLLINEAR_TOL)
+            for local, others in found:
+                combo = " + ".join(others) if others else "a constant"
+                reasons.append(f"{names[idx[local]]} (a linear combination of {combo})")
+                keep[idx[local]] = False
+    if reasons:
+        warnings.warn(
+            "covariates dropped because they carry no information: " + "; ".join(reasons),
+            DegenerateCovariateWarning,
+            stacklevel=4,
+        )
+    return keep
+
+
+def dependent_columns(
+    A: FloatArray, names: list[str], tol: float = COLLINEAR_TOL, floor: float | None = None
+) -> list[tuple[int, list[str]]]:
+    """Columns of a symmetric positive semi-definite matrix that depend on earlier ones.
+
+    Walks the columns in order, keeping each one whose residual
+    :math:`A_{jj} - a_j^\top A_{KK}^{-1} a_j` given the kept set :math:`K` exceeds
+    ``tol`` times :math:`A_{jj}` and whose own :math:`A_{jj}` exceeds ``floor`` (by
+    default :math:`10^{-12}` times the largest diagonal entry). Applied to a
+    cross-product :math:`Z^\top Z` it finds the exactly collinear covariates; applied to
+    an information matrix, those that carry no information given the others (e.g.
+    constant within every stratum).
+
+    Returns
+    -------
+    list of (int, list of str)
+        Index of each dependent column and the names of the kept columns it is a
+        combination of (empty when the column is null on its own).
+    """
+    diag = np.diag(A)
+    if floor is None:
+        floor = 1e-12 * float(np.max(np.abs(diag))) if diag.size else 0.0
+    kept: list[int] = []
+    out: list[tuple[int, list[str]]] = []
+    for j in range(A.shape[0]):
+        ajj = float(A[j, j])
+        if not ajj > floor:
+            out.append((j, []))
+            continue
+        if kept:
+            b = A[kept, j]
+            coef = np.linalg.lstsq(A[np.ix_(kept, kept)], b, rcond=None)[0]
+            resid = ajj - float(b @ coef)
+            if resid <= tol * ajj:
+                size = np.abs(coef) * np.sqrt(np.abs(diag[kept]))
+                used = [names[kept[i]] for i in np.flatnonzero(size > 1e-6 * np.sqrt(ajj))]
+                out.append((j, used))
+                continue
+        kept.append(j)
     return out
