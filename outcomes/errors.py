@@ -8,6 +8,7 @@ convention (``except ValueError``) keeps working.
 | class | raised for | exit code at the command line |
 |---|---|---|
 | :class:`SchemaError` | a file or table that cannot be read as a whole | 2 |
+| :class:`MappingError` | an import mapping that is not valid | 2 |
 | :class:`ValidationError` | rows that failed validation with ``strict=True`` | 2 |
 | :class:`PrivacyError` | an identifier would be output, or no usable key | 2 |
 | :class:`ModelError` | a model that cannot be fitted to these data | 2 |
@@ -65,6 +66,16 @@ class SchemaError(OutcomesError):
             part for part in (file, None if row is None else str(row), column) if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class MappingError(SchemaError):
+    """An import mapping (``mapping.toml``) is not valid.
+
+    Raised for an unknown table or canonical column, an order label mapped to something
+    that is not a final order, a value of the wrong type, or a mapping that does not
+    fit the file it is applied to. ``file`` is the mapping file and ``column`` the key
+    concerned (``table.key``).
+    """
 
 
 class ValidationError(OutcomesError):

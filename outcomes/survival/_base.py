@@ -24,8 +24,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from outcomes.errors import ModelError, OutcomesError
-from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._engine import EngineFit, FloatArray, RiskSets, fit_newton
+from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._inference import VarianceChoice, choose_variance, wald
 from outcomes.survival._validation import (
     Design,

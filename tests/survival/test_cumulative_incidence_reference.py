@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from outcomes.survival import cumulative_incidence, gray_test
 from tests.survival.live_reference import LiveReference
