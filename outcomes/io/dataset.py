@@ -164,7 +164,13 @@ def read_proceedings(
         With only ``proceedings``.
     """
     path = Path(file)
-    given = None if extract_date is None else parse_extract_date(extract_date, "extract_date")
+    given = (
+        None
+        if extract_date is None
+        else parse_extract_date(
+            extract_date, "the extract_date argument (--extract-date at the command line)"
+        )
+    )
     today = pd.Timestamp(dt.date.today())
     kept, quarantine, n_read, dropped, held = _read_table(
         path,
