@@ -38,7 +38,7 @@ Over 60 the date of birth is a typo or a placeholder such as 1900-01-01: the row
 quarantined. Under 12 is flagged by the quality report (``young_mother``)."""
 PLACEHOLDER_IDS = frozenset(
     {"", "null", "nul", "n/a", "na", "n.a.", "nan", "none", "nil", "0", "-", "--", "?",
-     "unknown", "not known", "unk", "missing", "tbc", "x"}
+     "unknown", "not known", "unk", "missing", "tbc"}
 )  # fmt: skip
 """Values written in identifier columns (compared in lower case, stripped) that mean
 "no identifier". They are read as missing: one ``NULL`` mother must not become the
@@ -126,7 +126,8 @@ def validate_rows(
             failures.append(_Failure(reason, column, mask, details))
 
     _text_checks(raw, add)
-    raw.placeholders = _placeholder_ids(frame, table)
+    placeholders = _placeholder_ids(frame, table)
+    raw.placeholders = {name: int(v.notna().sum()) for name, v in placeholders.items()}
 
     for col in table.columns:
         if col.name not in frame.columns:
@@ -134,7 +135,13 @@ def validate_rows(
             continue
         values = frame[col.name]
         if not col.nullable:
-            add("missing_value", col.name, values.isna().to_numpy(), _describe("value is missing"))
+            written = placeholders.get(col.name, pd.Series(pd.NA, index=frame.index))
+            add(
+                "missing_value",
+                col.name,
+                values.isna().to_numpy(),
+                _describe("value is missing{p}", p=_placeholder_note(written)),
+            )
         if col.kind == "date":
             parsed = parse_dates(values)
             typed[col.name] = parsed.values
@@ -304,21 +311,32 @@ def _text_checks(raw: RawTable, add: Callable[..., None]) -> None:
             )
 
 
-def _placeholder_ids(frame: pd.DataFrame, table: Table) -> dict[str, int]:
-    """Make placeholder identifiers missing, in place; count them by column."""
-    counts = {}
+def _placeholder_ids(frame: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
+    """Make placeholder identifiers missing, in place.
+
+    Returns, for each identifier column holding any, the placeholders as written
+    (missing elsewhere).
+    """
+    found = {}
     ids = [c.name for c in table.columns if c.kind == "id"]
     for name in frame.columns:
         if name not in ids and not name.endswith("_id"):
             continue
         text = arrow_text(frame[name])
-        lowered = pc.utf8_lower(text)
-        hit = pc.fill_null(pc.is_in(lowered, pa.array(sorted(PLACEHOLDER_IDS))), False)
-        n = pc.sum(hit).as_py() or 0
-        if n:
-            frame[name] = frame[name].mask(hit.to_numpy(zero_copy_only=False))
-            counts[name] = int(n)
-    return counts
+        hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), pa.array(sorted(PLACEHOLDER_IDS))), False)
+        if pc.any(hit).as_py():
+            mask = hit.to_numpy(zero_copy_only=False)
+            found[name] = frame[name].where(mask)
+            frame[name] = frame[name].mask(mask)
+    return found
+
+
+def _placeholder_note(written: pd.Series) -> np.ndarray:
+    """`` ('NULL' is a placeholder)`` where a placeholder was written, else empty."""
+    return np.array(
+        ["" if v is pd.NA or pd.isna(v) else f" ({v!r} is a placeholder)" for v in written],
+        dtype=object,
+    )
 
 
 def _duplicate_check(

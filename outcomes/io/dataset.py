@@ -275,7 +275,7 @@ def read_manifest(path: Path) -> Manifest:
             column="schema_version",
         )
     try:
-        extract = parse_extract_date(content["extract_date"], name)
+        extract = parse_extract_date(content["extract_date"], "manifest.toml")
     except SchemaError as exc:
         raise SchemaError(str(exc), file=name, column="extract_date") from None
     covariates = content.get("covariates", [])
