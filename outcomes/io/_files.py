@@ -408,7 +408,9 @@ class _Records:
         good = np.ones(n_lines, dtype=bool)
         good[bad_index] = False
         detail = f"the line does not split into the header's {len(self.headers)} fields"
-        bad = [(i, t, None, detail) for i, t in zip(bad_index, malformed_text, strict=True)]
+        bad: list[_Bad] = [
+            (i, t, None, detail) for i, t in zip(bad_index, malformed_text, strict=True)
+        ]
         return frame, np.flatnonzero(good), bad
 
     def _one_by_one(self, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, list[_Bad]]:

@@ -441,12 +441,10 @@ def _chain_checks(
     bad = np.flatnonzero(reason != "")
     if not len(bad):
         return ep, empty_quarantine()
-    text = ep.iloc[bad].astype(object).where(ep.iloc[bad].notna(), None)
-    records = [
-        json.dumps({k: (v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else v)
-                    for k, v in rec_.items()})
-        for rec_ in text.to_dict(orient="records")
-    ]  # fmt: skip
+    shown = ep.iloc[bad].copy()
+    for name in ("start_date", "end_date"):
+        shown[name] = shown[name].dt.strftime("%Y-%m-%d")
+    records = shown.to_json(orient="records", lines=True).splitlines()
     quarantine = pd.DataFrame(
         {
             "table": EPISODES_903.name,
