@@ -129,7 +129,7 @@ def parse_extract_date(value: object, source: str) -> pd.Timestamp:
 
     Parameters
     ----------
-    value : str, date or datetime
+    value : str, date, datetime or numpy datetime64
         As given (a TOML date, a string, a ``datetime.date``). A datetime counts as
         the calendar date written, whatever its time zone.
     source : str
@@ -141,6 +141,10 @@ def parse_extract_date(value: object, source: str) -> pd.Timestamp:
         If it is not a date, or is not plausible: before :data:`EARLIEST_EXTRACT` or
         after today.
     """
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if value is pd.NaT:
+        value = None  # a missing date, not a day
     if isinstance(value, dt.datetime):
         day = pd.Timestamp(value.date())
     elif isinstance(value, dt.date):

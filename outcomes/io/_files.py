@@ -335,9 +335,8 @@ class _Records:
             )
         if b'"' in self.body:
             quotes = np.flatnonzero(np.frombuffer(self.body, np.uint8) == 34)
-            per_line = np.bincount(
-                np.searchsorted(self.starts, quotes, side="right") - 1, minlength=n
-            )
+            # quotes before each line's start, differenced: the quotes on each line
+            per_line = np.diff(np.searchsorted(quotes, np.r_[self.starts, len(self.body)]))
             for i in np.flatnonzero(per_line % 2 == 1):
                 if int(i) not in aside:
                     text = self.line(int(i))
@@ -540,7 +539,8 @@ def _parquet_text(column: pa.ChunkedArray, header: str, name: str) -> pa.Chunked
         pa.types.is_nested(kind)
         or pa.types.is_binary(kind)
         or pa.types.is_large_binary(kind)
-        or (pa.types.is_fixed_size_binary(kind))
+        or pa.types.is_fixed_size_binary(kind)
+        or pa.types.is_binary_view(kind)
     ):
         raise SchemaError(
             f"column holds {kind} values (lists, structures or raw bytes); "

@@ -347,3 +347,23 @@ def test_one_hostile_insertion_read_in_full(line: int, at: int, what: str, tmp_p
     assert len(ds.proceedings) + len(q) == ds.rows_read["proceedings"] == records_in(path)
     assert _untouched(line) <= set(ds.proceedings["proceedings_id"])
     assert set(q["row"]) <= {line + 1, line + 2}
+
+
+@pytest.mark.parametrize(
+    "value", [None, True, 1.0, 20250331, "", "  ", "nonsense", pd.NaT, "2024-02-30"]
+)
+def test_extract_date_of_the_wrong_kind_is_a_schema_error(value: object) -> None:
+    from outcomes.io._dates import parse_extract_date
+
+    with pytest.raises(SchemaError, match="from somewhere is not a date"):
+        parse_extract_date(value, "somewhere")
+
+
+def test_extract_date_as_written_whatever_its_zone() -> None:
+    import datetime as dt
+
+    from outcomes.io._dates import parse_extract_date
+
+    zoned = dt.datetime(2020, 1, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert parse_extract_date(zoned, "x") == pd.Timestamp("2020-01-01")
+    assert parse_extract_date("2020-01-01T00:00:00+01:00", "x") == pd.Timestamp("2020-01-01")
