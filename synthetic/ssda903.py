@@ -101,8 +101,8 @@ def _date(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y").astype(object).where(values.notna(), "")
 
 
-def _chain(ep: pd.DataFrame) -> pd.DataFrame:
-    """Episodes as a return records them: one at a time.
+def as_recorded(ep: pd.DataFrame) -> pd.DataFrame:
+    """Episodes (sorted by child and start) as a return records them: one at a time.
 
     The world lets a child's new proceedings begin while an earlier order's episode is
     still open (or runs past the new start). A return cannot hold overlapping or open
@@ -132,7 +132,9 @@ def ssda903_tables(world: World, seed: int | None = None) -> tuple[pd.DataFrame,
             pd.DataFrame(columns=list(HEADER_COLUMNS)),
             pd.DataFrame(columns=list(EPISODE_COLUMNS)),
         )
-    ep = _chain(ep.sort_values(["child_id", "start_date"], kind="stable").reset_index(drop=True))
+    ep = as_recorded(
+        ep.sort_values(["child_id", "start_date"], kind="stable").reset_index(drop=True)
+    )
     children = ep["child_id"].drop_duplicates().to_numpy(dtype=object)
     people = world.clean.drop_duplicates("child_id").set_index("child_id")
     sex = people.loc[children, "child_sex"].to_numpy(dtype=object)
