@@ -504,6 +504,9 @@ class Dataset:
         ``len(table) + quarantined rows of that table == rows_read[table]``.
     dropped_columns : dict of str to list of str
         Columns dropped on reading because they look like direct identifiers.
+    placeholder_ids : dict of str to dict of str to int
+        Per table, per identifier column: how many placeholder values (``NULL``,
+        ``N/A``, ``0``, ...) were read as missing.
     """
 
     proceedings: pd.DataFrame
@@ -513,6 +516,7 @@ class Dataset:
     quarantine: pd.DataFrame = field(default_factory=empty_quarantine)
     rows_read: dict[str, int] = field(default_factory=dict)
     dropped_columns: dict[str, list[str]] = field(default_factory=dict)
+    placeholder_ids: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""

@@ -48,9 +48,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from outcomes.io._validate import MAX_MOTHER_AGE, mother_age
 from outcomes.schema import MAX_AGE_AT_ISSUE_YEARS, STRING_DTYPE
 
-from ._codec import CANONICAL_OF, NA_DAY, NumRows, ProceedingsCodec
+from ._codec import CANONICAL_OF, NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
 from ._frames import label_text, text_series
 from ._time import DAYS_PER_YEAR
 from .areas import Areas
@@ -174,6 +175,7 @@ def expected_reasons(
         ("disposal_before_issue", has_disposal & (disposal < issue)),
         ("issue_before_birth", issue < dob),
         ("child_too_old", (issue - dob) > too_old),
+        *_family(dob, values["mdob"]),
         ("date_after_extract", after),
         ("order_without_disposal", has_order & ~has_disposal),
         ("disposal_without_order", has_disposal & ~has_order),
@@ -184,6 +186,19 @@ def expected_reasons(
         if mask.any():
             out[mask] = np.where(out[mask] == "", name, out[mask] + ";" + name)
     return out
+
+
+def _family(dob: np.ndarray, mdob: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The reader's family checks: mother born after the child, or over the age limit
+    at the birth -- what a year typo in the child's birth date can give."""
+    known = (dob != NA_DAY) & (mdob != NA_DAY)
+    child = pd.Series(days_to_datetime(np.where(known, dob, 0)))
+    mother = pd.Series(days_to_datetime(np.where(known, mdob, 0)))
+    age = mother_age(mother, child).to_numpy()
+    return [
+        ("mother_born_after_child", known & (mdob > dob)),
+        ("mother_too_old", known & (mdob <= dob) & (age > MAX_MOTHER_AGE)),
+    ]
 
 
 def repeated_key(first: np.ndarray, cid: np.ndarray, at: np.ndarray) -> np.ndarray:

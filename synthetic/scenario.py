@@ -28,14 +28,19 @@ from typing import Any
 
 import numpy as np
 
+from outcomes.errors import OutcomesError, SchemaError
+from outcomes.io._files import check_file
+
 PROVENANCE_KEYS = ("source", "assumed")
 _META_KEYS = ("name", "description", "inherit")
 
 
-class ScenarioError(ValueError):
-    """A scenario file is malformed: a number without provenance, a bad key, a cycle.
+class ScenarioError(OutcomesError):
+    """A scenario file is malformed: a number without provenance, a bad key, a missing
+    parameter, a cycle.
 
-    Derives from :class:`ValueError`; the command line reports it as a user error.
+    An :class:`~outcomes.errors.OutcomesError` (so also a :class:`ValueError`): the
+    command line reports it as a user error, wherever in the run it is found.
     """
 
 
@@ -137,12 +142,17 @@ def _read_toml(name_or_path: str | Path) -> tuple[dict[str, Any], str, Path | No
             known = ", ".join(scenario_names())
             raise ScenarioError(f"no scenario called {name_or_path!r} (known: {known})")
         return tomllib.loads(resource.read_text(encoding="utf-8")), name_or_path, None
-    if not text_path.is_file():
+    if not text_path.exists() and not text_path.is_symlink():
         raise ScenarioError(f"scenario file not found: {text_path}")
     try:
-        data = tomllib.loads(text_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{text_path}: not valid TOML: {exc}") from exc
+        check_file(text_path)  # says what the path is: a folder, a link loop, ...
+        data = tomllib.loads(text_path.read_text(encoding="utf-8-sig"))
+    except SchemaError as exc:
+        raise ScenarioError(f"scenario {exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{text_path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{text_path}: cannot be read: {exc.strerror or exc}") from None
     return data, text_path.stem, text_path
 
 

@@ -101,6 +101,28 @@ def _date(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y").astype(object).where(values.notna(), "")
 
 
+def as_recorded(ep: pd.DataFrame) -> pd.DataFrame:
+    """Episodes (sorted by child and start) as a return records them: one at a time.
+
+    The world lets a child's new proceedings begin while an earlier order's episode is
+    still open (or runs past the new start). A return cannot hold overlapping or open
+    earlier episodes (the 903 validation rules reject them): the earlier episode
+    ceases with ``X1`` the day the next begins, as a legal status change would record.
+    """
+    child = ep["child_id"].to_numpy(dtype=object)
+    same_next = np.r_[child[1:] == child[:-1], False]
+    start = ep["start_date"].to_numpy()
+    next_start = np.r_[start[1:], np.datetime64("NaT")].astype(start.dtype)
+    end = ep["end_date"].to_numpy()
+    cut = same_next & (np.isnat(end) | (end > next_start))
+    if cut.any():
+        ep = ep.copy()
+        ep.loc[cut, "end_date"] = next_start[cut]
+        ep["reason_ceased"] = ep["reason_ceased"].astype(object)
+        ep.loc[cut, "reason_ceased"] = "X1"
+    return ep
+
+
 def ssda903_tables(world: World, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The header and episode tables of a world's children looked after."""
     rng = Streams(world.seed if seed is None else seed).get("ssda903")
@@ -110,7 +132,9 @@ def ssda903_tables(world: World, seed: int | None = None) -> tuple[pd.DataFrame,
             pd.DataFrame(columns=list(HEADER_COLUMNS)),
             pd.DataFrame(columns=list(EPISODE_COLUMNS)),
         )
-    ep = ep.sort_values(["child_id", "start_date"], kind="stable").reset_index(drop=True)
+    ep = as_recorded(
+        ep.sort_values(["child_id", "start_date"], kind="stable").reset_index(drop=True)
+    )
     children = ep["child_id"].drop_duplicates().to_numpy(dtype=object)
     people = world.clean.drop_duplicates("child_id").set_index("child_id")
     sex = people.loc[children, "child_sex"].to_numpy(dtype=object)

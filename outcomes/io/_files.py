@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +28,34 @@ from outcomes.schema import STRING_DTYPE, Table
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+MAX_FIELD_CHARS = 32_767
+"""The longest value a field may hold: Excel's limit for one cell, so no value of a
+real extract is longer. A longer value is quarantined as ``oversized_field``."""
+MAX_RECORD_BYTES = 1 << 20
+"""A line longer than this is set aside before parsing (quarantined alone): a record of
+legal values is far shorter, and one huge line must not derail the parser."""
+BLOCK_BYTES = 4 << 20
+"""Arrow's parsing block; more than any line passed to it (:data:`MAX_RECORD_BYTES`),
+so no record straddles blocks."""
+SHOWN_BYTES = 200
+"""How much of a set-aside line the quarantine shows."""
+_CONTROL = bytes([*range(9), 11, 12, *range(14, 32), 127])
+"""C0 control characters other than tab, line feed and carriage return, and DEL."""
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
 HEADER_SEARCH_ROWS = 10
 """Excel trackers put titles and merged group headings above the header row; look this
 far down for it."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A record that could not be split into fields: quarantined alone."""
+
+    row: int
+    text: str
+    reason: str
+    column: str | None
+    detail: str
 
 
 @dataclass
@@ -42,20 +68,29 @@ class RawTable:
         Text columns (stripped; empty cells missing), canonical names.
     rows : ndarray of int
         Spreadsheet row of each frame row (the header row is 1 in a plain CSV).
-    malformed : list of (int, str)
-        Rows that could not be split into the header's fields: (row, raw text).
+    malformed : list of Malformed
+        Records set aside before typing (not split into the header's fields, broken
+        quoting, oversized), each with its row and reason.
     original_names : dict
         Canonical name -> header as written in the file.
     dropped : list of str
         Columns dropped as direct identifiers.
+    control_checked : bool
+        Whether the text is known to hold no control characters (validation then skips
+        looking for them).
+    placeholders : dict
+        Column -> number of placeholder identifiers (``NULL``, ``N/A``, ...) read as
+        missing (set by validation).
     """
 
     file: str
     frame: pd.DataFrame
     rows: np.ndarray
-    malformed: list[tuple[int, str]] = field(default_factory=list)
+    malformed: list[Malformed] = field(default_factory=list)
     original_names: dict[str, str] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
+    control_checked: bool = False
+    placeholders: dict[str, int] = field(default_factory=dict)
 
 
 def read_raw(
@@ -74,8 +109,7 @@ def read_raw(
         Unreadable, empty or undecodable file; duplicate or missing required columns.
     """
     name = str(path)
-    if not path.is_file():
-        raise SchemaError("file not found", file=name)
+    check_file(path)
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         raw = _read_parquet(path)
@@ -88,6 +122,36 @@ def read_raw(
             f"unsupported file type {suffix!r}: use .csv, .tsv, .parquet or .xlsx", file=name
         )
     return _canonical_columns(raw, table, keep_identifiers)
+
+
+def check_file(path: Path) -> None:
+    """Raise a :class:`SchemaError` saying what ``path`` is, unless a readable file."""
+    name = str(path)
+    try:
+        path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            raise SchemaError(
+                "is a broken symbolic link or a symbolic-link loop "
+                f"({exc.strerror or exc}); point it at a file",
+                file=name,
+            ) from None
+        if isinstance(exc, FileNotFoundError):
+            raise SchemaError("file not found", file=name) from None
+        raise SchemaError(f"cannot be read: {exc.strerror or exc}", file=name) from None
+    if path.is_dir():
+        raise SchemaError("is a folder, not a file", file=name)
+    if not path.is_file():
+        raise SchemaError("is not a regular file (a device, pipe or socket)", file=name)
+    if not os.access(path, os.R_OK):
+        raise SchemaError("cannot be read: permission denied", file=name)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SchemaError(f"cannot be read: {exc.strerror or exc}", file=str(path)) from None
 
 
 def _canonical_columns(raw: RawTable, table: Table, keep: tuple[str, ...]) -> RawTable:
@@ -136,7 +200,9 @@ def _decode_check(data: bytes, name: str, encoding: str | None) -> bytes:
             encoding = "utf-16"
         elif data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8-sig"
-        elif b"\x00" in data[:4096]:
+        elif data[:4096].count(b"\x00") > len(data[:4096]) // 4:
+            # UTF-16 text of the Latin alphabet is half NUL bytes; a stray NUL in a
+            # UTF-8 file is a bad value in one record, quarantined there.
             raise SchemaError(
                 "file holds NUL bytes: it looks like UTF-16 without a byte-order mark; "
                 "pass encoding='utf-16-le'",
@@ -176,7 +242,11 @@ def _sniff_delimiter(header_line: str) -> str:
 
 def _read_csv(path: Path, encoding: str | None) -> RawTable:
     name = str(path)
-    data = _decode_check(path.read_bytes(), name, encoding)
+    data = _decode_check(_read_bytes(path), name, encoding)
+    # A record is a line. CR-only (old Mac) and mixed line endings are made LF, so that
+    # every line break a spreadsheet would show ends a record.
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     # The header is the first non-blank line.
     offset, header_line_no = 0, 1
     while True:
@@ -185,7 +255,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         if line.strip():
             break
         offset, header_line_no = end + 1, header_line_no + 1
-    header_text = line.decode("utf-8").rstrip("\r")
+    header_text = line.decode("utf-8")
     delimiter = _sniff_delimiter(header_text)
     headers = next(csv.reader([header_text], delimiter=delimiter))
     headers = [h.strip() for h in headers]
@@ -198,40 +268,180 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     if not body.strip():
         empty = pd.DataFrame({h: pd.Series(dtype=STRING_DTYPE) for h in headers})
         return RawTable(file=name, frame=empty, rows=np.zeros(0, dtype=np.int64))
-    positions = [f"c{i}" for i in range(len(headers))]
-    malformed_text: list[str] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        malformed_text.append(row.text)
-        return "skip"
-
-    try:
-        arrow = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=positions),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(positions, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise SchemaError(f"cannot parse as delimited text: {exc}", file=name) from None
-    frame = _arrow_text_frame(arrow, headers)
-    n_records = len(frame) + len(malformed_text)
-    bad_index = _line_numbers(body, malformed_text)
+    records = _Records(body, delimiter, headers)
     first_data_line = header_line_no + 1
-    good = np.ones(n_records, dtype=bool)
-    good[bad_index] = False
-    rows = first_data_line + np.flatnonzero(good)
-    malformed = [(first_data_line + i, t) for i, t in zip(bad_index, malformed_text, strict=True)]
+    frame, good_index, malformed = records.parse()
+    rows = first_data_line + good_index
+    bad = [
+        Malformed(first_data_line + i, text, reason, column, detail)
+        for i, text, reason, column, detail in malformed
+    ]
     frame, rows = _drop_blank(frame, rows)
-    malformed = [(r, t) for r, t in malformed if t.strip(" ,;\t|\r")]
-    return RawTable(file=name, frame=frame, rows=rows, malformed=malformed)
+    bad = [m for m in bad if m.text.strip(" ,;\t|")]
+    return RawTable(
+        file=name,
+        frame=frame,
+        rows=rows,
+        malformed=bad,
+        control_checked=not records.has_control,
+    )
+
+
+_Bad = tuple[int, str, str | None, str]
+"""A line the parser could not split: (index among the lines parsed, text, column,
+detail)."""
+_SetAside = tuple[int, str, str, str | None, str]
+"""A line set aside: (0-based line, text shown, reason, column, detail)."""
+
+
+class _Records:
+    """The body of a delimited file, one record per line, counted apart from the parser.
+
+    The line structure is the record count: the parser must return exactly one result
+    (a row or an invalid row) per line, or it is not trusted. Lines that would derail it
+    are set aside first, each quarantined alone: a line longer than
+    :data:`MAX_RECORD_BYTES`, and a line with an odd number of double quotes (a quoted
+    value opened and never closed would swallow the following lines). Arrow parses the
+    rest; if its count still differs from the lines given (a quote opened mid-line),
+    every line is parsed on its own with the standard library instead.
+    """
+
+    def __init__(self, body: bytes, delimiter: str, headers: list[str]) -> None:
+        self.body = body
+        self.delimiter = delimiter
+        self.headers = headers
+        newlines = np.flatnonzero(np.frombuffer(body, np.uint8) == 10)
+        self.starts = np.concatenate(([0], newlines + 1))
+        self.ends = np.concatenate((newlines, [len(body)]))
+        if self.starts[-1] == len(body):  # a final line break ends the last record
+            self.starts, self.ends = self.starts[:-1], self.ends[:-1]
+        # deleting every other byte is a single pass at memory speed
+        self.has_control = bool(body.translate(None, _NOT_CONTROL))
+
+    def line(self, i: int) -> str:
+        return self.body[self.starts[i] : self.ends[i]].decode("utf-8")
+
+    def parse(self) -> tuple[pd.DataFrame, np.ndarray, list[_SetAside]]:
+        """Rows parsed (frame, 0-based line of each) and set-aside lines."""
+        n = len(self.starts)
+        aside: dict[int, tuple[str, str | None, str]] = {}
+        lengths = self.ends - self.starts
+        for i in np.flatnonzero(lengths > MAX_RECORD_BYTES):
+            aside[int(i)] = (
+                "oversized_field",
+                self._column_at(self.line(int(i)), None),
+                f"the record is {int(lengths[i]):,} bytes long; no field may exceed "
+                f"{MAX_FIELD_CHARS:,} characters",
+            )
+        if b'"' in self.body:
+            quotes = np.flatnonzero(np.frombuffer(self.body, np.uint8) == 34)
+            # quotes before each line's start, differenced: the quotes on each line
+            per_line = np.diff(np.searchsorted(quotes, np.r_[self.starts, len(self.body)]))
+            for i in np.flatnonzero(per_line % 2 == 1):
+                if int(i) not in aside:
+                    text = self.line(int(i))
+                    aside[int(i)] = (
+                        "malformed_row",
+                        self._column_at(text, text.find('"')),
+                        "a quoted value is not closed on this line",
+                    )
+        keep = np.setdiff1d(np.arange(n), np.fromiter(aside, np.int64, len(aside)))
+        if len(aside):
+            chunk = b"\n".join(self.body[self.starts[i] : self.ends[i]] for i in keep)
+        else:
+            chunk = self.body
+        result = self._arrow(chunk, len(keep)) if len(keep) else None
+        if result is None:
+            result = self._one_by_one(keep)
+        frame, good, bad = result
+        malformed = [(int(keep[i]), t, "malformed_row", c, d) for i, t, c, d in bad]
+        malformed += [(i, self._shown(i), r, c, d) for i, (r, c, d) in aside.items()]
+        malformed.sort()
+        return frame, keep[good], malformed
+
+    def _shown(self, i: int) -> str:
+        text = self.body[self.starts[i] : min(self.ends[i], self.starts[i] + SHOWN_BYTES)]
+        return text.decode("utf-8", "replace")
+
+    def _column_at(self, text: str, at: int | None) -> str | None:
+        """The header of the field holding character ``at`` (the longest field if None)."""
+        if at is None:
+            pieces = text.split(self.delimiter)
+            index = max(range(len(pieces)), key=lambda k: len(pieces[k]))
+        else:
+            index = text.count(self.delimiter, 0, at)
+        return self.headers[index] if index < len(self.headers) else None
+
+    def _arrow(
+        self, chunk: bytes, n_lines: int
+    ) -> tuple[pd.DataFrame, np.ndarray, list[_Bad]] | None:
+        positions = [f"c{i}" for i in range(len(self.headers))]
+        malformed_text: list[str] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            malformed_text.append(row.text)
+            return "skip"
+
+        try:
+            arrow = pacsv.read_csv(
+                io.BytesIO(chunk),
+                read_options=pacsv.ReadOptions(column_names=positions, block_size=BLOCK_BYTES),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    invalid_row_handler=on_invalid,
+                    ignore_empty_lines=False,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(positions, pa.string()),
+                    strings_can_be_null=True,
+                    null_values=[""],
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        except pa.ArrowInvalid:
+            return None
+        if arrow.num_rows + len(malformed_text) != n_lines:
+            return None  # a quote opened mid-line joined lines: not one result per line
+        frame = _arrow_text_frame(arrow, self.headers)
+        bad_index = _line_numbers(chunk, malformed_text)
+        good = np.ones(n_lines, dtype=bool)
+        good[bad_index] = False
+        detail = f"the line does not split into the header's {len(self.headers)} fields"
+        bad: list[_Bad] = [
+            (i, t, None, detail) for i, t in zip(bad_index, malformed_text, strict=True)
+        ]
+        return frame, np.flatnonzero(good), bad
+
+    def _one_by_one(self, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, list[_Bad]]:
+        """Parse each line alone (slow, exact): a broken line cannot reach the next."""
+        width = len(self.headers)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        good, bad = [], []
+        for k, i in enumerate(keep):
+            text = self.line(int(i))
+            try:
+                fields = next(csv.reader([text], delimiter=self.delimiter, strict=True), [])
+            except csv.Error:
+                opened = [
+                    j
+                    for j, c in enumerate(text)
+                    if c == '"' and text[j - 1 : j] in ("", self.delimiter)
+                ]
+                where = self._column_at(text, opened[-1]) if opened else None
+                bad.append((k, text, where, "a quoted value is not closed on this line"))
+                continue
+            if not text.strip():
+                fields = [""] * width
+            if len(fields) != width:
+                bad.append(
+                    (k, text, None, f"the line does not split into the header's {width} fields")
+                )
+                continue
+            good.append(k)
+            for column, value in zip(columns, fields, strict=True):
+                column.append(value or None)
+        arrow = pa.table({f"c{j}": pa.array(c, pa.string()) for j, c in enumerate(columns)})
+        return _arrow_text_frame(arrow, self.headers), np.asarray(good, dtype=np.int64), bad
 
 
 def _line_numbers(body: bytes, texts: list[str]) -> list[int]:
@@ -298,9 +508,13 @@ def _read_parquet(path: Path) -> RawTable:
     name = str(path)
     try:
         arrow = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise SchemaError(f"cannot read as Parquet: {exc}", file=name) from None
     headers = list(arrow.column_names)
+    arrow = pa.table(
+        [_parquet_text(c, h, name) for c, h in zip(arrow.columns, headers, strict=True)],
+        names=[f"c{i}" for i in range(len(headers))],
+    )
     duplicates = sorted({h for h in headers if headers.count(h) > 1})
     if duplicates:
         raise SchemaError(
@@ -312,6 +526,38 @@ def _read_parquet(path: Path) -> RawTable:
     rows = np.arange(2, len(frame) + 2)
     frame, rows = _drop_blank(frame, rows)
     return RawTable(file=name, frame=frame, rows=rows)
+
+
+def _parquet_text(column: pa.ChunkedArray, header: str, name: str) -> pa.ChunkedArray:
+    """A Parquet column as text; dates and timestamps as the calendar date written.
+
+    A time-zone-aware timestamp is taken in its own zone (the local date as written,
+    never shifted to UTC). Nested and binary columns cannot hold a value of an extract.
+    """
+    kind = column.type
+    if (
+        pa.types.is_nested(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_fixed_size_binary(kind)
+        or pa.types.is_binary_view(kind)
+    ):
+        raise SchemaError(
+            f"column holds {kind} values (lists, structures or raw bytes); "
+            "store one text, number or date per cell",
+            file=name,
+            column=header,
+        )
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            column = pc.local_timestamp(column)
+        return column.cast(pa.date32()).cast(pa.string())
+    try:
+        return column.cast(pa.string())
+    except pa.ArrowException:
+        raise SchemaError(
+            f"column of type {kind} cannot be read as text", file=name, column=header
+        ) from None
 
 
 # --- Excel -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from outcomes.io._arrow import arrow_text
 from outcomes.io._dates import parse_dates
-from outcomes.io._files import RawTable
+from outcomes.io._files import MAX_FIELD_CHARS, RawTable
 from outcomes.io._vocab import SEX_ALIASES, map_labels
 from outcomes.schema import (
     EVENT_ALIASES,
@@ -31,8 +31,24 @@ from outcomes.schema import (
     empty_quarantine,
 )
 
+MIN_MOTHER_AGE = 12
+MAX_MOTHER_AGE = 60
+"""Bounds (completed years) of a birth mother's age at her child's birth. Births to
+mothers under 13 or over 55 are a handful a year in England (ONS birth registrations).
+Over 60 the date of birth is a typo or a placeholder such as 1900-01-01: the row is
+quarantined. Under 12 is flagged by the quality report (``young_mother``)."""
+PLACEHOLDER_IDS = frozenset(
+    {"", "null", "nul", "n/a", "na", "n.a.", "nan", "none", "nil", "0", "-", "--", "?",
+     "unknown", "not known", "unk", "missing", "tbc"}
+)  # fmt: skip
+"""Values written in identifier columns (compared in lower case, stripped) that mean
+"no identifier". They are read as missing: one ``NULL`` mother must not become the
+mother of every child whose mother is unknown."""
+
 REASONS: dict[str, str] = {
-    "malformed_row": "the line does not split into the header's fields",
+    "malformed_row": "the line does not split into the header's fields, or its quoting is broken",
+    "oversized_field": "a value longer than any cell can hold (32,767 characters)",
+    "control_character": "a value holds a control character (NUL, escape, ...)",
     "missing_value": "a required value is missing",
     "unparseable_date": "a date cannot be read",
     "ambiguous_date": "day and month order cannot be told",
@@ -45,11 +61,15 @@ REASONS: dict[str, str] = {
     "disposal_before_issue": "disposal date before issue date",
     "order_without_disposal": "a final order but no disposal date",
     "disposal_without_order": "a disposal date but no final order",
+    "mother_born_after_child": "the mother's date of birth is after the child's",
+    "mother_too_old": f"the mother aged over {MAX_MOTHER_AGE} at the child's birth",
     "end_before_start": "episode ends before it starts",
     "date_after_extract": "a date after the extract date",
     "duplicate_key": "the row's key repeats an earlier row",
 }
 """Every row-level reason code, in the order checks take precedence."""
+
+_CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 Details = Callable[[np.ndarray], list[str]]
 
@@ -76,9 +96,18 @@ def _describe(template: str, **columns: pd.Series | np.ndarray) -> Details:
 
 
 def validate_rows(
-    raw: RawTable, table: Table, extract_date: pd.Timestamp | None, table_name: str
+    raw: RawTable,
+    table: Table,
+    extract_date: pd.Timestamp | None,
+    table_name: str,
+    *,
+    bound_label: str = "the extract date",
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Type and check ``raw``.
+
+    Placeholder identifiers (:data:`PLACEHOLDER_IDS`) are made missing in ``raw.frame``
+    first, and counted in ``raw.placeholders``. ``bound_label`` names the upper date
+    bound in messages (``"today"`` when no extract date was given).
 
     Returns
     -------
@@ -98,13 +127,23 @@ def validate_rows(
         if mask.any():
             failures.append(_Failure(reason, column, mask, details))
 
+    _text_checks(raw, add)
+    placeholders = _placeholder_ids(frame, table)
+    raw.placeholders = {name: int(v.notna().sum()) for name, v in placeholders.items()}
+
     for col in table.columns:
         if col.name not in frame.columns:
             typed[col.name] = pd.Series(np.nan, index=frame.index, dtype=col.dtype)
             continue
         values = frame[col.name]
         if not col.nullable:
-            add("missing_value", col.name, values.isna().to_numpy(), _describe("value is missing"))
+            written = placeholders.get(col.name, pd.Series(pd.NA, index=frame.index))
+            add(
+                "missing_value",
+                col.name,
+                values.isna().to_numpy(),
+                _describe("value is missing{p}", p=_placeholder_note(written)),
+            )
         if col.kind == "date":
             parsed = parse_dates(values)
             typed[col.name] = parsed.values
@@ -135,6 +174,7 @@ def validate_rows(
     if table.name == "proceedings":
         given = {c: frame[c].notna().to_numpy() for c in frame.columns}
         _proceedings_checks(typed, given, add)
+        _family_checks(typed, add)
     if table.name == "care_episodes":
         start, end = typed["start_date"], typed["end_date"]
         add(
@@ -150,7 +190,7 @@ def validate_rows(
                 name,
                 (typed[name] > extract_date).to_numpy(),
                 _describe(
-                    "{v:%Y-%m-%d} is after the extract date " + f"{extract_date:%Y-%m-%d}",
+                    "{v:%Y-%m-%d} is after " + f"{bound_label} {extract_date:%Y-%m-%d}",
                     v=typed[name],
                 ),
             )
@@ -234,6 +274,88 @@ def _proceedings_checks(
     )
 
 
+def _family_checks(typed: dict[str, pd.Series], add: Callable[..., None]) -> None:
+    """The mother's date of birth against the child's (:data:`MIN_MOTHER_AGE`,
+    :data:`MAX_MOTHER_AGE`)."""
+    mother, child = typed["mother_dob"], typed["child_dob"]
+    add(
+        "mother_born_after_child",
+        "mother_dob",
+        (mother > child).to_numpy(),
+        _describe("mother born {m:%Y-%m-%d}, after the child on {c:%Y-%m-%d}", m=mother, c=child),
+    )
+    age = mother_age(mother, child)
+    add(
+        "mother_too_old",
+        "mother_dob",
+        (age > MAX_MOTHER_AGE).to_numpy(),
+        _describe("mother aged {a:.0f} at the child's birth (born {m:%Y-%m-%d})", a=age, m=mother),
+    )
+
+
+def mother_age(mother_dob: pd.Series, child_dob: pd.Series) -> pd.Series:
+    """The mother's age in completed years at the child's birth (NaN where unknown)."""
+    return (child_dob.dt.year - mother_dob.dt.year) - (
+        (child_dob.dt.month < mother_dob.dt.month)
+        | ((child_dob.dt.month == mother_dob.dt.month) & (child_dob.dt.day < mother_dob.dt.day))
+    ).astype(float)
+
+
+def _text_checks(raw: RawTable, add: Callable[..., None]) -> None:
+    """Values too long for a cell, or holding control characters, in any column."""
+    for name in raw.frame.columns:
+        text = arrow_text(raw.frame[name])
+        lengths = pc.utf8_length(text)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > MAX_FIELD_CHARS:
+            add(
+                "oversized_field",
+                name,
+                pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False).to_numpy(
+                    zero_copy_only=False
+                ),
+                _describe("a value of {n:,} characters", n=lengths.to_numpy(zero_copy_only=False)),
+            )
+        if raw.control_checked:
+            continue
+        control = pc.fill_null(pc.match_substring_regex(text, _CONTROL_PATTERN), False)
+        if pc.any(control).as_py():
+            add(
+                "control_character",
+                name,
+                control.to_numpy(zero_copy_only=False),
+                _describe("the value holds a control character"),
+            )
+
+
+def _placeholder_ids(frame: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
+    """Make placeholder identifiers missing, in place.
+
+    Returns, for each identifier column holding any, the placeholders as written
+    (missing elsewhere).
+    """
+    found = {}
+    ids = [c.name for c in table.columns if c.kind == "id"]
+    for name in frame.columns:
+        if name not in ids and not name.endswith("_id"):
+            continue
+        text = arrow_text(frame[name])
+        hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), pa.array(sorted(PLACEHOLDER_IDS))), False)
+        if pc.any(hit).as_py():
+            mask = hit.to_numpy(zero_copy_only=False)
+            found[name] = frame[name].where(mask)
+            frame[name] = frame[name].mask(mask)
+    return found
+
+
+def _placeholder_note(written: pd.Series) -> np.ndarray:
+    """`` ('NULL' is a placeholder)`` where a placeholder was written, else empty."""
+    return np.array(
+        ["" if v is pd.NA or pd.isna(v) else f" ({v!r} is a placeholder)" for v in written],
+        dtype=object,
+    )
+
+
 def _duplicate_check(
     frame: pd.DataFrame, table: Table, rows: np.ndarray, add: Callable[..., None]
 ) -> None:
@@ -294,17 +416,17 @@ def _quarantine(
                 {
                     "table": table_name,
                     "file": raw.file,
-                    "row": [r for r, _ in raw.malformed],
-                    "column": None,
-                    "reason": "malformed_row",
+                    "row": [m.row for m in raw.malformed],
+                    "column": [m.column for m in raw.malformed],
+                    "reason": [m.reason for m in raw.malformed],
                     "message": [
-                        f"{raw.file}:{r}: the line does not split into the header's "
-                        f"{len(raw.original_names)} fields"
-                        for r, _ in raw.malformed
+                        ":".join(p for p in (raw.file, str(m.row), m.column) if p)
+                        + f": {m.detail}"
+                        for m in raw.malformed
                     ],
-                    "value": [t for _, t in raw.malformed],
+                    "value": [m.text for m in raw.malformed],
                     "other_reasons": "",
-                    "record": [json.dumps({"line": t}) for _, t in raw.malformed],
+                    "record": [json.dumps({"line": m.text}) for m in raw.malformed],
                 }
             )
         )

@@ -19,7 +19,8 @@ import pandas as pd
 import tomli_w
 
 from outcomes.errors import SchemaError, ValidationError
-from outcomes.io._files import read_raw
+from outcomes.io._dates import parse_extract_date
+from outcomes.io._files import check_file, read_raw
 from outcomes.io._validate import validate_rows
 from outcomes.io.privacy import pseudonymise, refuse_identifiers
 from outcomes.schema import (
@@ -82,7 +83,7 @@ def read_dataset(
         )
     manifest = read_manifest(folder / "manifest.toml")
     frames: dict[str, pd.DataFrame | None] = {}
-    quarantines, rows_read, dropped = [], {}, {}
+    quarantines, rows_read, dropped, placeholders = [], {}, {}, {}
     for name, table in TABLES.items():
         file = _table_file(folder, name)
         if file is None:
@@ -90,9 +91,11 @@ def read_dataset(
                 raise SchemaError(f"missing table {name}.parquet or {name}.csv", file=str(folder))
             frames[name] = None
             continue
-        kept, quarantine, n_read, dropped_here = _read_table(
+        kept, quarantine, n_read, dropped_here, held = _read_table(
             file, table, manifest.extract_date, keep_identifiers
         )
+        if held:
+            placeholders[name] = held
         frames[name] = kept
         quarantines.append(quarantine)
         rows_read[name] = n_read
@@ -115,6 +118,7 @@ def read_dataset(
         quarantine=_concat_quarantine(quarantines),
         rows_read=rows_read,
         dropped_columns=dropped,
+        placeholder_ids=placeholders,
     )
     _finish(dataset, strict, pseudonymise_key)
     return dataset
@@ -140,10 +144,11 @@ def read_proceedings(
         without a byte-order mark) or UTF-16 with a byte-order mark; other encodings
         need ``encoding``. In Excel workbooks the header row is found below any title
         rows, and a merged group heading above it is read as a prefix.
-    extract_date : date or ISO string, optional
-        Date the extract was taken. Dates after it are quarantined. When omitted the
-        check is not made, and the manifest's ``extract_date`` is the latest date in
-        the file.
+    extract_date : date or string, optional
+        Date the extract was taken, read like any date of the file (ISO or UK
+        day-first); it must lie between 1990 and today. Dates after it are quarantined.
+        When omitted, dates after today are quarantined, and the manifest's
+        ``extract_date`` is the latest date kept.
     source : str, optional
         Free-text provenance for the manifest; defaults to the file name.
     strict, keep_identifiers, pseudonymise_key
@@ -159,19 +164,34 @@ def read_proceedings(
         With only ``proceedings``.
     """
     path = Path(file)
-    when = None if extract_date is None else pd.Timestamp(extract_date)
-    kept, quarantine, n_read, dropped = _read_table(
-        path, PROCEEDINGS, when, keep_identifiers, encoding=encoding, sheet=sheet
+    given = (
+        None
+        if extract_date is None
+        else parse_extract_date(
+            extract_date, "the extract_date argument (--extract-date at the command line)"
+        )
     )
+    today = pd.Timestamp(dt.date.today())
+    kept, quarantine, n_read, dropped, held = _read_table(
+        path,
+        PROCEEDINGS,
+        today if given is None else given,
+        keep_identifiers,
+        encoding=encoding,
+        sheet=sheet,
+        bound_label="today" if given is None else "the extract date",
+    )
+    when = given
     if when is None:
         latest = kept[PROCEEDINGS.date_columns].max().max()
-        when = pd.Timestamp(latest) if pd.notna(latest) else pd.Timestamp("today").normalize()
+        when = pd.Timestamp(latest) if pd.notna(latest) else today
     dataset = Dataset(
         proceedings=kept,
         manifest=Manifest(extract_date=when, source=source or path.name),
         quarantine=quarantine,
         rows_read={"proceedings": n_read},
         dropped_columns={"proceedings": dropped} if dropped else {},
+        placeholder_ids={"proceedings": held} if held else {},
     )
     _finish(dataset, strict, pseudonymise_key)
     return dataset
@@ -233,30 +253,31 @@ def read_manifest(path: Path) -> Manifest:
         If it is missing, is not TOML, or lacks or mistypes a field.
     """
     name = str(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise SchemaError("manifest.toml not found", file=name)
+    check_file(path)
     try:
-        content = tomllib.loads(path.read_text(encoding="utf-8"))
+        content = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemaError(f"not valid TOML: {exc}", file=name) from None
+    except OSError as exc:
+        raise SchemaError(f"cannot be read: {exc.strerror or exc}", file=name) from None
     for spec in MANIFEST_FIELDS:
         if spec.required and spec.name not in content:
             raise SchemaError(f"missing field {spec.name!r}", file=name, column=spec.name)
     version = content["schema_version"]
-    if version != SCHEMA_VERSION:
+    # bool is an int in Python, and 1.0 == 1: the type is checked, not only the value
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise SchemaError(
-            f"schema_version {version!r} is not supported (this toolkit reads {SCHEMA_VERSION})",
+            f"schema_version {version!r} is not supported: write the whole number "
+            f"{SCHEMA_VERSION} (this toolkit reads schema version {SCHEMA_VERSION})",
             file=name,
             column="schema_version",
         )
     try:
-        extract = pd.Timestamp(content["extract_date"])
-    except (ValueError, TypeError):
-        raise SchemaError(
-            f"extract_date {content['extract_date']!r} is not a date",
-            file=name,
-            column="extract_date",
-        ) from None
+        extract = parse_extract_date(content["extract_date"], "manifest.toml")
+    except SchemaError as exc:
+        raise SchemaError(str(exc), file=name, column="extract_date") from None
     covariates = content.get("covariates", [])
     if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
         raise SchemaError(
@@ -291,8 +312,12 @@ def manifest_toml(manifest: Manifest) -> str:
 
 
 def _table_file(folder: Path, name: str) -> Path | None:
+    # Anything at the table's path counts (a folder, a broken link): reading it then
+    # says what it is, rather than calling the table missing.
     found = [
-        folder / f"{name}{s}" for s in (".parquet", ".csv") if (folder / f"{name}{s}").is_file()
+        folder / f"{name}{s}"
+        for s in (".parquet", ".csv")
+        if (folder / f"{name}{s}").exists() or (folder / f"{name}{s}").is_symlink()
     ]
     if len(found) > 1:
         raise SchemaError(
@@ -309,12 +334,15 @@ def _read_table(
     *,
     encoding: str | None = None,
     sheet: str | int | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, int, list[str]]:
+    bound_label: str = "the extract date",
+) -> tuple[pd.DataFrame, pd.DataFrame, int, list[str], dict[str, int]]:
     raw = read_raw(file, table, keep_identifiers=keep_identifiers, encoding=encoding, sheet=sheet)
     if table.required_table and raw.frame.empty and not raw.malformed:
         raise SchemaError("file has a header but no data rows", file=raw.file)
-    kept, quarantine, n_read = validate_rows(raw, table, extract_date, table.name)
-    return kept, quarantine, n_read, raw.dropped
+    kept, quarantine, n_read = validate_rows(
+        raw, table, extract_date, table.name, bound_label=bound_label
+    )
+    return kept, quarantine, n_read, raw.dropped, raw.placeholders
 
 
 def _concat_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:

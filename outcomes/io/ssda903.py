@@ -87,6 +87,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from outcomes.io._dates import parse_extract_date
 from outcomes.io._files import RawTable, read_raw
 from outcomes.io._validate import validate_rows
 from outcomes.schema import (
@@ -120,6 +121,13 @@ SSDA903_REASONS: dict[str, str] = {
     "child_not_in_header": (
         "an episode of a child missing from the header file (or whose header row was quarantined)"
     ),
+    "episode_overlap": "an episode starts before the child's previous episode ended",
+    "open_episode_not_last": "an episode with no end date is followed by another episode",
+    "episode_chain_break": (
+        "the episode chain breaks: X1 says a new episode begins on the end date but none "
+        "does, or a period of care starts without RNE S, or DEC and REC disagree"
+    ),
+    "broken_period_of_care": "an episode in a period of care whose episode chain breaks",
 }
 """Reason codes this reader adds to :data:`outcomes.io.REASONS`."""
 
@@ -186,9 +194,10 @@ def read_ssda903(
     ----------
     header, episodes : path-like
         The two files (CSV, Parquet or Excel), with the return's column names.
-    extract_date : date or ISO string, optional
-        When the extract was taken; dates after it are quarantined. Default: the
-        latest date in the episodes (no check is made then).
+    extract_date : date or string, optional
+        When the extract was taken (between 1990 and today); dates after it are
+        quarantined. Default: the latest date in the valid episodes (dates after today
+        are quarantined then).
     la_code, dfj_area : str, optional
         The LA that made the return and its DFJ area, written on every derived
         proceedings row (default ``"unknown"``).
@@ -209,23 +218,31 @@ def read_ssda903(
     outcomes.errors.SchemaError
         If a file cannot be read or lacks a required column.
     """
-    when = None if extract_date is None else pd.Timestamp(extract_date)
+    given = None if extract_date is None else parse_extract_date(extract_date, "extract_date")
+    today = pd.Timestamp(dt.date.today())
+    bound, label = (today, "today") if given is None else (given, "the extract date")
     raw_h = read_raw(
         Path(header), HEADER_903, keep_identifiers=keep_identifiers, encoding=encoding
     )
     raw_e = read_raw(
         Path(episodes), EPISODES_903, keep_identifiers=keep_identifiers, encoding=encoding
     )
-    kept_h, q_h, n_h = validate_rows(raw_h, HEADER_903, when, HEADER_903.name)
+    kept_h, q_h, n_h = validate_rows(raw_h, HEADER_903, bound, HEADER_903.name, bound_label=label)
     raw_e, q_codes = _code_checks(raw_e, set(kept_h["child_id"].dropna().tolist()))
-    kept_e, q_e, n_e = validate_rows(raw_e, EPISODES_903, when, EPISODES_903.name)
-    n_e += len(q_codes)
-    quarantine = pd.concat(
-        [q for q in (q_h, q_codes, q_e) if len(q)] or [empty_quarantine()], ignore_index=True
+    kept_e, q_e, n_e = validate_rows(
+        raw_e, EPISODES_903, bound, EPISODES_903.name, bound_label=label
     )
+    when = given
     if when is None:
         latest = kept_e[["start_date", "end_date"]].max().max()
-        when = pd.Timestamp(latest) if pd.notna(latest) else pd.Timestamp("today").normalize()
+        when = pd.Timestamp(latest) if pd.notna(latest) else today
+    n_e += len(q_codes)
+    kept_rows = raw_e.rows[~np.isin(raw_e.rows, q_e["row"].to_numpy(dtype=np.int64))]
+    kept_e, q_chain = _chain_checks(kept_e, kept_rows, raw_e)
+    quarantine = pd.concat(
+        [q for q in (q_h, q_codes, q_e, q_chain) if len(q)] or [empty_quarantine()],
+        ignore_index=True,
+    )
     care = kept_e[CARE_EPISODES.names].sort_values(["child_id", "start_date"], kind="stable")
     care = care.reset_index(drop=True)
     events = _child_events(kept_e)
@@ -306,6 +323,151 @@ def _code_checks(raw: RawTable, children: set[str]) -> tuple[RawTable, pd.DataFr
     return rest, quarantine
 
 
+def _period_starts(child: np.ndarray, rec: np.ndarray) -> np.ndarray:
+    """Whether each episode (sorted by child and start) begins a period of care: the
+    child's first episode, or one after an episode that did not end with ``X1``."""
+    same_prev = np.r_[False, child[1:] == child[:-1]]
+    prev_x1 = np.r_[False, rec[:-1] == "X1"]
+    return ~(same_prev & prev_x1)
+
+
+def _chain_checks(
+    ep: pd.DataFrame, rows: np.ndarray, raw: RawTable
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check each child's episodes as a chain; quarantine every broken period of care.
+
+    Within a period of care episodes follow one another without gap or overlap: an
+    episode ending with ``X1`` is followed by one starting that day, and the period
+    ends with any other reason. As the DfE's 903 validation rules flag them, the
+    defects are an episode starting before the previous one ended
+    (``episode_overlap``), an open episode followed by another
+    (``open_episode_not_last``), and a chain break (``episode_chain_break``): ``X1``
+    with no episode starting on its end date (a missing episode or a gap), a period
+    that starts with a reason for new episode other than ``S``, or an end date without
+    a reason ceased (or the reverse). A proceedings run through a broken period
+    cannot be derived without guessing, so each episode of the period is quarantined:
+    the defective ones with their reason, the others as ``broken_period_of_care``.
+    """
+    order = np.lexsort((rows, ep["start_date"].to_numpy(), ep["child_id"].to_numpy(dtype=str)))
+    ep = ep.iloc[order].reset_index(drop=True)
+    rows = rows[order]
+    child = ep["child_id"].to_numpy(dtype=object)
+    rec = ep["reason_ceased"].str.upper().fillna("").to_numpy(dtype=object)
+    start = ep["start_date"].to_numpy()
+    end = ep["end_date"].to_numpy()
+    n = len(ep)
+    same_prev = np.r_[False, child[1:] == child[:-1]]
+    same_next = np.r_[child[1:] == child[:-1], False]
+    prev_end = np.r_[np.datetime64("NaT"), end[:-1]].astype(end.dtype)
+    next_start = np.r_[start[1:], np.datetime64("NaT")].astype(start.dtype)
+    open_ = np.isnat(end)
+    reason = np.full(n, "", dtype=object)
+    detail = np.full(n, "", dtype=object)
+    column = np.full(n, None, dtype=object)
+
+    def flag(mask: np.ndarray, code: str, col: str, text: np.ndarray | str) -> None:
+        mask = mask & (reason == "")
+        reason[mask] = code
+        column[mask] = col
+        detail[mask] = text if isinstance(text, str) else text[mask]
+
+    def day(d: np.ndarray) -> np.ndarray:
+        return np.datetime_as_string(d.astype("datetime64[D]"), unit="D").astype(object)
+
+    flag(
+        open_ & same_next,
+        "open_episode_not_last",
+        "end_date",
+        "no end date, but the child's next episode starts " + day(next_start),
+    )
+    flag(
+        same_prev & ~np.isnat(prev_end) & (start < prev_end),
+        "episode_overlap",
+        "start_date",
+        "starts " + day(start) + ", before the previous episode ended on " + day(prev_end),
+    )
+    prev_x1 = np.r_[False, rec[:-1] == "X1"] & same_prev
+    flag(
+        prev_x1 & (start > prev_end),
+        "episode_chain_break",
+        "start_date",
+        "the previous episode ended "
+        + day(prev_end)
+        + " with X1, but this one starts "
+        + day(start)
+        + " (a missing episode or a gap)",
+    )
+    flag(
+        (rec == "X1") & ~same_next,
+        "episode_chain_break",
+        "reason_ceased",
+        "ends with X1 (a new episode begins) but no later episode of the child follows",
+    )
+    flag(
+        ~open_ & (rec == ""),
+        "episode_chain_break",
+        "reason_ceased",
+        "an end date but no reason the episode ceased",
+    )
+    flag(
+        open_ & (rec != ""),
+        "episode_chain_break",
+        "end_date",
+        "a reason ceased but no end date",
+    )
+    if "rne" in ep:
+        rne = ep["rne"].str.upper().fillna("").to_numpy(dtype=object)
+        flag(
+            _period_starts(child, rec) & same_prev & (rne != "") & (rne != "S"),
+            "episode_chain_break",
+            "rne",
+            "starts a new period of care after the child left care, but RNE is not S",
+        )
+    period = np.cumsum(_period_starts(child, rec))
+    broken_periods = np.unique(period[reason != ""])
+    in_broken = np.isin(period, broken_periods)
+    first_defect = (
+        pd.Series(np.where(reason != "", rows, np.iinfo(np.int64).max))
+        .groupby(period)
+        .transform("min")
+        .to_numpy()
+    )
+    flag(
+        in_broken,
+        "broken_period_of_care",
+        "child_id",
+        np.array([f"in a period of care whose chain breaks at row {r}" for r in first_defect]),
+    )
+    bad = np.flatnonzero(reason != "")
+    if not len(bad):
+        return ep, empty_quarantine()
+    shown = ep.iloc[bad].copy()
+    for name in ("start_date", "end_date"):
+        shown[name] = shown[name].dt.strftime("%Y-%m-%d")
+    records = shown.to_json(orient="records", lines=True).splitlines()
+    quarantine = pd.DataFrame(
+        {
+            "table": EPISODES_903.name,
+            "file": raw.file,
+            "row": rows[bad],
+            "column": column[bad],
+            "reason": reason[bad],
+            "message": [
+                f"{raw.file}:{r}:{raw.original_names.get(str(c), c)}: {d}"
+                for r, c, d in zip(rows[bad], column[bad], detail[bad], strict=True)
+            ],
+            "value": [
+                None if ep[c].iloc[i] is pd.NA or pd.isna(ep[c].iloc[i]) else str(ep[c].iloc[i])
+                for c, i in zip(column[bad], bad, strict=True)
+            ],
+            "other_reasons": "",
+            "record": records,
+        }
+    )[list(QUARANTINE_COLUMNS)]
+    keep = reason == ""
+    return ep.loc[keep].reset_index(drop=True), quarantine
+
+
 def _child_events(ep: pd.DataFrame) -> pd.DataFrame:
     rec = ep["reason_ceased"].str.upper()
     ended = ep["end_date"].notna() & rec.notna() & (rec != "X1")
@@ -333,8 +495,11 @@ def _proceedings(
     child = ep["child_id"].to_numpy(dtype=object)
     ls = ep["legal_status"].str.upper().to_numpy(dtype=object)
     rec = ep["reason_ceased"].str.upper().fillna("").to_numpy(dtype=object)
-    same_prev = np.r_[False, child[1:] == child[:-1]]
-    same_next = np.r_[child[1:] == child[:-1], False]
+    # Runs and what follows them stay within one period of care: proceedings after
+    # the child left care and came back are separate proceedings.
+    new_period = _period_starts(child, rec)
+    same_prev = ~new_period
+    same_next = np.r_[~new_period[1:], False]
     c1 = ls == "C1"
     prev_c1 = np.r_[False, c1[:-1]] & same_prev
     next_c1 = np.r_[c1[1:], False] & same_next

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from outcomes.io._validate import MIN_MOTHER_AGE, mother_age
 from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.quality._datefix import (
     DAYS_PER_YEAR,
@@ -75,6 +76,8 @@ def _checks() -> dict[str, Check]:
     dimension_of = {
         "missing_value": "completeness",
         "malformed_row": "validity",
+        "oversized_field": "validity",
+        "control_character": "validity",
         "unparseable_date": "validity",
         "ambiguous_date": "validity",
         "unknown_order": "validity",
@@ -93,6 +96,12 @@ def _checks() -> dict[str, Check]:
             "completeness",
             "warning",
             "no mother_id: repeats by the mother cannot be found",
+        ),
+        Check(
+            "young_mother",
+            "consistency",
+            "warning",
+            f"the mother aged under {MIN_MOTHER_AGE} at the child's birth",
         ),
         Check("day_month_swap", "validity", "warning", "a date whose day and month look swapped"),
         Check("year_typo", "validity", "warning", "a date whose year looks mistyped"),
@@ -176,7 +185,11 @@ def find_issues(dataset: Dataset) -> tuple[pd.DataFrame, ProceedingsRows]:
     from_quarantine = _quarantine_issues(rows)
     dup_rows = from_quarantine.loc[from_quarantine["check"] == "duplicate_key", "row"]
     is_dup = frame["row"].isin(dup_rows).to_numpy()
-    parts = [from_quarantine, *_row_checks(frame, dataset, extract, is_dup)]
+    parts = [
+        from_quarantine,
+        *_row_checks(frame, dataset, extract, is_dup),
+        _family_issues(frame, is_dup),
+    ]
     found = [p for p in parts if len(p)]
     if not found:
         return _empty_issues(), rows
@@ -194,6 +207,15 @@ def find_issues(dataset: Dataset) -> tuple[pd.DataFrame, ProceedingsRows]:
         if col != "row":
             issues[col] = issues[col].astype(STRING_DTYPE)
     return issues[list(ISSUE_COLUMNS)], rows
+
+
+def _family_issues(frame: pd.DataFrame, is_dup: np.ndarray) -> pd.DataFrame:
+    """Mothers implausibly young at the child's birth (the reader quarantines the
+    impossible: a mother born after her child, or aged over 60)."""
+    age = mother_age(frame["mother_dob"], frame["child_dob"]).to_numpy()
+    pos = np.flatnonzero((age >= 0) & (age < MIN_MOTHER_AGE) & ~is_dup)
+    message = [f"mother aged {a:.0f} at the child's birth" for a in age[pos]]
+    return _issues("proceedings", frame, pos, "mother_dob", "young_mother", np.array(message))
 
 
 def _empty_issues() -> pd.DataFrame:

@@ -129,11 +129,13 @@ def test_malformed_and_orphan_rows_are_counted(tmp_path):
     q = ds.quarantine.set_index(["table", "row"])["reason"].to_dict()
     assert q == {
         ("ssda903_header", 3): "unparseable_date",
+        # X1 says an episode follows, but the one that does is malformed: the chain
+        # breaks, and the proceedings are not derived as if still open
+        ("care_episodes", 2): "episode_chain_break",
         ("care_episodes", 3): "malformed_row",
         ("care_episodes", 4): "child_not_in_header",  # its header row was rejected
     }
     assert ds.rows_read == {"ssda903_header": 2, "care_episodes": 3}
-    assert len(ds.care_episodes) == 1
-    # the interim care order's run has no recorded end: proceedings still open
-    assert ds.proceedings["final_order"].isna().all()
+    assert len(ds.care_episodes) == 0
+    assert ds.proceedings.empty
     assert ds.manifest.extract_date == pd.Timestamp("2019-08-01")

@@ -191,6 +191,10 @@ def main() -> None:
         ws.append(values)
     wb.save(HERE / "merged_header_tracker.xlsx")
 
+    from make_hostile import main as hostile
+
+    hostile()
+
 
 if __name__ == "__main__":
     main()
