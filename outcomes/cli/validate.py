@@ -7,6 +7,7 @@ from pathlib import Path
 
 from outcomes.io import read_dataset, read_proceedings
 from outcomes.io._validate import REASONS
+from outcomes.io.output import echo, refuse_to_replace_input, write_csv
 from outcomes.schema import Dataset
 
 EXIT_CLEAN = 0
@@ -26,7 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("path", type=Path, help="dataset folder or proceedings file")
     parser.add_argument(
-        "--quarantine-out", type=Path, metavar="FILE", help="write quarantined rows to a CSV file"
+        "--quarantine-out",
+        type=Path,
+        metavar="FILE",
+        help="write quarantined rows to a CSV file (identifying text withheld)",
     )
     parser.add_argument(
         "--extract-date",
@@ -50,6 +54,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Validate, print the summary, and return the exit code."""
     keep = tuple(c for c in args.keep_identifiers.split(",") if c)
+    if args.quarantine_out is not None:
+        refuse_to_replace_input(args.quarantine_out, [args.path])
     if args.path.is_dir():
         dataset = read_dataset(args.path, keep_identifiers=keep)
     else:
@@ -60,10 +66,13 @@ def run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             sheet=args.sheet,
         )
-    print(summary_text(dataset, str(args.path)))
+    echo(summary_text(dataset, str(args.path)))
     if args.quarantine_out is not None:
-        dataset.quarantine.to_csv(args.quarantine_out, index=False)
-        print(f"Quarantined rows written to {args.quarantine_out}")
+        write_csv(dataset.quarantine, args.quarantine_out)
+        echo(
+            f"Quarantined rows written to {args.quarantine_out} "
+            "(row-level data for the analyst: never publish)"
+        )
     return EXIT_QUARANTINED if len(dataset.quarantine) else EXIT_CLEAN
 
 
