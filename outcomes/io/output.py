@@ -40,6 +40,7 @@ OWASP Foundation, "CSV Injection". https://owasp.org/www-community/attacks/CSV_I
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
@@ -172,8 +173,23 @@ def write_csv(
         If ``path`` is a folder or cannot be written (naming it).
     """
     safe = neutralise(frame) if neutralise_formulas else frame
+    if _holds_carriage_return(safe):
+        # Python's csv writer leaves a bare CR unquoted when lines end in LF, and every
+        # reader would split the record there: quote every text cell instead.
+        to_csv = {"quoting": csv.QUOTE_NONNUMERIC, **to_csv}
     text = safe.to_csv(index=False, lineterminator="\n", **to_csv)  # type: ignore[call-overload]
     return write_text(path, text)
+
+
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(c) for c in frame.columns):
+        return True
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
+            if values.astype(str).str.contains("\r", regex=False).any():
+                return True
+    return False
 
 
 # --- atomic files ----------------------------------------------------------------------
@@ -361,6 +377,10 @@ class OutputFolder:
         self._abort()
         if isinstance(exc, OSError):
             raise _os_error(self.path, exc, "write the output folder") from exc
+        if isinstance(exc, OutputError) and self._stage is not None:
+            # name the file where the user will look for it, not the staging folder
+            shown = str(exc).replace(str(self._stage), str(self.path))
+            raise OutputError(shown) from exc
 
     def _check_replaceable(self) -> None:
         path = self.path
