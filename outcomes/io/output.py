@@ -186,9 +186,9 @@ def _holds_carriage_return(frame: pd.DataFrame) -> bool:
         return True
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
-        if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
-            if values.astype(str).str.contains("\r", regex=False).any():
-                return True
+        is_text = values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype)
+        if is_text and values.astype(str).str.contains("\r", regex=False).any():
+            return True
     return False
 
 

@@ -576,7 +576,9 @@ def test_output_folder_written_in_python(tmp_path: Path) -> None:
 # --- 7. output mistakes are user errors (exit 2) naming the path -----------------------
 
 
-def test_quarantine_out_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quarantine_out_that_is_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["validate", str(BAD / "out_everything.csv"), "--quarantine-out", str(tmp_path)])
     assert code == 2
     assert f"{tmp_path}: is a folder" in capsys.readouterr().err
@@ -588,7 +590,9 @@ def test_outputs_in_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"{missing}: the folder {missing.parent} does not exist" in capsys.readouterr().err
 
 
-def test_an_output_never_replaces_its_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_output_never_replaces_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "extract.csv"
     shutil.copy(BAD / "out_everything.csv", source)
     before = source.read_bytes()
@@ -596,7 +600,8 @@ def test_an_output_never_replaces_its_input(tmp_path: Path, capsys: pytest.Captu
     assert main(["quality", str(source), "--issues-out", str(source)]) == 2
     folder = tmp_path / "ds"
     shutil.copytree(example_path(), folder)
-    assert main(["validate", str(folder), "--quarantine-out", str(folder / "proceedings.csv")]) == 2
+    table = str(folder / "proceedings.csv")
+    assert main(["validate", str(folder), "--quarantine-out", table]) == 2
     assert capsys.readouterr().err.count("would replace the input") == 3
     assert source.read_bytes() == before
 
@@ -691,7 +696,8 @@ def test_error_messages_quoting_data_are_printable(capsys: pytest.CaptureFixture
 
 def test_quarantine_csv_reads_back_as_a_table(tmp_path: Path) -> None:
     q = tmp_path / "q.csv"
-    assert main(["validate", str(BAD / "out_injection_cells.csv"), "--quarantine-out", str(q)]) == 1
+    source = str(BAD / "out_injection_cells.csv")
+    assert main(["validate", source, "--quarantine-out", str(q)]) == 1
     back = pd.read_csv(q, dtype=str, keep_default_na=False)
     assert list(back.columns)[:3] == ["table", "file", "row"]
     assert set(back["reason"]) == {"unknown_order"}

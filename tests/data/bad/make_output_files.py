@@ -159,7 +159,7 @@ def main() -> None:
         "\uff1d1+1",
     ]
     rows = [row(i, la_code=p) for i, p in enumerate(payloads, start=1)]
-    rows.append(row(9, final_order="=HYPERLINK(\"http://evil.example\")"))
+    rows.append(row(9, final_order='=HYPERLINK("http://evil.example")'))
     rows.append(row(10, dfj_area="-Westshire", final_order="@unknown"))
     write("out_injection_cells.csv", text(HEADER, [[r[h] for h in HEADER] for r in rows]))
 
