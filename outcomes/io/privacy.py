@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from outcomes.errors import PrivacyError
@@ -210,10 +211,10 @@ def redact_quarantine(quarantine: pd.DataFrame, kept: Iterable[str] = ()) -> pd.
     columns that are not identifiers, so the source can be found and corrected. What
     may identify is withheld:
 
-    - a row that does not split into the header's fields (``malformed_row``) keeps no
-      text at all: its fields cannot be told apart, so any of them could be a name or an
-      NHS number from a column that was dropped. ``value`` is missing and ``record``
-      is ``{}``;
+    - a row that does not split into the header's fields (``malformed_row``, and any
+      row quarantined with no column at fault) keeps no text at all: its fields cannot
+      be told apart, so any of them could be a name or an NHS number from a column that
+      was dropped. ``value`` is missing and ``record`` is ``{}``;
     - in ``record`` (the row's values as JSON), the values of identifier-like columns
       are left out;
     - when the column at fault is identifier-like, its ``value`` is missing and the
@@ -239,15 +240,32 @@ def redact_quarantine(quarantine: pd.DataFrame, kept: Iterable[str] = ()) -> pd.
     allowed = set(kept)
 
     def withheld(column: object) -> bool:
-        return isinstance(column, str) and column not in allowed and is_identifier(column)
+        return (
+            isinstance(column, str)
+            and column not in allowed
+            and (column == "line" or is_identifier(column))
+        )
 
+    columns = quarantine["column"]
+    withheld_column = {c: withheld(c) for c in columns.dropna().unique()}
+    # a row with no column at fault is one whose fields could not be told apart
+    malformed = columns.isna().to_numpy()
+    by_identifier = columns.map(withheld_column).eq(True).to_numpy(dtype=bool)
+    # Records of one file share their keys (one JSON object per row of one header):
+    # only files whose first record has a key to withhold need every record rewritten.
+    records = quarantine["record"].astype(object).to_numpy()
+    files = quarantine["file"].astype(object).to_numpy()
+    rewrite = np.zeros(len(records), dtype=bool)
+    for file in pd.unique(files):
+        rows = np.flatnonzero((files == file) & ~malformed)
+        if len(rows) and _keys_to_withhold(records[rows[0]], withheld):
+            rewrite[rows] = True
+    if not (malformed.any() or by_identifier.any() or rewrite.any()):
+        return quarantine
     out = quarantine.copy()
-    malformed = (out["column"].isna() & (out["reason"] == "malformed_row")).to_numpy()
-    by_identifier = out["column"].map(withheld).to_numpy(dtype=bool)
     blank = malformed | by_identifier
-    if blank.any():
-        out["value"] = out["value"].astype(object)
-        out.loc[blank, "value"] = None
+    out["value"] = out["value"].astype(object)
+    out.loc[blank, "value"] = None
     if by_identifier.any():
         out.loc[by_identifier, "message"] = [
             f"{f}:{r}:{c}: {reason} (value withheld: identifier-like column)"
@@ -255,19 +273,26 @@ def redact_quarantine(quarantine: pd.DataFrame, kept: Iterable[str] = ()) -> pd.
                 by_identifier, ["file", "row", "column", "reason"]
             ].itertuples(index=False)
         ]
-    records = out["record"].astype(object).to_numpy()
-    for i, text in enumerate(records):
-        if malformed[i]:
-            records[i] = "{}"
-            continue
-        try:
-            record = json.loads(text)
-        except (TypeError, ValueError):
-            records[i] = "{}"
-            continue
-        if isinstance(record, dict) and any(withheld(k) or k == "line" for k in record):
-            records[i] = json.dumps(
-                {k: v for k, v in record.items() if not withheld(k) and k != "line"}
-            )
+    records = records.copy()
+    records[malformed] = "{}"
+    for i in np.flatnonzero(rewrite):
+        record = _as_record(records[i])
+        records[i] = json.dumps({k: v for k, v in record.items() if not withheld(k)})
     out["record"] = records
     return out
+
+
+def _as_record(text: object) -> dict[str, object]:
+    try:
+        record = json.loads(str(text))
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _keys_to_withhold(text: object, withheld: Callable[[object], bool]) -> bool:
+    try:
+        record = json.loads(str(text))
+    except ValueError:
+        return True  # not a record: cannot be checked, so not kept
+    return isinstance(record, dict) and any(withheld(k) for k in record)
