@@ -702,3 +702,23 @@ def test_quarantine_csv_reads_back_as_a_table(tmp_path: Path) -> None:
     assert list(back.columns)[:3] == ["table", "file", "row"]
     assert set(back["reason"]) == {"unknown_order"}
     assert io.StringIO(q.read_text()).read().count("\n") == len(back) + 1
+
+
+def test_simulate_over_an_extract_in_a_process(extract: Path) -> None:
+    before = tree(extract)
+    done = subprocess.run(
+        [sys.executable, "-m", "outcomes", *SIMULATE, "--out", str(extract)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and str(extract) in done.stderr
+    assert "Traceback" not in done.stderr
+    assert tree(extract) == before
+
+
+def test_html_out_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["quality", str(BAD / "out_everything.csv"), "--out", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
