@@ -11,6 +11,7 @@ convention (``except ValueError``) keeps working.
 | :class:`MappingError` | an import mapping that is not valid | 2 |
 | :class:`ValidationError` | rows that failed validation with ``strict=True`` | 2 |
 | :class:`PrivacyError` | an identifier would be output, or no usable key | 2 |
+| :class:`OutputError` | an output cannot be written where asked (see its docstring) | 2 |
 | :class:`ModelError` | a model that cannot be fitted to these data | 2 |
 | any other :class:`OutcomesError` | a wrong argument or option | 2 |
 
@@ -92,6 +93,17 @@ class ValidationError(OutcomesError):
 
 class PrivacyError(OutcomesError):
     """An output would contain a direct identifier, or no pseudonymisation key is set."""
+
+
+class OutputError(OutcomesError):
+    """An output cannot be written where it was asked for.
+
+    Raised, naming the path, for a folder where a file is wanted or a file where a
+    folder is wanted, a non-empty folder that care-outcomes did not write (unless
+    overwriting was asked for), an output that would replace an input, and any
+    operating-system failure while writing (a full disk, a read-only place, a missing
+    parent folder). Nothing half-written is left behind when it is raised.
+    """
 
 
 class ModelError(OutcomesError):

@@ -457,7 +457,9 @@ QUARANTINE_COLUMNS: tuple[str, ...] = (
 
 ``row`` is the row as a spreadsheet shows it (the header is row 1); ``reason`` is the
 first problem found and ``other_reasons`` any further ones (``;``-separated);
-``record`` is the input row itself as JSON, so nothing read is lost.
+``record`` is the input row's values as JSON. Nothing that may identify someone is
+kept (see :func:`outcomes.io.privacy.redact_quarantine`): a row that does not split into
+the header's fields keeps no text, and identifier-like columns are left out.
 """
 
 
@@ -498,7 +500,8 @@ class Dataset:
         Optional tables.
     quarantine : DataFrame
         Rows rejected on reading, one per row, in the :data:`QUARANTINE_COLUMNS`
-        layout.
+        layout, redacted on construction
+        (:func:`outcomes.io.privacy.redact_quarantine`).
     rows_read : dict of str to int
         Data rows read per table; for every table,
         ``len(table) + quarantined rows of that table == rows_read[table]``.
@@ -517,6 +520,13 @@ class Dataset:
     rows_read: dict[str, int] = field(default_factory=dict)
     dropped_columns: dict[str, list[str]] = field(default_factory=dict)
     placeholder_ids: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Whoever builds a dataset, its quarantine never holds identifying text.
+        from outcomes.io.privacy import redact_quarantine
+
+        kept = {c for frame in self.tables().values() for c in frame.columns}
+        self.quarantine = redact_quarantine(self.quarantine, kept)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""

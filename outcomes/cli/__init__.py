@@ -8,6 +8,8 @@ non-zero exit code; a traceback appears only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -37,26 +39,68 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (see :data:`EXIT_CODES`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except OutcomesError as exc:
-        if args.debug:
+    except BaseException as exc:
+        code = exit_code(exc)
+        if code == EXIT_INTERNAL and not isinstance(exc, Exception):
+            raise  # SystemExit and the like are not ours to translate
+        if args.debug and code != EXIT_INTERRUPTED:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        _report(exc, code)
+    return code
+
+
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_CODES: dict[int, str] = {
+    0: "success (validate: every row kept)",
+    1: "validate only: the data were read, and some rows were quarantined",
+    EXIT_STRUCTURAL: "a user error: the input cannot be used as given, an option is wrong, "
+    "or an output cannot be written where asked (the message names the file or option)",
+    EXIT_INTERNAL: "a defect of care-outcomes (please report it, with --debug's traceback)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left",
+    EXIT_BROKEN_PIPE: "the reader of standard output went away (e.g. `| head`)",
+}
+"""Every exit code of the ``outcomes`` command and its meaning."""
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for an exception reaching the command line: the one place they are
+    decided.
+
+    :class:`~outcomes.errors.OutcomesError` (every error a user can cause, including an
+    output that cannot be written: the writers wrap operating-system errors on the
+    user's paths) gives 2; Ctrl-C 130; a closed standard output 141; anything else is a
+    defect of the toolkit, 3.
+    """
+    if isinstance(exc, OutcomesError):
         return EXIT_STRUCTURAL
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # the last guard: never show a user a bare traceback
-        if args.debug:
-            raise
-        print(
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    return EXIT_INTERNAL
+
+
+def _report(exc: BaseException, code: int) -> None:
+    """One line on standard error (printable text only: messages may quote data)."""
+    from outcomes.io.output import echo
+
+    if code == EXIT_STRUCTURAL:
+        echo(f"error: {exc}", err=True)
+    elif code == EXIT_INTERRUPTED:
+        echo("interrupted", err=True)
+    elif code == EXIT_BROKEN_PIPE:
+        # nobody is reading: say nothing, and keep Python from complaining at exit
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - closed at exit
+    else:
+        echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in care-outcomes; run again with --debug for the traceback.",
-            file=sys.stderr,
+            err=True,
         )
-        return EXIT_INTERNAL
-    return code

@@ -14,7 +14,14 @@ import os
 import time
 from pathlib import Path
 
-from outcomes.cli.study import headline_text, run_study, write_outputs
+from outcomes.cli.study import (
+    add_overwrite_option,
+    headline_text,
+    output_folder,
+    run_study,
+    write_outputs,
+)
+from outcomes.io.output import echo
 
 DEMO_APPLICATIONS = 5_000
 """Applications in the demo world: about 4,500 children in the analysis cohort."""
@@ -44,6 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=Path("demo-output"),
         help="output folder (default: %(default)s)",
     )
+    add_overwrite_option(parser)
     parser.add_argument(
         "--n-applications",
         type=int,
@@ -77,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from outcomes.cli.study import study_options
 
     start = time.perf_counter()
-    print(
+    echo(
         "care-outcomes demo -- on SYNTHETIC data: a simulated world of care proceedings\n"
         "whose true effect of disposal within 26 weeks is known, so you can see whether\n"
         "the study finds it. Nothing here describes real children.\n"
@@ -92,25 +100,26 @@ def run(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
     )
     kwargs = study_options(options)
+    output_folder(args.out, overwrite=args.overwrite).check()
     if args.n_applications < 500:
         from outcomes.cli.study import StudyArgumentError
 
         raise StudyArgumentError("--n-applications must be at least 500 for the study")
     world = synthetic.generate("default", n_applications=args.n_applications, seed=args.seed)
-    print(
+    echo(
         f"Simulated {world.clean['proceedings_id'].nunique():,} applications "
         f"({len(world.dataset.proceedings):,} proceedings rows, with data-quality faults) "
         f"in {time.perf_counter() - start:.0f} s; running the study "
         f"({args.n_boot} bootstrap replicates)..."
     )
     result = run_study(world.dataset, kwargs)
-    write_outputs(result, args.out, note=SYNTHETIC_NOTE)
-    print()
-    print(headline_text(result))
+    write_outputs(result, args.out, note=SYNTHETIC_NOTE, overwrite=args.overwrite)
+    echo("")
+    echo(headline_text(result))
     horizon = float(result.settings["primary_horizon"])
-    print()
-    print(truth_text(result, world.truth.value("risk_difference", horizon), horizon))
-    print(
+    echo("")
+    echo(truth_text(result, world.truth.value("risk_difference", horizon), horizon))
+    echo(
         f"\nWrote {args.out / 'report.html'} (open it in a browser), estimates.csv and "
         f"figures/ in {time.perf_counter() - start:.0f} s. The data are synthetic."
     )

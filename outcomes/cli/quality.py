@@ -38,18 +38,24 @@ def run(args: argparse.Namespace) -> int:
     """Build the report, print its summary, write what was asked; return 0."""
     # imported here, not at the top, so that ``outcomes --help`` need not load pandas
     from outcomes.io import read_dataset, read_proceedings
+    from outcomes.io.output import echo, refuse_to_replace_input, write_csv
     from outcomes.quality import check_quality
 
+    for output in (args.out, args.issues_out):
+        if output is not None:
+            refuse_to_replace_input(output, [args.path])
     if args.path.is_dir():
         dataset = read_dataset(args.path)
     else:
         dataset = read_proceedings(args.path, extract_date=args.extract_date)
     report = check_quality(dataset)
-    print(report.summary_text())
+    echo(report.summary_text())
+    for name, columns in dataset.dropped_columns.items():
+        echo(f"\nDropped from {name} as direct identifiers: {', '.join(columns)}")
     if args.out is not None:
         report.to_html(args.out)
-        print(f"\nHTML report written to {args.out}")
+        echo(f"\nHTML report written to {args.out}")
     if args.issues_out is not None:
-        report.issues.to_csv(args.issues_out, index=False)
-        print(f"Row-level issues written to {args.issues_out} (not for publication)")
+        write_csv(report.issues, args.issues_out)
+        echo(f"Row-level issues written to {args.issues_out} (not for publication)")
     return 0

@@ -50,7 +50,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="expected number of applications over the window (default: the scenario's volume)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="output folder: new, empty, or written by care-outcomes before",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty folder that care-outcomes did not write, replacing "
+        "the entries simulate writes (manifest.toml, tables, truth.json, faults.csv, ssda903/)",
+    )
     parser.add_argument(
         "--format", choices=("parquet", "csv"), default="parquet", help="table format"
     )
@@ -69,12 +80,19 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import synthetic
-    from outcomes.io import write_dataset
+    from outcomes.io.dataset import DATASET_ENTRIES, write_dataset_files
+    from outcomes.io.output import OutputFolder, echo, write_csv, write_text
 
     if args.n_applications is not None and args.n_applications < 1:
         raise SimulationError(f"--n-applications must be positive, got {args.n_applications}")
     if args.seed < 0:
         raise SimulationError(f"--seed must be a non-negative integer, got {args.seed}")
+    folder = OutputFolder(
+        args.out,
+        claims=(*DATASET_ENTRIES, "truth.json", "faults.csv", "ssda903"),
+        overwrite=args.overwrite,
+    )
+    folder.check()
     stages = [s for s in STAGES if s != "ssda903" or args.ssda903]
     with tqdm(total=len(stages), desc="simulate", unit="step", file=sys.stderr) as bar:
         bar.set_postfix_str("loading scenario")
@@ -93,26 +111,24 @@ def run(args: argparse.Namespace) -> int:
             faults=not args.no_faults,
         )
         bar.update()
-        bar.set_postfix_str("writing tables")
-        folder = write_dataset(world.dataset, args.out, format=args.format)
-        bar.update()
-        bar.set_postfix_str("writing truth")
-        (folder / "truth.json").write_text(world.truth.to_json(), encoding="utf-8")
-        faults_path = folder / "faults.csv"
-        if args.no_faults:
-            faults_path.unlink(missing_ok=True)
-        else:
-            world.faults.to_csv(faults_path, index=False, lineterminator="\n")
-        bar.update()
-        if args.ssda903:
-            bar.set_postfix_str("writing SSDA903")
-            synthetic.write_ssda903(world, folder / "ssda903")
+        with folder as stage:
+            bar.set_postfix_str("writing tables")
+            write_dataset_files(world.dataset, stage, format=args.format)
             bar.update()
+            bar.set_postfix_str("writing truth")
+            write_text(stage / "truth.json", world.truth.to_json())
+            if not args.no_faults:
+                write_csv(world.faults, stage / "faults.csv")
+            bar.update()
+            if args.ssda903:
+                bar.set_postfix_str("writing SSDA903")
+                synthetic.write_ssda903(world, stage / "ssda903")
+                bar.update()
         bar.set_postfix_str("done")
     n_rows = len(world.dataset.proceedings)
     n_apps = world.clean["proceedings_id"].nunique()
-    print(
-        f"wrote {folder}: scenario {scenario.name!r}, seed {args.seed}, {n_apps} applications, "
+    echo(
+        f"wrote {args.out}: scenario {scenario.name!r}, seed {args.seed}, {n_apps} applications, "
         f"{n_rows} proceedings rows, {len(world.faults)} faults; truth in truth.json"
     )
     return 0

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from outcomes.errors import OutcomesError
 
 if TYPE_CHECKING:
+    from outcomes.io.output import OutputFolder
     from outcomes.study.result import StudyResult
 
 HEADLINE_COLUMNS = ["method", "estimand", "horizon_years", "estimate", "ci_lower", "ci_upper"]
@@ -42,6 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_study_options(parser)
     parser.add_argument("dataset", type=Path, metavar="DATASET_DIR", help="dataset folder")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    add_overwrite_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -90,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
             f"(run `outcomes validate {args.dataset}` for the reasons)",
             file=sys.stderr,
         )
+    output_folder(args.out, overwrite=args.overwrite).check()
     result = run_study(dataset, study_kwargs)
-    write_outputs(result, args.out)
+    write_outputs(result, args.out, overwrite=args.overwrite)
     print(headline_text(result))
     print(f"\nWrote {args.out / 'report.html'}, estimates.csv and figures/.")
     return 0
@@ -135,20 +138,47 @@ def run_study(data: object, kwargs: dict[str, object]) -> StudyResult:
         result = RushedDisposalStudy(data, progress=True, **kwargs).run()  # type: ignore[arg-type]
     for w in caught:
         if issubclass(w.category, PositivityWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
+            from outcomes.io.output import echo
+
+            echo(f"warning: {w.message}", err=True)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return result
 
 
-def write_outputs(result: StudyResult, out: Path, note: str | None = None) -> None:
-    """``report.html``, ``estimates.csv`` and ``figures/*.png`` in ``out``."""
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    result.to_html(out / "report.html", note=note)
-    result.estimates.to_csv(out / "estimates.csv", index=False, lineterminator="\n")
-    for name, fig in result.figures.items():
-        fig.savefig(figures / f"{name}.png", dpi=100)
+def add_overwrite_option(parser: argparse.ArgumentParser) -> None:
+    """``--overwrite``, shared with ``outcomes demo``."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty folder that care-outcomes did not write, replacing "
+        "report.html, estimates.csv and figures/ there",
+    )
+
+
+def output_folder(out: Path, *, overwrite: bool = False) -> OutputFolder:
+    """The study's output folder writer (see :class:`outcomes.io.output.OutputFolder`)."""
+    from outcomes.io.output import OutputFolder
+
+    return OutputFolder(
+        out, claims=("report.html", "estimates.csv", "figures"), overwrite=overwrite
+    )
+
+
+def write_outputs(
+    result: StudyResult, out: Path, note: str | None = None, *, overwrite: bool = False
+) -> None:
+    """``report.html``, ``estimates.csv`` and ``figures/*.png`` in ``out``, all at once:
+    a failure leaves ``out`` as it was."""
+    from outcomes.io.output import write_csv
+
+    with output_folder(out, overwrite=overwrite) as stage:
+        result.to_html(stage / "report.html", note=note)
+        write_csv(result.estimates, stage / "estimates.csv")
+        figures = stage / "figures"
+        figures.mkdir()
+        for name, fig in result.figures.items():
+            fig.savefig(figures / f"{name}.png", dpi=100)
 
 
 def headline_text(result: StudyResult) -> str:

@@ -21,7 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("path", type=Path, help="dataset folder or proceedings file")
     parser.add_argument(
-        "--quarantine-out", type=Path, metavar="FILE", help="write quarantined rows to a CSV file"
+        "--quarantine-out",
+        type=Path,
+        metavar="FILE",
+        help="write quarantined rows to a CSV file (identifying text withheld)",
     )
     parser.add_argument(
         "--extract-date",
@@ -46,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
     """Validate, print the summary, and return the exit code."""
     # imported here, not at the top, so that ``outcomes --help`` need not load pandas
     from outcomes.io import read_dataset, read_proceedings, validation_summary
+    from outcomes.io.output import echo, refuse_to_replace_input, write_csv
 
     keep = tuple(c for c in args.keep_identifiers.split(",") if c)
+    if args.quarantine_out is not None:
+        refuse_to_replace_input(args.quarantine_out, [args.path])
     if args.path.is_dir():
         dataset = read_dataset(args.path, keep_identifiers=keep)
     else:
@@ -58,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             sheet=args.sheet,
         )
-    print(validation_summary(dataset, str(args.path)))
+    echo(validation_summary(dataset, str(args.path)))
     if args.quarantine_out is not None:
-        dataset.quarantine.to_csv(args.quarantine_out, index=False)
-        print(f"Quarantined rows written to {args.quarantine_out}")
+        write_csv(dataset.quarantine, args.quarantine_out)
+        echo(
+            f"Quarantined rows written to {args.quarantine_out} "
+            "(row-level data for the analyst: never publish)"
+        )
     return EXIT_QUARANTINED if len(dataset.quarantine) else EXIT_CLEAN

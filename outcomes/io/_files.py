@@ -172,7 +172,16 @@ def _canonical_columns(raw: RawTable, table: Table, keep: tuple[str, ...]) -> Ra
     raw.frame.columns = list(seen)
     raw.original_names = seen
     keep_set = {normalise_name(k) for k in keep}
-    raw.dropped = [c for c in seen if is_identifier(c) and c not in keep_set]
+    # judged on the header as written too: camel case (``ChildName``) is lost in the
+    # canonical name; the table's own columns are never identifiers
+    raw.dropped = [
+        c
+        for c, header in seen.items()
+        if (is_identifier(header) or is_identifier(c))
+        and c not in table.names
+        and c not in keep_set
+        and normalise_name(header) not in keep_set
+    ]
     raw.frame = raw.frame.drop(columns=raw.dropped)
     missing = [c for c in table.required_columns if c not in raw.frame.columns]
     if missing:

@@ -22,7 +22,8 @@ from outcomes.errors import SchemaError, ValidationError
 from outcomes.io._dates import parse_extract_date
 from outcomes.io._files import check_file, read_raw
 from outcomes.io._validate import validate_rows
-from outcomes.io.privacy import pseudonymise, refuse_identifiers
+from outcomes.io.output import OutputFolder, atomic_path, write_csv, write_text
+from outcomes.io.privacy import Key, pseudonymise, refuse_identifiers
 from outcomes.schema import (
     MANIFEST_FIELDS,
     PROCEEDINGS,
@@ -35,7 +36,6 @@ from outcomes.schema import (
 )
 
 PathLike = str | os.PathLike[str]
-Key = str | bytes | os.PathLike[str]
 ID_COLUMNS = ("proceedings_id", "child_id", "mother_id")
 """Columns replaced by keyed pseudonyms when a key is given to a reader."""
 
@@ -60,10 +60,13 @@ def read_dataset(
         Columns that look like direct identifiers (names, UPN, NHS number, address,
         postcode) but should be kept anyway. By default they are dropped and listed in
         ``Dataset.dropped_columns``.
-    pseudonymise_key : str, bytes or path, optional
+    pseudonymise_key : bytes or path, optional
         If given, ``proceedings_id``, ``child_id`` and ``mother_id`` are replaced in
-        every table by keyed pseudonyms (:func:`outcomes.io.pseudonymise`). The
-        quarantine keeps the values as read, so the source can be corrected.
+        every table by keyed pseudonyms (:func:`outcomes.io.pseudonymise`). The key
+        itself as ``bytes``, or the :class:`~pathlib.Path` of a key file (a ``str`` is
+        refused as ambiguous); use :func:`outcomes.io.load_key` for a key in an
+        environment variable. The quarantine keeps the IDs as read, so the source can be
+        corrected.
 
     Returns
     -------
@@ -201,19 +204,29 @@ def write_dataset(
     dataset: Dataset,
     path: PathLike,
     format: Literal["parquet", "csv"] = "parquet",
+    *,
+    overwrite: bool = False,
 ) -> Path:
     """Write a dataset folder that :func:`read_dataset` reads back unchanged.
+
+    The folder is written all at once (:class:`outcomes.io.output.OutputFolder`): a
+    failure leaves it as it was, and a non-empty folder that care-outcomes did not
+    write is refused unless ``overwrite=True``, so an extract is never overwritten by
+    mistake.
 
     Parameters
     ----------
     dataset : Dataset
         What to write. The quarantine is not written (it is row-level data for the
-        analyst; write it with ``Dataset.quarantine.to_csv`` if wanted).
+        analyst; write it with :func:`outcomes.io.output.write_csv` if wanted).
     path : path-like
-        The folder; created if needed. Existing table files of the other format are
-        removed so the folder stays unambiguous.
+        The folder; created if needed. Table files of the other format left by an
+        earlier write are removed so the folder stays unambiguous.
     format : {"parquet", "csv"}
         Table format. CSV dates are written as ISO ``YYYY-MM-DD``.
+    overwrite : bool, default False
+        Replace the manifest and tables of a non-empty folder not written by
+        care-outcomes.
 
     Returns
     -------
@@ -224,24 +237,38 @@ def write_dataset(
     ------
     PrivacyError
         If a table holds a column that looks like a direct identifier.
+    OutputError
+        If the folder is refused or cannot be written.
     """
+    with OutputFolder(path, claims=DATASET_ENTRIES, overwrite=overwrite) as stage:
+        write_dataset_files(dataset, stage, format)
+    return Path(path)
+
+
+DATASET_ENTRIES = (
+    "manifest.toml",
+    *(f"{name}{suffix}" for name in TABLES for suffix in (".parquet", ".csv")),
+)
+"""Every entry a dataset folder's writer owns."""
+
+
+def write_dataset_files(
+    dataset: Dataset, folder: Path, format: Literal["parquet", "csv"] = "parquet"
+) -> None:
+    """Write the manifest and tables into ``folder`` (used inside an
+    :class:`~outcomes.io.output.OutputFolder`; see :func:`write_dataset`)."""
     if format not in ("parquet", "csv"):
-        raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
-    folder = Path(path)
+        raise SchemaError(f"format must be 'parquet' or 'csv', not {format!r}")
     for name, frame in dataset.tables().items():
         refuse_identifiers(frame, f"table {name}")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.toml").write_text(manifest_toml(dataset.manifest), encoding="utf-8")
-    for name in TABLES:
-        for suffix in (".parquet", ".csv"):
-            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+    write_text(folder / "manifest.toml", manifest_toml(dataset.manifest))
     for name, frame in dataset.tables().items():
         target = folder / f"{name}.{format}"
         if format == "parquet":
-            frame.to_parquet(target, index=False)
+            with atomic_path(target) as temporary:
+                frame.to_parquet(temporary, index=False)
         else:
-            frame.to_csv(target, index=False, date_format="%Y-%m-%d", lineterminator="\n")
-    return folder
+            write_csv(frame, target, neutralise_formulas=False, date_format="%Y-%m-%d")
 
 
 def read_manifest(path: Path) -> Manifest:

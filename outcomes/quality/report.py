@@ -142,16 +142,19 @@ class QualityReport:
     def to_html(self, path: str | os.PathLike[str]) -> Path:
         """Write a self-contained HTML report: suppressed tables, no row-level data.
 
+        The file is written atomically: a failure leaves no partial page.
+
         Raises
         ------
         outcomes.errors.PrivacyError
             If a table to be written holds an identifier-like column.
+        outcomes.errors.OutputError
+            If the file cannot be written (naming it).
         """
+        from outcomes.io.output import write_text
         from outcomes.quality.html import render
 
-        target = Path(path)
-        target.write_text(render(self), encoding="utf-8")
-        return target
+        return write_text(path, render(self))
 
     def summary_text(self) -> str:
         """A readable summary for the terminal (suppressed, like anything shown)."""

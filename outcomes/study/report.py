@@ -76,11 +76,18 @@ def write_html(
     note: str | None = None,
     threshold: int = DEFAULT_THRESHOLD,
 ) -> Path:
-    """Write :func:`render`'s page to ``path``; returns the path."""
+    """Write :func:`render`'s page to ``path`` atomically; returns the path.
+
+    Raises
+    ------
+    outcomes.errors.OutputError
+        If the file cannot be written (naming it).
+    """
+    from outcomes.io.output import make_folder, write_text
+
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(result, title=title, note=note, threshold=threshold), "utf-8")
-    return out
+    make_folder(out.parent)
+    return write_text(out, render(result, title=title, note=note, threshold=threshold))
 
 
 def render(

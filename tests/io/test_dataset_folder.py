@@ -82,6 +82,7 @@ def test_writing_replaces_the_other_format(tmp_path: Path) -> None:
     write_dataset(ds, tmp_path, format="csv")
     write_dataset(ds, tmp_path, format="parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".care-outcomes-output",  # the marker: this folder is care-outcomes' own
         "care_episodes.parquet",
         "child_events.parquet",
         "manifest.toml",

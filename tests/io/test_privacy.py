@@ -12,14 +12,14 @@ from outcomes.errors import PrivacyError
 from outcomes.io import load_key, pseudonymise, read_dataset, write_dataset
 from outcomes.io._columns import is_identifier
 
-KEY = "a-test-key-of-32-bytes-length!!!"
+KEY = b"a-test-key-of-32-bytes-length!!!"
 
 
 def test_same_key_same_pseudonym_other_key_differs() -> None:
     df = pd.DataFrame({"child_id": ["C1", "C2", None, "C1"], "mother_id": ["C1", "M", "M", None]})
     a = pseudonymise(df, ["child_id", "mother_id"], KEY)
     b = pseudonymise(df, ["child_id", "mother_id"], KEY)
-    c = pseudonymise(df, ["child_id"], KEY + "x")
+    c = pseudonymise(df, ["child_id"], KEY + b"x")
     pd.testing.assert_frame_equal(a, b)
     assert a["child_id"][0] == a["child_id"][3] != c["child_id"][0]
     assert pd.isna(a["child_id"][2]) and pd.isna(a["mother_id"][3])
@@ -34,15 +34,16 @@ def test_key_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CARE_OUTCOMES_KEY_FILE", raising=False)
     with pytest.raises(PrivacyError, match="no pseudonymisation key"):
         load_key()
-    with pytest.raises(PrivacyError, match="at least 16 bytes"):
-        load_key("short")
+    with pytest.raises(PrivacyError, match="at least 32 bytes"):
+        load_key(b"short")
     key_file = tmp_path / "key"
-    key_file.write_text(KEY + "\n")
+    key_file.write_bytes(KEY + b"\n")
     monkeypatch.setenv("CARE_OUTCOMES_KEY_FILE", str(key_file))
-    assert load_key() == KEY.encode()
-    monkeypatch.setenv("CARE_OUTCOMES_KEY", "from-the-environment-variable")
-    assert load_key() == b"from-the-environment-variable"
-    assert load_key(key_file) == KEY.encode()
+    assert load_key() == KEY
+    monkeypatch.setenv("CARE_OUTCOMES_KEY", "from-the-environment-variable-32b")
+    assert load_key() == b"from-the-environment-variable-32b"
+    assert load_key(key_file) == KEY
+    assert load_key(key_file=str(key_file)) == KEY
 
 
 def test_import_pseudonymises_every_table_consistently(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ def test_import_pseudonymises_every_table_consistently(tmp_path: Path) -> None:
     assert ds.proceedings["mother_id"].nunique() == raw.proceedings["mother_id"].nunique()
     write_dataset(ds, tmp_path)
     written = b"".join(p.read_bytes() for p in tmp_path.iterdir())
-    assert KEY.encode() not in written
+    assert KEY not in written
 
 
 @pytest.mark.parametrize(
