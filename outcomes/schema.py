@@ -60,6 +60,13 @@ SEXES: tuple[str, ...] = ("F", "M", "U")
 MAX_AGE_AT_ISSUE_YEARS = 18
 """Care proceedings cannot concern an adult: an older child at issue is an error."""
 
+MIN_MOTHER_AGE = 12
+MAX_MOTHER_AGE = 60
+"""Bounds (completed years) of a birth mother's age at her child's birth. Births to
+mothers under 13 or over 55 are a handful a year in England (ONS birth registrations).
+Over 60 the date of birth is a typo or a placeholder such as 1900-01-01: the row is
+quarantined. Under 12 is flagged by the quality report (``young_mother``)."""
+
 ORDER_ALIASES: dict[str, str] = {
     # canonical names map to themselves; labels are matched after normalisation
     # (lower case, punctuation and repeated spaces removed, "&"/"plus"/"with" -> "+").
@@ -301,8 +308,6 @@ PROCEEDINGS = Table(
                 "la",
                 "local_authority",
                 "local_authority_code",
-                "local_authority_name",
-                "la_name",
                 "applicant_la",
                 "applicant_local_authority",
             ),

@@ -48,8 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from outcomes.io._validate import MAX_MOTHER_AGE, mother_age
-from outcomes.schema import MAX_AGE_AT_ISSUE_YEARS, STRING_DTYPE
+from outcomes.schema import MAX_AGE_AT_ISSUE_YEARS, MAX_MOTHER_AGE, STRING_DTYPE
 
 from ._codec import CANONICAL_OF, NA_DAY, NumRows, ProceedingsCodec, days_to_datetime
 from ._frames import label_text, text_series
@@ -194,7 +193,11 @@ def _family(dob: np.ndarray, mdob: np.ndarray) -> list[tuple[str, np.ndarray]]:
     known = (dob != NA_DAY) & (mdob != NA_DAY)
     child = pd.Series(days_to_datetime(np.where(known, dob, 0)))
     mother = pd.Series(days_to_datetime(np.where(known, mdob, 0)))
-    age = mother_age(mother, child).to_numpy()
+    # Completed years, as the reader counts them: a year less before the birthday.
+    before_birthday = (child.dt.month < mother.dt.month) | (
+        (child.dt.month == mother.dt.month) & (child.dt.day < mother.dt.day)
+    )
+    age = (child.dt.year - mother.dt.year - before_birthday.astype(int)).to_numpy()
     return [
         ("mother_born_after_child", known & (mdob > dob)),
         ("mother_too_old", known & (mdob <= dob) & (age > MAX_MOTHER_AGE)),

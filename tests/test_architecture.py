@@ -19,7 +19,16 @@ SYNTHETIC = Path(synthetic.__file__).parent
 
 # What synthetic may take from outcomes: the data contract, and the writer of that
 # contract (World.write imports it when called, to write a world as a dataset folder).
-CONTRACT = {"outcomes", "outcomes.schema", "outcomes.io", "outcomes.io.write_dataset"}
+# The error family is shared too, so that a mistake in a scenario file is a user error
+# (exit 2) at the command line like any other; it holds no modelling code.
+CONTRACT = {
+    "outcomes",
+    "outcomes.schema",
+    "outcomes.io",
+    "outcomes.io.write_dataset",
+    "outcomes.errors",
+    "outcomes.errors.OutcomesError",
+}
 
 
 def imported_modules(root: Path) -> dict[str, set[str]]:

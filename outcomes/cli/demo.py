@@ -21,7 +21,6 @@ from outcomes.cli.study import (
     run_study,
     write_outputs,
 )
-from outcomes.io.output import echo
 
 DEMO_APPLICATIONS = 5_000
 """Applications in the demo world: about 4,500 children in the analysis cohort."""
@@ -83,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     """Simulate, run the study, write the outputs and print the headline; returns 0."""
     import synthetic
     from outcomes.cli.study import study_options
+    from outcomes.io.output import echo
 
     start = time.perf_counter()
     echo(

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `outcomes --help` stays light.
     from outcomes.io import validation_summary
     from outcomes.io.importer import import_extract, write_mapping_template
+    from outcomes.io.output import write_csv
 
     if args.write_mapping_template:
         written = write_mapping_template(
@@ -101,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"Covariates kept: {covariates}")
     print(f"Dataset folder written to {args.out}")
     if args.quarantine_out is not None:
-        dataset.quarantine.to_csv(args.quarantine_out, index=False)
+        write_csv(dataset.quarantine, args.quarantine_out)
         print(f"Quarantined rows written to {args.quarantine_out}")
     return EXIT_QUARANTINED if len(dataset.quarantine) else EXIT_CLEAN

@@ -24,6 +24,7 @@ from outcomes.schema import (
     EVENT_ALIASES,
     INTERIM_ORDER_LABELS,
     MAX_AGE_AT_ISSUE_YEARS,
+    MAX_MOTHER_AGE,
     ORDER_ALIASES,
     QUARANTINE_COLUMNS,
     STRING_DTYPE,
@@ -31,12 +32,6 @@ from outcomes.schema import (
     empty_quarantine,
 )
 
-MIN_MOTHER_AGE = 12
-MAX_MOTHER_AGE = 60
-"""Bounds (completed years) of a birth mother's age at her child's birth. Births to
-mothers under 13 or over 55 are a handful a year in England (ONS birth registrations).
-Over 60 the date of birth is a typo or a placeholder such as 1900-01-01: the row is
-quarantined. Under 12 is flagged by the quality report (``young_mother``)."""
 PLACEHOLDER_IDS = frozenset(
     {"", "null", "nul", "n/a", "na", "n.a.", "nan", "none", "nil", "0", "-", "--", "?",
      "unknown", "not known", "unk", "missing", "tbc"}

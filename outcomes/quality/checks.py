@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from outcomes.io._validate import MIN_MOTHER_AGE, mother_age
+from outcomes.io._validate import mother_age
 from outcomes.io.all_rows import ProceedingsRows, proceedings_rows
 from outcomes.quality._datefix import (
     DAYS_PER_YEAR,
@@ -41,7 +41,7 @@ from outcomes.quality._datefix import (
     days,
     diagnose,
 )
-from outcomes.schema import STRING_DTYPE, Dataset
+from outcomes.schema import MIN_MOTHER_AGE, STRING_DTYPE, Dataset
 
 DIMENSIONS = ("completeness", "validity", "consistency", "uniqueness", "timeliness")
 ISSUE_COLUMNS = (

@@ -688,7 +688,7 @@ def test_error_messages_quoting_data_are_printable(capsys: pytest.CaptureFixture
         raise SchemaError("bad value 'E08\x1b[2J'", file="f.csv", row=3, column="la_code")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("outcomes.cli.validate.read_proceedings", hostile)
+        mp.setattr("outcomes.io.read_proceedings", hostile)
         assert main(["validate", str(BAD / "out_everything.csv")]) == 2
     err = capsys.readouterr().err
     assert err == "error: f.csv:3:la_code: bad value 'E08\\x1b[2J'\n"

@@ -253,7 +253,11 @@ def test_overwrite_is_explicit_and_atomic(tmp_path):
     assert done.returncode == 2 and "--overwrite" in done.stderr
     assert _cli("import", RAW, "--mapping", MAPPING, "--out", out, "--overwrite").returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]  # no staging left behind
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.toml", "proceedings.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".care-outcomes-output",  # the marker that lets a later run replace it
+        "manifest.toml",
+        "proceedings.parquet",
+    ]
 
 
 @pytest.mark.parametrize(
