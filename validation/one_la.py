@@ -49,7 +49,8 @@ Performance measures
     empirical SD of :math:`\\hat\\theta_r - \\theta_r` against the mean bootstrap SE.
 
 Run ``python -m validation.one_la [--replicates R] [--n-jobs J]``; results go to
-``validation/results/one_la/`` and are checked by ``tests/study/test_one_la.py``.
+``validation/results/one_la/`` (written every few extracts: an interrupted run continues
+where it stopped) and are checked by ``tests/study/test_one_la.py``.
 
 References
 ----------
@@ -151,22 +152,35 @@ def replicate(index: int, seed: np.random.SeedSequence, n_boot: int = N_BOOT) ->
 
 
 def simulate(
-    replicates: int = REPLICATES, seed: int = SEED, n_jobs: int = 1, progress: bool = False
+    replicates: int = REPLICATES,
+    seed: int = SEED,
+    n_jobs: int = 1,
+    progress: bool = False,
+    checkpoint: Path | None = None,
 ) -> pd.DataFrame:
-    """One row per extract, in replicate order (seeds do not depend on ``n_jobs``)."""
+    """One row per extract, in replicate order (seeds do not depend on ``n_jobs``).
+
+    With ``checkpoint``, the rows are written there every few extracts and a run that
+    finds rows there continues after them (an extract's seeds do not depend on the
+    others, so a resumed run gives the rows an uninterrupted one would).
+    """
     seeds = np.random.SeedSequence(seed).spawn(replicates)
-    tasks = (delayed(replicate)(i, s) for i, s in enumerate(seeds))
+    done = pd.DataFrame()
+    if checkpoint is not None and checkpoint.is_file():
+        done = pd.read_csv(checkpoint, float_precision="round_trip")
+    start = len(done)
+    tasks = (delayed(replicate)(i, s) for i, s in enumerate(seeds) if i >= start)
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     else:
         results = (fn(*args, **kwargs) for fn, args, kwargs in tasks)
-    rows = []
-    for r, row in enumerate(results):
+    rows = done.to_dict("records")
+    for row in results:
         rows.append(row)
+        if checkpoint is not None and (len(rows) % 5 == 0 or len(rows) == replicates):
+            pd.DataFrame(rows).to_csv(checkpoint, index=False)
         if progress:
-            print(f"\rextract {r + 1}/{replicates}", end="", flush=True)
-    if progress:
-        print()
+            print(f"extract {len(rows)}/{replicates}", flush=True)
     return pd.DataFrame(rows)
 
 
@@ -205,11 +219,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = simulate(args.replicates, n_jobs=args.n_jobs, progress=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    replicates_csv = args.out / "one_la_replicates.csv"
+    results = simulate(
+        args.replicates, n_jobs=args.n_jobs, progress=True, checkpoint=replicates_csv
+    )
     minutes = (time.perf_counter() - started) / 60
     summary = summarise(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    results.to_csv(args.out / "one_la_replicates.csv", index=False)
+    results.to_csv(replicates_csv, index=False)
     summary.to_csv(args.out / "one_la_summary.csv", index=False)
     timing = {
         "replicates": args.replicates,

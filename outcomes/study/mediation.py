@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS
-from outcomes.study.methods import STANDARDISE_ROWS, arm_strata, formula
+from outcomes.study.methods import STANDARDISE_ROWS, formula, with_arm_strata
 from outcomes.survival import CauseSpecificCox
 
 MEDIATOR = "final_order"
@@ -159,12 +159,13 @@ def mediation_risks(
     present = sorted(data[mediator].unique())
     orders = present if orders is None else orders
     rhs = formula(confounders, data, exposure=False)
+    data, strata = with_arm_strata(data, area)
     outcome = CauseSpecificCox().fit(
         data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
         "years",
         "event",
         formula=f"C({mediator})" if rhs == "0" else f"{rhs} + C({mediator})",
-        strata=arm_strata(area),
+        strata=strata,
     )
     mediator_model = order_model(data, confounders, mediator, area)
     sample = data.sample(min(len(data), STANDARDISE_ROWS // 2), random_state=seed)

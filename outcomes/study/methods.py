@@ -208,8 +208,8 @@ def gcomputation_risks(
     only through their sum, and pooling avoids fitting a model per LA stratum to the
     handful of deaths.
 
-    Both cause-specific models are stratified on the exposure (and the area): each arm
-    has its own baseline hazards, so the exposure's effect may change over follow-up
+    Both cause-specific models are stratified on the exposure (and the area,
+    :func:`with_arm_strata`): each arm has its own baseline hazards, so the exposure's effect may change over follow-up
     -- as it does when part of it runs through the order made -- and the confounders'
     coefficients are shared. This is what ``riskRegression::ate`` recommends for a
     binary treatment (Ozenne et al. 2020); a single exposure coefficient would impose
@@ -222,13 +222,14 @@ def gcomputation_risks(
     estimation of average treatment effects with right-censored time to event outcome
     and competing risks. *Biometrical Journal* 62(3), 751-763.
     """
+    frame, strata = with_arm_strata(frame, area)
     pooled = frame.assign(event=np.minimum(frame["event"].to_numpy(), 2))
     model = CauseSpecificCox().fit(
         pooled,
         "years",
         "event",
         formula=formula(confounders, frame, exposure=False),
-        strata=arm_strata(area),
+        strata=strata,
     )
     sample = frame
     if len(frame) > STANDARDISE_ROWS:
@@ -240,9 +241,38 @@ def gcomputation_risks(
     return np.vstack([arm.mean(axis=1) for arm in arms])
 
 
-def arm_strata(area: str | None) -> list[str]:
-    """Strata of an outcome model with baseline hazards by arm (and by area)."""
-    return [area, "exposed"] if area is not None else ["exposed"]
+MODEL_AREA = "model_area"
+"""The area strata of an outcome model with baseline hazards by arm
+(:func:`with_arm_strata`)."""
+POOLED_AREA = "pooled: one arm empty"
+
+
+def with_arm_strata(frame: pd.DataFrame, area: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """The frame with :data:`MODEL_AREA`, and the strata of an outcome model with
+    baseline hazards by arm and by area.
+
+    An authority in which one arm is empty has no baseline hazard for that arm, and
+    its children's risks under it cannot come from their own stratum; such authorities
+    share one pooled stratum (joined by the smallest authorities when they are all on
+    the same side, until both arms are present), so their risks under the missing arm
+    come from comparable authorities -- an extrapolation that
+    ``diagnostics["positivity_cells"]`` reports.
+    """
+    if area is None:
+        return frame, ["exposed"]
+    labels = frame[area].astype(str)
+    arms = frame.groupby(labels.to_numpy())["exposed"].agg(["nunique", "size"])
+    pooled = set(arms.index[arms["nunique"] < 2])
+    if pooled:
+        both = arms.loc[arms["nunique"] == 2].sort_values("size", kind="stable")
+        inside = labels.isin(pooled)
+        for name in both.index:
+            if frame.loc[inside, "exposed"].nunique() == 2:
+                break
+            pooled.add(name)
+            inside = labels.isin(pooled)
+        labels = labels.where(~labels.isin(pooled), POOLED_AREA)
+    return frame.assign(**{MODEL_AREA: labels.to_numpy()}), [MODEL_AREA, "exposed"]
 
 
 def cluster_bootstrap(
