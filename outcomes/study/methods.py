@@ -209,12 +209,12 @@ def gcomputation_risks(
     handful of deaths.
 
     Both cause-specific models are stratified on the exposure (and the area,
-    :func:`with_arm_strata`): each arm has its own baseline hazards, so the exposure's effect may change over follow-up
-    -- as it does when part of it runs through the order made -- and the confounders'
-    coefficients are shared. This is what ``riskRegression::ate`` recommends for a
-    binary treatment (Ozenne et al. 2020); a single exposure coefficient would impose
-    proportional hazards and can bias the standardised risks while their interval
-    stays narrow.
+    :func:`with_arm_strata`): each arm has its own baseline hazards, so the exposure's
+    effect may change over follow-up -- as it does when part of it runs through the
+    order made -- and the confounders' coefficients are shared. This is what
+    ``riskRegression::ate`` recommends for a binary treatment (Ozenne et al. 2020); a
+    single exposure coefficient would impose proportional hazards and can bias the
+    standardised risks while their interval stays narrow.
 
     References
     ----------
