@@ -249,9 +249,10 @@ def analysis_frame(
     inference = inference_for(frame, cluster)
     dropped = screen_confounders(frame, used, inference.area)
     for entry in rows:
-        name = "issue_period" if entry["confounder"] == "issue_year" else entry["confounder"]
-        if name in dropped:
-            entry.update(status="dropped", reason=dropped[name])
+        column = str(entry["confounder"])
+        column = "issue_period" if column == "issue_year" else column
+        if column in dropped:
+            entry.update(status="dropped", reason=dropped[column])
     used = [c for c in used if c not in dropped]
     report = pd.DataFrame(rows, columns=["confounder", "status", "share_missing", "reason"])
     report.attrs["rows_dropped_incomplete"] = int((~complete).sum())
