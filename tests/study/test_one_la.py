@@ -18,8 +18,9 @@ import pytest
 from validation import one_la
 
 RECOMPUTED = 2
-MIN_SAVED = 100
-"""The band is checked on at least this many extracts (Monte Carlo SE about 2 points)."""
+MIN_SAVED = 50
+"""The saved run may be partial (it continues where it stopped); the band is checked on
+at least this many extracts."""
 
 
 @pytest.fixture(scope="module")
