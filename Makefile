@@ -51,14 +51,16 @@ bench: venv r-deps
 
 # Coverage of the primary estimand's interval, about two hours on two cores: the
 # simulation of each world size writes validation/results/N_applications/ and
-# docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; `make test`
-# checks the saved runs (tests/study/test_coverage.py).
+# docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; then 200
+# one-LA extracts (validation/results/one_la/, about half an hour of one core). `make
+# test` checks the saved runs (tests/study/test_coverage.py, tests/study/test_one_la.py).
 coverage: venv
 	$(BIN)/python validation/coverage.py --n-applications 1500
 	$(BIN)/python validation/coverage.py --n-applications 5000
 	$(BIN)/python -m validation.crude_control --n-applications 1500
 	$(BIN)/python -m validation.crude_control --n-applications 5000
-	$(BIN)/pytest tests/study/test_coverage.py
+	$(BIN)/python -m validation.one_la
+	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

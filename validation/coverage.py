@@ -239,8 +239,9 @@ def primary_row(
     The same calls on the same random stream as :meth:`RushedDisposalStudy.run`:
     the bootstrap stream is the first child of ``SeedSequence(study.seed)``, whose
     first draw run() spends on the g-computation sample; replicates ignore
-    :class:`PositivityWarning` as run() does. ``tests/study/test_coverage.py`` checks
-    the result against a full run.
+    :class:`PositivityWarning` and numerical RuntimeWarnings as run() does, and resample
+    the units of ``af.inference`` (local authorities, or families with few of them).
+    ``tests/study/test_coverage.py`` checks the result against a full run.
 
     Returns
     -------
@@ -257,16 +258,24 @@ def primary_row(
 
     def estimate(frame: pd.DataFrame) -> np.ndarray:
         return methods.iptw_risks(
-            frame, af.confounders, horizons, study.propensity_model, study.trim
+            frame, af.confounders, horizons, study.propensity_model, study.trim, af.area
         )
 
     def replicate(frame: pd.DataFrame) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PositivityWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
             return estimate(frame)
 
     point = estimate(af.data)
-    boot = methods.cluster_bootstrap(af.data, replicate, study.n_boot, rng)
+    boot = methods.cluster_bootstrap(
+        af.data,
+        replicate,
+        study.n_boot,
+        rng,
+        cluster=af.inference.resample,
+        within=af.inference.resample_within,
+    )
     return risk_difference_row(study, point, boot), point, boot
 
 

@@ -12,6 +12,7 @@ suppressed), ``study-output/estimates.csv`` (the tidy estimates) and
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +72,12 @@ def add_study_options(parser: argparse.ArgumentParser, n_boot: int = 200) -> Non
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
+        "--no-mediation",
+        dest="mediation",
+        action="store_false",
+        help="leave out the mediation analysis through the final order",
+    )
+    parser.add_argument(
         "--n-jobs",
         type=int,
         default=1,
@@ -85,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     study_kwargs = study_options(args)
     if not args.dataset.is_dir():
         raise StudyArgumentError(f"{args.dataset}: not a dataset folder")
+    if args.out.exists() and not args.out.is_dir():
+        raise StudyArgumentError(f"--out {args.out}: exists and is not a folder")
     dataset = read_dataset(args.dataset)
     if len(dataset.quarantine):
         print(
@@ -106,8 +115,11 @@ def study_options(args: argparse.Namespace) -> dict[str, object]:
         horizons = tuple(float(h) for h in args.horizons.split(",") if h.strip())
     except ValueError as exc:
         raise StudyArgumentError(f"--horizons must be numbers like 1,2,5: {exc}") from exc
-    if not horizons or any(h <= 0 for h in horizons):
-        raise StudyArgumentError("--horizons must be positive numbers like 1,2,5")
+    if not horizons or any(not math.isfinite(h) or h <= 0 for h in horizons):
+        raise StudyArgumentError(
+            f"--horizons must be positive, finite numbers of years like 1,2,5, got "
+            f"{args.horizons!r}"
+        )
     if args.n_boot < 2:
         raise StudyArgumentError(f"--n-boot must be at least 2, got {args.n_boot}")
     if args.threshold_weeks <= 0:
@@ -123,6 +135,7 @@ def study_options(args: argparse.Namespace) -> dict[str, object]:
         "n_boot": args.n_boot,
         "seed": args.seed,
         "n_jobs": max(1, args.n_jobs),
+        "mediation": getattr(args, "mediation", True),
     }
 
 

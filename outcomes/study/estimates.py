@@ -30,7 +30,16 @@ def row(
     ci: tuple[float, float] = (np.nan, np.nan),
     p_value: float = np.nan,
 ) -> dict[str, object]:
-    """One estimate as a dict in :data:`COLUMNS` order."""
+    """One estimate as a dict in :data:`COLUMNS` order.
+
+    A degenerate variance -- a standard error of exactly zero, or an interval of zero
+    width (no events in an arm, every bootstrap replicate equal) -- is not a precise
+    estimate but an unestimated one: the standard error, interval and p-value are then
+    reported as missing, never as a zero-width interval with p = 0.
+    """
+    lower, upper = ci
+    if std_error == 0 or (np.isfinite(lower) and np.isfinite(upper) and not upper > lower):
+        std_error, ci, p_value = np.nan, (np.nan, np.nan), np.nan
     return dict(
         zip(
             COLUMNS,

@@ -15,7 +15,9 @@ confounders :math:`X`, the g-formula gives, at each horizon :math:`t`,
     \\mathrm{CDE}(m) = \\mathbb{E}_X \\big[ F(t \\mid 1, m, X) - F(t \\mid 0, m, X) \\big],
 
 where :math:`F` is the cumulative incidence of return from cause-specific Cox models
-(return and any competing exit) with the order as a covariate, and :math:`P(M \\mid A,
+(return and any competing exit) with the order as a covariate and baseline hazards by
+arm (stratified on the exposure, as in
+:func:`~outcomes.study.methods.gcomputation_risks`), and :math:`P(M \\mid A,
 X)` a multinomial logistic model. NDE + NIE is the total effect :math:`R(1,1) - R(0,0)`.
 Identification needs, besides no unmeasured exposure-outcome confounding, no unmeasured
 mediator-outcome confounding and no mediator-outcome confounder affected by the
@@ -36,8 +38,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from outcomes.study.frame import AREA
-from outcomes.study.methods import CATEGORICAL_CONFOUNDERS, STANDARDISE_ROWS, formula
+from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS
+from outcomes.study.methods import STANDARDISE_ROWS, formula, with_arm_strata
 from outcomes.survival import CauseSpecificCox
 
 MEDIATOR = "final_order"
@@ -53,11 +55,17 @@ too: a level without events of a cause has no information for its coefficient in
 cause's model (in a small cohort with authority strata, none at all)."""
 
 
-def order_model(frame: pd.DataFrame, confounders: list[str], mediator: str = MEDIATOR) -> Pipeline:
-    """Multinomial logistic model of the mediator given exposure, confounders and area."""
+def order_model(
+    frame: pd.DataFrame,
+    confounders: list[str],
+    mediator: str = MEDIATOR,
+    area: str | None = AREA,
+) -> Pipeline:
+    """Multinomial logistic model of the mediator given exposure, confounders and area
+    (none with one local authority)."""
     categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
     categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
-    categorical = [*dict.fromkeys(categorical), AREA]
+    categorical = [*dict.fromkeys(categorical), *([area] if area is not None else [])]
     numeric = ["exposed", *[c for c in confounders if c not in categorical]]
     model = Pipeline(
         [
@@ -121,6 +129,7 @@ def mediation_risks(
     seed: int,
     orders: list[str] | None = None,
     mediator: str = MEDIATOR,
+    area: str | None = AREA,
 ) -> tuple[np.ndarray, list[str]]:
     """Natural direct, natural indirect and controlled direct effects at each horizon.
 
@@ -136,6 +145,8 @@ def mediation_risks(
         ones). An order absent from ``frame`` gets NaN for its controlled direct effect.
     mediator : str, default "final_order"
         The mediator column (categorical, recorded on every row).
+    area : str or None, default "la_code"
+        The area column of the models; ``None`` with one local authority.
 
     Returns
     -------
@@ -147,14 +158,16 @@ def mediation_risks(
     data = pooled_orders(frame, orders, mediator)
     present = sorted(data[mediator].unique())
     orders = present if orders is None else orders
+    rhs = formula(confounders, data, exposure=False)
+    data, strata = with_arm_strata(data, area)
     outcome = CauseSpecificCox().fit(
         data.assign(event=np.minimum(data["event"].to_numpy(), 2)),
         "years",
         "event",
-        formula=formula(confounders, data) + f" + C({mediator})",
-        strata=AREA,
+        formula=f"C({mediator})" if rhs == "0" else f"{rhs} + C({mediator})",
+        strata=strata,
     )
-    mediator_model = order_model(data, confounders, mediator)
+    mediator_model = order_model(data, confounders, mediator, area)
     sample = data.sample(min(len(data), STANDARDISE_ROWS // 2), random_state=seed)
     columns = list(mediator_model.named_steps["design"].feature_names_in_)
     prob = {

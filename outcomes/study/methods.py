@@ -10,10 +10,15 @@ How the area (local authority) enters each model, since it is both a confounder
 - propensity model: LA indicators in a ridge-penalised logistic regression (``C = 1``),
   which shrinks small authorities' effects towards the mean instead of letting them
   predict exposure perfectly;
-- g-computation: the cause-specific Cox models above, so the standardised risks use
-  each child's own authority;
+- g-computation: cause-specific Cox models stratified by the area *and the exposure*,
+  so the standardised risks use each child's own authority and each arm its own
+  baseline hazards (no proportional-hazards assumption for the exposure);
 - uncertainty for marginal risks: a cluster bootstrap resampling whole local
   authorities.
+
+With one local authority the area is a constant and leaves every model (``area=None``);
+with few, the bootstrap resamples families instead of authorities
+(:class:`~outcomes.study.frame.Inference`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 
 from outcomes.causal import fit_propensity, inverse_probability_weights
 from outcomes.errors import OutcomesError
-from outcomes.study.frame import AREA
+from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS
 from outcomes.survival import (
     CauseSpecificCox,
     CoxFitter,
@@ -37,9 +42,6 @@ from outcomes.survival import (
     natural_spline_term,
 )
 
-CATEGORICAL_CONFOUNDERS = ("issue_year", "issue_period")
-"""Confounders entered as categories: the issue period carries the 2014 reform and the
-later rise in durations, which a linear term would not follow."""
 STANDARDISE_ROWS = 2000
 """g-computation averages predicted risks over at most this many children (a seeded
 random sample of the cohort): the mean over a sample estimates the mean over the
@@ -55,13 +57,15 @@ def default_propensity_model() -> LogisticRegression:
     return LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=200)
 
 
-def formula(confounders: list[str], frame: pd.DataFrame) -> str:
-    """Right-hand side: exposure plus confounders, categorical ones wrapped in ``C()``."""
-    terms = ["exposed"]
+def formula(confounders: list[str], frame: pd.DataFrame, exposure: bool = True) -> str:
+    """Right-hand side: exposure plus confounders, categorical ones wrapped in ``C()``
+    (without the exposure when it is a stratum instead; ``"0"``, no covariate, when
+    nothing is left)."""
+    terms = ["exposed"] if exposure else []
     for name in confounders:
         numeric = pd.api.types.is_numeric_dtype(frame[name])
         terms.append(name if numeric and name not in CATEGORICAL_CONFOUNDERS else f"C({name})")
-    return " + ".join(terms)
+    return " + ".join(terms) or "0"
 
 
 def crude_risks(frame: pd.DataFrame, horizons: tuple[float, ...]) -> pd.DataFrame:
@@ -71,17 +75,17 @@ def crude_risks(frame: pd.DataFrame, horizons: tuple[float, ...]) -> pd.DataFram
 
 
 def cause_specific_model(
-    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA
+    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA, area: str | None = AREA
 ) -> CoxFitter:
-    """Adjusted cause-specific Cox model of return: stratified by LA, clustered by
-    ``cluster``."""
+    """Adjusted cause-specific Cox model of return: stratified by ``area`` (none with
+    one local authority), clustered by ``cluster``."""
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
     return CoxFitter().fit(
         data,
         "years",
         "returned",
         formula=formula(confounders, frame),
-        strata=AREA,
+        strata=area,
         cluster_col=cluster,
     )
 
@@ -91,7 +95,11 @@ DOSE_RESPONSE_WEEKS = (8, 13, 20, 32, 39, 52, 78)
 
 
 def duration_dose_response(
-    frame: pd.DataFrame, confounders: list[str], alpha: float, cluster: str = AREA
+    frame: pd.DataFrame,
+    confounders: list[str],
+    alpha: float,
+    cluster: str = AREA,
+    area: str | None = AREA,
 ) -> pd.DataFrame:
     """Hazard ratio of return across duration relative to 26 weeks.
 
@@ -106,14 +114,14 @@ def duration_dose_response(
         "years",
         "returned",
         formula=formula(confounders, frame).replace("exposed", spline, 1),
-        strata=AREA,
+        strata=area,
         cluster_col=cluster,
     )
     return duration_hazard_ratio(fit, data, grid=DOSE_RESPONSE_WEEKS, alpha=alpha)
 
 
 def subdistribution_hazard_ratio(
-    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA
+    frame: pd.DataFrame, confounders: list[str], cluster: str = AREA, area: str | None = AREA
 ) -> pd.Series:
     """Adjusted Fine-Gray subdistribution HR of exposure, clustered by ``cluster``."""
     fit = FineGrayFitter().fit(
@@ -122,7 +130,7 @@ def subdistribution_hazard_ratio(
         "event",
         event_of_interest=1,
         formula=formula(confounders, frame),
-        strata=AREA,
+        strata=area,
         cluster_col=cluster,
     )
     return exposure_row(fit.summary)
@@ -133,16 +141,26 @@ def iptw_weights(
     confounders: list[str],
     model: ClassifierMixin | None,
     trim: tuple[float, float] | None,
+    area: str | None = AREA,
 ) -> tuple[pd.Series, pd.Series]:
-    """Propensity scores and stabilised, trimmed weights."""
+    """Propensity scores and stabilised, trimmed weights.
+
+    With nothing to adjust for (one local authority and no usable confounder) the
+    score is the share exposed and every stabilised weight is 1: the crude comparison.
+    """
+    areas = [area] if area is not None else []
+    if not confounders and not areas:
+        treated = frame["exposed"].astype(int)
+        scores = pd.Series(float(treated.mean()), index=frame.index, name="propensity")
+        return scores, pd.Series(1.0, index=frame.index, name="weight")
     categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
     categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
     result = fit_propensity(
         frame,
         "exposed",
-        [*confounders, AREA],
+        [*confounders, *areas],
         model=model if model is not None else default_propensity_model(),
-        categorical=[*dict.fromkeys(categorical), AREA],
+        categorical=[*dict.fromkeys(categorical), *areas],
     )
     weights = inverse_probability_weights(
         result.scores, result.treatment, stabilised=True, trim_percentiles=trim
@@ -156,9 +174,10 @@ def iptw_risks(
     horizons: tuple[float, ...],
     model: ClassifierMixin | None,
     trim: tuple[float, float] | None,
+    area: str | None = AREA,
 ) -> np.ndarray:
     """Weighted Aalen-Johansen risks, shape (2, H): exposed then unexposed."""
-    _, weights = iptw_weights(frame, confounders, model, trim)
+    _, weights = iptw_weights(frame, confounders, model, trim, area)
     cif = cumulative_incidence(
         frame.assign(iptw=weights.to_numpy()),
         "years",
@@ -175,6 +194,7 @@ def gcomputation_risks(
     confounders: list[str],
     horizons: tuple[float, ...],
     seed: int,
+    area: str | None = AREA,
 ) -> np.ndarray:
     """Standardised risks from cause-specific Cox models, shape (2, H).
 
@@ -187,10 +207,29 @@ def gcomputation_risks(
     pooled into one competing cause: the cumulative incidence of return depends on them
     only through their sum, and pooling avoids fitting a model per LA stratum to the
     handful of deaths.
+
+    Both cause-specific models are stratified on the exposure (and the area,
+    :func:`with_arm_strata`): each arm has its own baseline hazards, so the exposure's
+    effect may change over follow-up -- as it does when part of it runs through the
+    order made -- and the confounders' coefficients are shared. This is what
+    ``riskRegression::ate`` recommends for a binary treatment (Ozenne et al. 2020); a
+    single exposure coefficient would impose proportional hazards and can bias the
+    standardised risks while their interval stays narrow.
+
+    References
+    ----------
+    Ozenne, B. M. H., Scheike, T. H., Staerk, L. and Gerds, T. A. (2020). On the
+    estimation of average treatment effects with right-censored time to event outcome
+    and competing risks. *Biometrical Journal* 62(3), 751-763.
     """
+    frame, strata = with_arm_strata(frame, area)
     pooled = frame.assign(event=np.minimum(frame["event"].to_numpy(), 2))
     model = CauseSpecificCox().fit(
-        pooled, "years", "event", formula=formula(confounders, frame), strata=AREA
+        pooled,
+        "years",
+        "event",
+        formula=formula(confounders, frame, exposure=False),
+        strata=strata,
     )
     sample = frame
     if len(frame) > STANDARDISE_ROWS:
@@ -202,6 +241,40 @@ def gcomputation_risks(
     return np.vstack([arm.mean(axis=1) for arm in arms])
 
 
+MODEL_AREA = "model_area"
+"""The area strata of an outcome model with baseline hazards by arm
+(:func:`with_arm_strata`)."""
+POOLED_AREA = "pooled: one arm empty"
+
+
+def with_arm_strata(frame: pd.DataFrame, area: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """The frame with :data:`MODEL_AREA`, and the strata of an outcome model with
+    baseline hazards by arm and by area.
+
+    An authority in which one arm is empty has no baseline hazard for that arm, and
+    its children's risks under it cannot come from their own stratum; such authorities
+    share one pooled stratum (joined by the smallest authorities when they are all on
+    the same side, until both arms are present), so their risks under the missing arm
+    come from comparable authorities -- an extrapolation that
+    ``diagnostics["positivity_cells"]`` reports.
+    """
+    if area is None:
+        return frame, ["exposed"]
+    labels = frame[area].astype(str)
+    arms = frame.groupby(labels.to_numpy())["exposed"].agg(["nunique", "size"])
+    pooled = set(arms.index[arms["nunique"] < 2])
+    if pooled:
+        both = arms.loc[arms["nunique"] == 2].sort_values("size", kind="stable")
+        inside = labels.isin(pooled)
+        for name in both.index:
+            if frame.loc[inside, "exposed"].nunique() == 2:
+                break
+            pooled.add(name)
+            inside = labels.isin(pooled)
+        labels = labels.where(~labels.isin(pooled), POOLED_AREA)
+    return frame.assign(**{MODEL_AREA: labels.to_numpy()}), [MODEL_AREA, "exposed"]
+
+
 def cluster_bootstrap(
     frame: pd.DataFrame,
     estimate: Callable[[pd.DataFrame], np.ndarray],
@@ -210,6 +283,7 @@ def cluster_bootstrap(
     progress: Callable[[int], None] | None = None,
     n_jobs: int = 1,
     cluster: str = AREA,
+    within: str | None = None,
 ) -> np.ndarray:
     """Re-estimate on ``n_boot`` resamples of whole clusters (local authorities by
     default).
@@ -220,21 +294,37 @@ def cluster_bootstrap(
     empty, a model cannot be fitted) are dropped; the study reports how many
     replicates were run and how many were requested.
 
+    With ``within`` (the family bootstrap of a few-authority extract: ``cluster`` is
+    the family, ``within`` the local authority), clusters are drawn with replacement
+    within each level of ``within``, as many as it has, and ``within`` keeps its
+    labels: the authorities are fixed, their children resampled.
+
     Every replicate's clusters are drawn from ``rng`` before any is estimated, so the
     replicates are the same for a given seed whatever ``n_jobs`` is; with
     ``n_jobs > 1`` they are estimated in that many worker processes (joblib) and
     returned in draw order.
     """
     codes, index = np.unique(frame[cluster].to_numpy(dtype=object), return_inverse=True)
-    rows_of = [np.flatnonzero(index == k) for k in range(len(codes))]
-    picks = [rng.integers(0, len(codes), len(codes)) for _ in range(n_boot)]
+    order = np.argsort(index, kind="stable")
+    bounds = np.cumsum(np.bincount(index, minlength=len(codes)))[:-1]
+    rows_of = np.split(order, bounds)
+    if within is None:
+        picks = [rng.integers(0, len(codes), len(codes)) for _ in range(n_boot)]
+    else:
+        # each cluster's level of `within` (a family's authority: its first row's)
+        level = frame[within].to_numpy(dtype=object)[[r[0] for r in rows_of]]
+        groups = [np.flatnonzero(level == v) for v in pd.unique(level)]
+        picks = [
+            np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+            for _ in range(n_boot)
+        ]
 
     def replicate(pick: np.ndarray) -> np.ndarray | None:
         take = np.concatenate([rows_of[k] for k in pick])
         draws = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
         sample = frame.iloc[take]
         relabelled = {cluster: [f"b{j}" for j in draws]}
-        if cluster != AREA:
+        if cluster != AREA and within is None and AREA in sample.columns:
             areas = sample[AREA].to_numpy(dtype=object)
             relabelled[AREA] = [f"{a}#b{j}" for a, j in zip(areas, draws, strict=True)]
         try:

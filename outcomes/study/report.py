@@ -112,8 +112,9 @@ def render(
     parts += [
         f'<p class="note">Threshold {s.get("threshold_weeks", 26):g} weeks; horizons '
         f"{horizons} years (primary {s.get('primary_horizon', 2):g}); "
-        f"{s.get('n_boot', '?')} cluster-bootstrap replicates; seed {s.get('seed', '?')}; "
+        f"{s.get('n_boot', '?')} bootstrap replicates; seed {s.get('seed', '?')}; "
         f"weights trimmed at percentiles {s.get('trim')}.</p>",
+        *_inference_note(d.get("inference")),
         f'<p class="note">Counts from 1 to {threshold - 1} are shown as {MARKER} '
         "(confidential), with further cells withheld where a total would give them back; "
         "zeros are true zeros. The page holds no row-level data.</p>",
@@ -142,11 +143,50 @@ def render(
     ]
     parts += _confounder_section(d, threshold)
     parts += _weights_section(result, threshold)
+    parts += _skipped_section(d)
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 # --- sections ---------------------------------------------------------------------------
+
+
+def _inference_note(inference: dict[str, Any] | None) -> list[str]:
+    """How many local authorities, the variance and the bootstrap used, and the caveat."""
+    if not inference:
+        return []
+    n = int(inference["local_authorities"])
+    las = "one local authority" if n == 1 else f"{n} local authorities"
+    text = (
+        f"Local authorities: {las}. Variance: {inference['variance']}. "
+        f"Resampling: {inference['bootstrap']}."
+    )
+    parts = [f'<p class="note">{html.escape(text)}</p>']
+    if inference.get("caveat"):
+        parts.append(f'<p class="banner">{html.escape(inference["caveat"])}</p>')
+    return parts
+
+
+def _skipped_section(d: dict[str, Any]) -> list[str]:
+    """Analyses the data could not support, and where positivity fails, with reasons."""
+    items = []
+    skipped = d.get("mediation", {}).get("skipped")
+    if skipped:
+        items.append(f"Mediation: {skipped}.")
+    for name, why in d.get("sensitivity_skipped", {}).items():
+        items.append(f"{name.replace('_', ' ')}: {why}.")
+    cells = d.get("positivity_cells")
+    if isinstance(cells, pd.DataFrame) and len(cells):
+        for _, c in cells.iterrows():
+            arm = "within the threshold" if c["empty_arm"] == "within" else "after it"
+            items.append(
+                f"No child of {c['variable'].replace('_', ' ')} {c['level']} was disposed "
+                f"of {arm}: the comparison there rests on the models."
+            )
+    if not items:
+        return []
+    body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+    return ["<h2>Not estimated, and where the data are thin</h2>", f"<ul>{body}</ul>"]
 
 
 def _confounder_section(d: dict[str, Any], threshold: int) -> list[str]:
@@ -156,8 +196,10 @@ def _confounder_section(d: dict[str, Any], threshold: int) -> list[str]:
         table = report.assign(share_missing=(100 * report["share_missing"]).round(1))
         table = table.rename(columns={"share_missing": "missing_pct"})
         parts.append(
-            '<p class="note">Used, absent from the data, or dropped as too incomplete. The '
-            "local authority enters every model as well (see the methods).</p>"
+            '<p class="note">Used, absent from the data, or dropped before fitting (too '
+            "incomplete, all missing, constant, or exactly collinear with the columns "
+            "named). With more than one local authority, the authority enters every model "
+            "as well (see the methods).</p>"
         )
         parts.append(_table(table, "the confounder report"))
         dropped = report.attrs.get("rows_dropped_incomplete")
@@ -240,9 +282,10 @@ def _weights_section(result: StudyResult, threshold: int) -> list[str]:
         parts.append("<h2>Bootstrap</h2>")
         rows = [{"estimator": k, **v} for k, v in boot.items()]
         parts.append(_table(pd.DataFrame(rows), "the bootstrap counts"))
+        how = d.get("inference", {}).get("bootstrap", "resampling whole local authorities")
         parts.append(
-            '<p class="note">Replicates are resamples of whole local authorities; a '
-            "replicate in which an estimator fails is dropped.</p>"
+            f'<p class="note">Replicates: {html.escape(how)}; a replicate in which an '
+            "estimator fails is dropped.</p>"
         )
     return parts
 

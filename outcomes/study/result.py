@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 PRIMARY_METHOD = "iptw_aalen_johansen"
@@ -31,6 +32,11 @@ class StudyResult:
         those left out: mediator not recorded, or in a level too rare to model); and,
         row-level and never published, ``propensity`` (scores by arm) and ``analysis``
         (``years``, ``event``, ``exposed``, ``weight``: what the weighted curves need).
+        Also ``inference`` (the number of local authorities and clusters, the variance
+        and bootstrap used, and a caveat for small extracts: see
+        :class:`~outcomes.study.frame.Inference`), ``positivity_cells`` (authorities
+        and issue periods with an empty arm), ``mediation["skipped"]`` and
+        ``sensitivity_skipped`` (analyses the data could not support, with the reason).
     figures : dict of str to matplotlib Figure
         ``cumulative_incidence``, ``love_plot``, ``propensity_overlap``, ``weights`` and
         ``forest`` (see :mod:`outcomes.study.figures`).
@@ -73,8 +79,11 @@ class StudyResult:
         return write_html(self, path, note=note)
 
     def summary_text(self) -> str:
-        """A plain-English account: estimand, assumptions, agreement, E-value."""
+        """A plain-English account built from what was run and measured: the data, the
+        estimand, the estimates and how their uncertainty was computed, the
+        confounders, the assumptions, E-values and mediation."""
         s = self.settings
+        d = self.diagnostics
         horizon = s["primary_horizon"]
         threshold = s["threshold_weeks"]
         primary = self.get(PRIMARY_METHOD, "risk_difference", horizon)
@@ -83,7 +92,16 @@ class StudyResult:
         r1 = self.get(PRIMARY_METHOD, "risk_exposed", horizon)["estimate"]
         r0 = self.get(PRIMARY_METHOD, "risk_unexposed", horizon)["estimate"]
         hr = self.get("cause_specific_cox", "hazard_ratio")
-        lines = [
+        inference = d.get("inference", {})
+        lines = []
+        if s.get("scenario"):
+            lines += [
+                f"These data are synthetic (scenario {s['scenario']!r}, seed "
+                f"{s.get('data_seed')}): the estimates describe a simulated world, not "
+                "real children.",
+                "",
+            ]
+        lines += [
             f"Question: does disposing of care proceedings within {threshold:g} weeks change "
             f"the risk that the child returns to court within {horizon:g} years, compared "
             f"with disposal after {threshold:g} weeks?",
@@ -92,13 +110,24 @@ class StudyResult:
             "adoption, death and ageing out as competing events -- the real-world risk, "
             "standardised to the whole cohort's case mix.",
             "",
-            f"Primary estimate (inverse-probability weighting, cluster bootstrap by local "
-            f"authority): {100 * r1:.1f}% if disposed within {threshold:g} weeks vs "
+        ]
+        if inference:
+            n_las = int(inference["local_authorities"])
+            lines += [
+                f"Data and uncertainty: about {_round(d.get('rows_analysed', 0)):,} children "
+                f"from {_count_las(n_las)}; {inference['variance']}; "
+                f"{inference['bootstrap']}. {inference['caveat']}".rstrip(),
+                "",
+            ]
+        bootstrap = inference.get("bootstrap", "cluster bootstrap by local authority")
+        lines += [
+            f"Primary estimate (inverse-probability weighting, {bootstrap.split(',')[0]}): "
+            f"{100 * r1:.1f}% if disposed within {threshold:g} weeks vs "
             f"{100 * r0:.1f}% if later; risk difference {_pp(primary)}.",
-            f"Standardisation (g-computation from cause-specific Cox models): {_pp(secondary)}.",
+            f"Standardisation (g-computation from cause-specific Cox models with baseline "
+            f"hazards by arm): {_pp(secondary)}.",
             f"Unadjusted comparison: {_pp(crude)}.",
-            f"Adjusted cause-specific hazard ratio: {hr['estimate']:.2f} "
-            f"({hr['ci_lower']:.2f} to {hr['ci_upper']:.2f}).",
+            f"Adjusted cause-specific hazard ratio: {_ratio(hr)}.",
             "",
             _agreement(primary, secondary, crude),
         ]
@@ -118,20 +147,55 @@ class StudyResult:
                 "2017).",
             ]
         lines += self._mediation_text(horizon, threshold)
-        lines += [
+        lines += ["", *self._assumptions(inference)]
+        return "\n".join(lines)
+
+    def _assumptions(self, inference: dict[str, Any]) -> list[str]:
+        """The confounders adjusted for and dropped, and the identifying assumptions."""
+        confounders = [str(c).replace("_", " ") for c in self.settings.get("confounders", [])]
+        if "issue period" in confounders:
+            confounders[confounders.index("issue period")] = "issue period (year)"
+        area = inference.get("area_in_models", True)
+        measured = [*confounders, *(["the local authority"] if area else [])]
+        adjusted = (
+            "The estimates adjust for " + _join(measured) + "."
+            if measured
+            else "Nothing was adjusted for: the comparison is unadjusted."
+        )
+        report = self.diagnostics.get("confounders")
+        dropped = ""
+        if isinstance(report, pd.DataFrame) and (report["status"] != "used").any():
+            gone = report.loc[report["status"] != "used"]
+            reasons = "reason" in gone.columns
+            dropped = (
+                " Left out: "
+                + "; ".join(
+                    f"{r['confounder'].replace('_', ' ')} "
+                    f"({r['reason'] if reasons and r['reason'] else r['status']})"
+                    for _, r in gone.iterrows()
+                )
+                + "."
+            )
+        where = "in every area" if area else "in this authority"
+        return [
+            adjusted + dropped,
             "",
             "These are causal effects only under the assumptions of no unmeasured "
-            "confounding (case complexity is measured only through noisy indicators, so "
-            "this is doubtful), positivity (comparable children are disposed of both "
-            "within and after the threshold in every area -- see the overlap diagnostics) "
-            "and consistency (disposal 'within the threshold' is one well-defined "
-            "intervention, although in practice it happens for many reasons). Read them "
-            "as adjusted associations that would be causal if those hold.",
+            "confounding (anything else that drives both the speed of disposal and return "
+            "to court -- such as aspects of case complexity that the measured confounders "
+            "do not capture -- biases them), positivity (comparable children are disposed "
+            f"of both within and after the threshold {where} -- see the overlap "
+            "diagnostics) and consistency (disposal 'within the threshold' is one "
+            "well-defined intervention, although in practice it happens for many "
+            "reasons). Read them as adjusted associations that would be causal if those "
+            "hold.",
         ]
-        return "\n".join(lines)
 
     def _mediation_text(self, horizon: float, threshold: float) -> list[str]:
         """The paragraph on the split through the order, when mediation was run."""
+        skipped = self.diagnostics.get("mediation", {}).get("skipped")
+        if skipped:
+            return ["", f"Mediation through the order was not estimated: {skipped}."]
         try:
             nde = self.get("mediation", "natural_direct_effect", horizon)
             nie = self.get("mediation", "natural_indirect_effect", horizon)
@@ -152,10 +216,31 @@ class StudyResult:
 
 
 def _pp(row: pd.Series) -> str:
+    if not np.isfinite([row["ci_lower"], row["ci_upper"]]).all():
+        return f"{100 * row['estimate']:+.1f} percentage points (no interval: too few events)"
     return (
         f"{100 * row['estimate']:+.1f} percentage points "
         f"(95% CI {100 * row['ci_lower']:+.1f} to {100 * row['ci_upper']:+.1f})"
     )
+
+
+def _ratio(row: pd.Series) -> str:
+    if not np.isfinite([row["ci_lower"], row["ci_upper"]]).all():
+        return f"{row['estimate']:.2f} (no interval)"
+    return f"{row['estimate']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})"
+
+
+def _round(n: int, to: int = 10) -> int:
+    """Counts in text are rounded, as in the report's flow table."""
+    return int(to * round(int(n) / to))
+
+
+def _count_las(n: int) -> str:
+    return "one local authority" if n == 1 else f"{n} local authorities"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _agreement(primary: pd.Series, secondary: pd.Series, crude: pd.Series) -> str:

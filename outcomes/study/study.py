@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -37,6 +38,9 @@ from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
 SENSITIVITY_THRESHOLDS = (20, 26, 32)
 EXCLUDED_ORDERS = ("withdrawn", "no_order")
+MIN_RETURNS_PER_ARM = 3
+"""Fewer returns to court than this in either arm leave nothing to estimate: the
+study stops with an error saying so."""
 
 
 class RushedDisposalStudy:
@@ -63,8 +67,12 @@ class RushedDisposalStudy:
     confounders : list of str, optional
         Default: child age at issue, issue year, sibling group size, mother's age (when
         recorded well enough) and the manifest's covariates; the area (``la_code``)
-        always enters as described in :mod:`outcomes.study.methods`. Absent columns are
-        reported in ``diagnostics["confounders"]``, not fatal.
+        enters as described in :mod:`outcomes.study.methods` when there is more than
+        one local authority. Absent default columns are reported in
+        ``diagnostics["confounders"]``, not fatal; a column named here that is not in
+        the data is an error. Constant, too incomplete and exactly collinear
+        confounders are dropped before fitting and reported there with the reason
+        (:func:`outcomes.study.frame.screen_confounders`).
     mediator : str, default "final_order"
         Categorical column through which the mediation rows split the effect; rows
         where it is not recorded (for the final order: missing or outside the
@@ -74,11 +82,15 @@ class RushedDisposalStudy:
         Clusters for the robust standard errors of the hazard models and for the
         bootstrap. The local authority also enters every model as a confounder
         whatever the clusters are; a coarser unit (``dfj_area``) allows for
-        correlation between neighbouring authorities.
+        correlation between neighbouring authorities. With one cluster the hazard
+        models' variance is robust by family instead; with fewer than
+        :data:`~outcomes.study.frame.MIN_BOOTSTRAP_CLUSTERS` the bootstrap resamples
+        families within each local authority (:class:`~outcomes.study.frame.Inference`;
+        what was used is in ``diagnostics["inference"]`` and the report).
     propensity_model : scikit-learn classifier, optional
         Replaces the default ridge-penalised logistic regression.
     n_boot : int, default 200
-        Cluster-bootstrap replicates for the marginal risks.
+        Bootstrap replicates for the marginal risks.
     trim : (float, float) or None, default (1, 99)
         Percentiles at which the weights are capped.
     sensitivity : bool, default True
@@ -87,6 +99,8 @@ class RushedDisposalStudy:
     mediation : bool, default True
         Estimate the natural direct and indirect effects through the final order and
         the controlled direct effect of each order (:mod:`outcomes.study.mediation`).
+        Skipped, with the reason in ``diagnostics["mediation"]["skipped"]``, when fewer
+        than two levels of the mediator have enough events to be modelled.
     mediation_boot : int, optional
         Bootstrap replicates for the mediation effects; by default
         ``max(20, n_boot // 4)``, because each replicate refits the outcome and order
@@ -153,16 +167,21 @@ class RushedDisposalStudy:
         horizons = tuple(sorted(float(h) for h in self.horizons))
         if not horizons or self.n_boot < 2:
             raise OutcomesError("need at least one horizon and n_boot >= 2")
+        if not all(math.isfinite(h) and h > 0 for h in horizons):
+            raise OutcomesError(f"horizons must be positive, finite years, got {horizons}")
         primary_horizon = 2.0 if 2.0 in horizons else horizons[0]
         # one independent stream each for IPTW, g-computation, sensitivity and mediation
         # (children 0-3 of the seed, whatever else is switched off)
         seeds = np.random.SeedSequence(self.seed).spawn(4)
         af = self._frame(self.threshold_weeks)
+        self._check_estimable(af, horizons)
         contrast = f"within {self.threshold_weeks:g} weeks vs later"
         diagnostics: dict[str, Any] = {
             "confounders": af.report,
             "flow": af.cohort.flow,
             "rows_analysed": len(af.data),
+            "inference": af.inference.describe(af.cluster),
+            "positivity_cells": empty_arm_cells(af),
         }
         rows: list[dict[str, object]] = []
         rows += self._crude(af, horizons, contrast)
@@ -177,10 +196,12 @@ class RushedDisposalStudy:
         )
         if self.mediation:
             rows += self._mediation(af, horizons, contrast, seeds[3], diagnostics)
+        else:
+            diagnostics["mediation"] = {"skipped": "not requested (mediation=False)"}
         estimates = est.frame(rows)
         rows += self._evalues(estimates, primary_horizon)
         if self.sensitivity:
-            rows += self._sensitivity(horizons, seeds[2])
+            rows += self._sensitivity(horizons, seeds[2], diagnostics)
         estimates = est.frame(rows)
         settings = {
             "threshold_weeks": self.threshold_weeks,
@@ -194,6 +215,8 @@ class RushedDisposalStudy:
             "confounders": af.confounders,
             "mediator": self.mediator,
             "cluster": af.cluster,
+            "scenario": getattr(getattr(self.data, "manifest", None), "scenario", None),
+            "data_seed": getattr(getattr(self.data, "manifest", None), "seed", None),
         }
         estimates.attrs["alpha"] = self.alpha
         result = StudyResult(estimates=estimates, diagnostics=diagnostics, settings=settings)
@@ -216,6 +239,25 @@ class RushedDisposalStudy:
             )
         return af
 
+    def _check_estimable(self, af: AnalysisFrame, horizons: tuple[float, ...]) -> None:
+        """Stop with a clear error when the data cannot answer the question at all."""
+        longest = float(af.data["years"].max())
+        beyond = [h for h in horizons if h > longest]
+        if beyond:
+            raise OutcomesError(
+                f"horizon(s) {', '.join(f'{h:g}' for h in beyond)} years are beyond the "
+                f"longest follow-up in the data ({longest:.2f} years after disposal)"
+            )
+        returns = af.data.loc[af.data["event"] == 1, "exposed"]
+        within, later = int((returns == 1).sum()), int((returns == 0).sum())
+        if min(within, later) < MIN_RETURNS_PER_ARM:
+            raise OutcomesError(
+                f"too few returns to court to estimate anything: {within} after disposal "
+                f"within {self.threshold_weeks:g} weeks and {later} after later disposal "
+                f"among {len(af.data):,} children analysed (at least "
+                f"{MIN_RETURNS_PER_ARM} in each arm are needed)"
+            )
+
     def _crude(
         self, af: AnalysisFrame, horizons: tuple[float, ...], contrast: str
     ) -> list[dict[str, object]]:
@@ -234,14 +276,15 @@ class RushedDisposalStudy:
         self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
     ) -> list[dict[str, object]]:
         rows = []
-        model = methods.cause_specific_model(af.data, af.confounders, af.cluster)
+        variance = af.inference.variance_cluster
+        model = methods.cause_specific_model(af.data, af.confounders, variance, af.area)
         diagnostics["proportional_hazards"] = model.check_proportional_hazards()
         for method, estimand, s in (
             ("cause_specific_cox", "hazard_ratio", methods.exposure_row(model.summary)),
             (
                 "fine_gray",
                 "subdistribution_hazard_ratio",
-                methods.subdistribution_hazard_ratio(af.data, af.confounders, af.cluster),
+                methods.subdistribution_hazard_ratio(af.data, af.confounders, variance, af.area),
             ),
         ):
             rows.append(
@@ -255,7 +298,9 @@ class RushedDisposalStudy:
                     p_value=float(s["p_value"]),
                 )
             )
-        curve = methods.duration_dose_response(af.data, af.confounders, self.alpha, af.cluster)
+        curve = methods.duration_dose_response(
+            af.data, af.confounders, self.alpha, variance, af.area
+        )
         for _, c in curve.iterrows():
             rows.append(
                 est.row(
@@ -285,9 +330,9 @@ class RushedDisposalStudy:
         def estimate(frame: pd.DataFrame) -> np.ndarray:
             if kind == "iptw":
                 return methods.iptw_risks(
-                    frame, af.confounders, horizons, self.propensity_model, self.trim
+                    frame, af.confounders, horizons, self.propensity_model, self.trim, af.area
                 )
-            return methods.gcomputation_risks(frame, af.confounders, horizons, gseed)
+            return methods.gcomputation_risks(frame, af.confounders, horizons, gseed, af.area)
 
         if diagnostics is not None and kind == "iptw":
             self._weight_diagnostics(af, diagnostics)
@@ -303,7 +348,8 @@ class RushedDisposalStudy:
         rng: np.random.Generator,
         diagnostics: dict[str, Any] | None,
     ) -> np.ndarray:
-        """Cluster-bootstrap replicates of ``estimate``, shape (B, ...)."""
+        """Bootstrap replicates of ``estimate``, shape (B, ...), resampling the units
+        of ``af.inference`` (local authorities, or families within them)."""
 
         def replicate(frame: pd.DataFrame) -> np.ndarray:
             with warnings.catch_warnings():
@@ -317,6 +363,10 @@ class RushedDisposalStudy:
                 warnings.filterwarnings(
                     "ignore", "Newton-Raphson did not converge", OutcomesWarning
                 )
+                # On the way there a Newton step can overflow exp() (and the sums after
+                # it) in a fitter that does not halve its steps; the replicate's result
+                # is the same limit, or a failed fit, which is dropped and counted.
+                warnings.simplefilter("ignore", RuntimeWarning)
                 return estimate(frame)
 
         bar = tqdm(
@@ -329,13 +379,15 @@ class RushedDisposalStudy:
             rng,
             progress=lambda _: bar.update(),
             n_jobs=self.n_jobs,
-            cluster=af.cluster,
+            cluster=af.inference.resample,
+            within=af.inference.resample_within,
         )
         bar.close()
         if diagnostics is not None:
             diagnostics.setdefault("bootstrap", {})[label] = {
                 "replicates": int(len(boot)),
                 "requested": n_boot,
+                "unit": "family" if af.inference.resample != af.cluster else af.cluster,
             }
         return boot
 
@@ -371,16 +423,25 @@ class RushedDisposalStudy:
         diagnostics["mediation"]["rows"] = int(modelled.sum())
         diagnostics["mediation"]["rows_in_levels_too_rare_to_model"] = int((~modelled).sum())
         diagnostics["mediation"]["levels"] = levels
+        if len(levels) < 2:
+            # One level (every order the same, or all but one too rare): the mediator
+            # does not vary, so there is no path through it to estimate.
+            diagnostics["mediation"]["skipped"] = (
+                f"{self.mediator.replace('_', ' ')} has "
+                f"{'one level' if levels else 'no level'} with enough returns to court and "
+                "other exits to be modelled (at least two are needed)"
+            )
+            return []
         af = dataclasses.replace(af, data=data.loc[modelled.to_numpy()].reset_index(drop=True))
         rng = np.random.default_rng(seed)
         gseed = int(rng.integers(2**31))
         point, _ = mediation_risks(
-            af.data, af.confounders, horizons, gseed, levels, mediator=self.mediator
+            af.data, af.confounders, horizons, gseed, levels, self.mediator, af.area
         )
 
         def estimate(frame: pd.DataFrame) -> np.ndarray:
             return mediation_risks(
-                frame, af.confounders, horizons, gseed, levels, mediator=self.mediator
+                frame, af.confounders, horizons, gseed, levels, self.mediator, af.area
             )[0]
 
         n_boot = self.mediation_boot or max(20, self.n_boot // 4)
@@ -395,7 +456,7 @@ class RushedDisposalStudy:
 
     def _weight_diagnostics(self, af: AnalysisFrame, diagnostics: dict[str, Any]) -> None:
         scores, weights = methods.iptw_weights(
-            af.data, af.confounders, self.propensity_model, self.trim
+            af.data, af.confounders, self.propensity_model, self.trim, af.area
         )
         treatment = af.data["exposed"]
         with warnings.catch_warnings(record=True) as caught:
@@ -405,9 +466,11 @@ class RushedDisposalStudy:
         for message in diagnostics["positivity_warnings"]:
             warnings.warn(message, PositivityWarning, stacklevel=4)
         diagnostics["weights"] = weight_summary(weights, treatment)
-        diagnostics["balance"] = standardised_differences(
-            af.data, "exposed", [*af.confounders, AREA], weights=weights
-        )
+        areas = [AREA] if af.area is not None else []
+        if af.confounders or areas:
+            diagnostics["balance"] = standardised_differences(
+                af.data, "exposed", [*af.confounders, *areas], weights=weights
+            )
         diagnostics["propensity"] = pd.DataFrame({"score": scores, "exposed": treatment})
         # row-level, for the figures only (never published): the weighted curves
         diagnostics["analysis"] = pd.DataFrame(
@@ -432,6 +495,8 @@ class RushedDisposalStudy:
             ("hazard_ratio", hr),
         )
         for contrast, r in pairs:
+            if not np.isfinite(r[["estimate", "ci_lower", "ci_upper"]].astype(float)).all():
+                continue  # no interval (nothing estimable): no E-value either
             point = float(r["estimate"])
             # With few bootstrap replicates a percentile interval can miss its own point
             # estimate; the interval is then stretched to it (the conservative reading).
@@ -451,7 +516,10 @@ class RushedDisposalStudy:
         return rows
 
     def _sensitivity(
-        self, horizons: tuple[float, ...], seed: np.random.SeedSequence
+        self,
+        horizons: tuple[float, ...],
+        seed: np.random.SeedSequence,
+        diagnostics: dict[str, Any],
     ) -> list[dict[str, object]]:
         n_boot = max(20, self.n_boot // 4)
         # (method name, threshold, whether withdrawn and no-order cases are excluded)
@@ -463,13 +531,48 @@ class RushedDisposalStudy:
         for (name, threshold, exclude), child in zip(
             variants, seed.spawn(len(variants)), strict=True
         ):
-            af = self._frame(threshold)
-            if exclude:
-                af.data = af.data.loc[~af.data["final_order"].isin(EXCLUDED_ORDERS)]
-                af.data = af.data.reset_index(drop=True)
-            point, boot = self._marginal(af, horizons, "iptw", n_boot, child, None)
+            try:
+                af = self._frame(threshold)
+                if exclude:
+                    af.data = af.data.loc[~af.data["final_order"].isin(EXCLUDED_ORDERS)]
+                    af.data = af.data.reset_index(drop=True)
+                    if af.data["exposed"].nunique() < 2:
+                        raise OutcomesError("one arm is empty without those orders")
+                point, boot = self._marginal(af, horizons, "iptw", n_boot, child, None)
+            except (OutcomesError, ValueError) as exc:
+                # A variant the data cannot support (an arm empty at that threshold) is
+                # reported, not fatal: the main analysis stands without it.
+                diagnostics.setdefault("sensitivity_skipped", {})[name] = str(exc)
+                continue
             contrast = f"within {threshold:g} weeks vs later"
             for r in est.bootstrap_contrasts(name, contrast, horizons, point, boot, self.alpha):
                 if r["estimand"] in ("risk_difference", "risk_ratio"):
                     rows.append(r)
         return rows
+
+
+def empty_arm_cells(af: AnalysisFrame) -> pd.DataFrame:
+    """Local authorities and issue periods in which one arm is empty.
+
+    Positivity fails there: no child of that authority (or period) was disposed of on
+    one side of the threshold, so the comparison within it rests on the models alone.
+    Reported, not fatal (the weights and standardisation still run; see the overlap
+    diagnostics).
+
+    Returns
+    -------
+    DataFrame
+        ``variable, level, empty_arm`` (``"within"`` or ``"later"``).
+    """
+    rows = []
+    for column in (AREA, "issue_period"):
+        if column not in af.data.columns or af.data[column].nunique() < 2:
+            continue
+        counts = pd.crosstab(af.data[column], af.data["exposed"]).reindex(
+            columns=[0, 1], fill_value=0
+        )
+        for level, n in counts.iterrows():
+            for arm, label in ((1, "within"), (0, "later")):
+                if n[arm] == 0:
+                    rows.append({"variable": column, "level": str(level), "empty_arm": label})
+    return pd.DataFrame(rows, columns=["variable", "level", "empty_arm"])
