@@ -1,0 +1,5 @@
+"""Regression at a horizon: pseudo-observations and the GLMs fitted to them."""
+
+from outcomes.regression.pseudo import pseudo_observations
+
+__all__ = ["pseudo_observations"]
