@@ -173,22 +173,28 @@ def _group_values(
 ) -> FloatArray:
     """Pseudo-observations of one group (any order), shape ``(n, len(horizons))``."""
     n_obs = time.shape[0]
-    order = np.argsort(time, kind="stable")
-    t_sorted = time[order]
+    # Everything below runs in time order (look-ups into the event-time arrays are then
+    # monotone, hence cache-friendly) and is put back in the caller's order at the end.
+    order = np.argsort(time)
+    time = time[order]
+    status = status[order]
     any_event = status != 0
     of_interest = status == cause if estimand in ("risk", "rmtl") else any_event
     code = np.where(of_interest, 1, np.where(any_event, 2, 0)).astype(np.intp)
-    st = _steps(t_sorted, code[order])
+    st = _steps(time, code)
     m = st.n.shape[0]
-    # p: event times before T_i; q: up to and including T_i; j = q - 1 is T_i's own index
-    # in the per-event-time arrays when T_i is an event time.
+    # p: event times before T_i; q: up to and including T_i; p is T_i's own index in the
+    # per-event-time arrays when T_i is an event time (at).
     p = np.searchsorted(st.grid[1:], time, side="left")
     q = np.searchsorted(st.grid[1:], time, side="right")
     at = q > p
-    j = np.minimum(p, max(m - 1, 0))
-    n_at = np.where(at, st.n[j] if m else 0.0, 0.0)
-    d_at = np.where(at, st.d[j] if m else 0.0, 0.0)
-    d1_at = np.where(at, st.d1[j] if m else 0.0, 0.0)
+    if m:
+        j = np.minimum(p, m - 1)
+        n_at = np.where(at, st.n[j], 0.0)
+        d_at = np.where(at, st.d[j], 0.0)
+        d1_at = np.where(at, st.d1[j], 0.0)
+    else:
+        n_at = d_at = d1_at = np.zeros(n_obs)
     point = estimand in ("risk", "survival")
     cif = estimand in ("risk", "rmtl")
     Phi = st.F if cif else st.S
@@ -201,15 +207,15 @@ def _group_values(
         B = np.concatenate([[0.0], np.cumsum(inc)])
         before = B if cif else Sp
         left = n_at - 1.0
-        safe = np.where(left > 0, left, 1.0)
-        f = np.where(at & (left > 0), 1.0 - (d_at - any_event) / safe, 1.0)
-        c = np.where(at & (left > 0), Sp[p] * (d1_at - of_interest) / safe, 0.0)
-        Sq = st.S[q]
-        beta = _ratio(Sp[p] * f, Sq)
+        usable = at & (left > 0)
+        safe = np.where(usable, left, 1.0)
+        Sp_p = Sp[p]
+        scaled = Sp_p * np.where(usable, 1.0 - (d_at - any_event) / safe, 1.0)
+        beta = _ratio(scaled, st.S[q])
         if cif:
-            alpha = B[p] + c
+            alpha = B[p] + np.where(usable, Sp_p * (d1_at - of_interest) / safe, 0.0)
         else:
-            alpha = Sp[p] * f
+            alpha = scaled
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             h = np.where(st.n > st.d, st.d / (st.n * (st.n - st.d)), 0.0)
@@ -226,30 +232,37 @@ def _group_values(
         else:
             before = st.S * H
             alpha = st.S[q] * beta
+    # After T_i every curve is alpha + beta * (Phi(u) - Phi(T_i)) = base + beta * Phi(u).
+    base = alpha - beta * Phi[q]
 
     out = np.empty((n_obs, horizons.shape[0]))
     if not point:
         cum_before = _cum_integral(st, before)
         cum_phi = _cum_integral(st, Phi)
+        phi_to_t = _integral_to(st, Phi, cum_phi, time)
+        before_to_t = _integral_to(st, before, cum_before, time)
     for col, tau in enumerate(horizons):
         r = int(np.searchsorted(st.grid[1:], tau, side="right"))
-        later = time > tau
+        # time is sorted: rows [0, k) end by tau, rows [k, n) are still followed at tau.
+        k = int(np.searchsorted(time, tau, side="right"))
+        value = np.empty(n_obs)
         if point:
-            full = Phi[r]
-            value = np.where(later, before[r], alpha + beta * (Phi[r] - Phi[q]))
+            full = float(Phi[r])
+            value[k:] = before[r]
+            value[:k] = base[:k] + beta[:k] * full
         else:
             tau_arr = np.array([tau])
             full = float(_integral_to(st, Phi, cum_phi, tau_arr)[0])
-            upto = _integral_to(st, before, cum_before, np.minimum(time, tau))
-            after_int = float(_integral_to(st, Phi, cum_phi, tau_arr)[0]) - _integral_to(
-                st, Phi, cum_phi, np.minimum(time, tau)
+            value[k:] = float(_integral_to(st, before, cum_before, tau_arr)[0])
+            value[:k] = (
+                before_to_t[:k]
+                + (tau - time[:k]) * base[:k]
+                + beta[:k] * (full - phi_to_t[:k])
             )
-            tail = (tau - time) * (alpha - beta * Phi[q]) + beta * after_int
-            value = upto + np.where(later, 0.0, tail)
         if method == "jackknife":
-            out[:, col] = n_obs * full - (n_obs - 1) * value
+            out[order, col] = n_obs * full - (n_obs - 1) * value
         else:
-            out[:, col] = full + n_obs * value
+            out[order, col] = full + n_obs * value
     return out
 
 
