@@ -441,7 +441,9 @@ class PseudoValueRegression(RegressionFitter):
             for v, m, g in zip(values, means, grads, strict=True):
                 rows.append(self._contrast(t, "mean", v, None, m, g, V, False))
             for v, m, g in zip(values[1:], means[1:], grads[1:], strict=True):
-                rows.append(self._contrast(t, "difference", v, values[0], m - ref, g - g0, V, True))
+                rows.append(
+                    self._contrast(t, "difference", v, values[0], m - ref, g - g0, V, True)
+                )
                 if m > 0 and ref > 0:
                     rows.append(
                         self._contrast(
@@ -531,8 +533,10 @@ def _design(
             raise OutcomesError(f"cannot read the formula {formula!r}: {err}") from None
         frame = pd.DataFrame(mm)
         frame = frame.drop(columns=[c for c in frame.columns if c == "Intercept"])
-        X, names, spec = frame.to_numpy(dtype=np.float64), [str(c) for c in frame.columns], (
-            mm.model_spec
+        X, names, spec = (
+            frame.to_numpy(dtype=np.float64),
+            [str(c) for c in frame.columns],
+            (mm.model_spec),
         )
     bad = ~np.all(np.isfinite(X), axis=1) if X.shape[1] else np.zeros(len(df), dtype=bool)
     if bad.any():

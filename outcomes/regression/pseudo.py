@@ -255,9 +255,7 @@ def _group_values(
             full = float(_integral_to(st, Phi, cum_phi, tau_arr)[0])
             value[k:] = float(_integral_to(st, before, cum_before, tau_arr)[0])
             value[:k] = (
-                before_to_t[:k]
-                + (tau - time[:k]) * base[:k]
-                + beta[:k] * (full - phi_to_t[:k])
+                before_to_t[:k] + (tau - time[:k]) * base[:k] + beta[:k] * (full - phi_to_t[:k])
             )
         if method == "jackknife":
             out[order, col] = n_obs * full - (n_obs - 1) * value

@@ -95,7 +95,10 @@ def test_marginal_ratio_delta_method_matches_finite_differences() -> None:
 
     eps = 1e-6
     grad = np.array(
-        [(log_ratio(beta + eps * e) - log_ratio(beta - eps * e)) / (2 * eps) for e in np.eye(beta.size)]
+        [
+            (log_ratio(beta + eps * e) - log_ratio(beta - eps * e)) / (2 * eps)
+            for e in np.eye(beta.size)
+        ]
     )
     se = np.sqrt(grad @ fit.cov_params().to_numpy() @ grad)
     assert ratio["std_error"] == pytest.approx(se, rel=1e-6)

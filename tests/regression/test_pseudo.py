@@ -70,14 +70,18 @@ def test_infinitesimal_jackknife_is_the_weight_derivative(estimand: str) -> None
     t, e = df["t"].to_numpy(), df["e"].to_numpy()
     n = len(df)
     tau = 1.5
-    ours = pseudo_observations(df, "t", "e", tau, estimand=estimand, method="infinitesimal_jackknife")
+    ours = pseudo_observations(
+        df, "t", "e", tau, estimand=estimand, method="infinitesimal_jackknife"
+    )
     eps = 1e-6
     deriv = []
     for i in range(n):
         up, down = np.ones(n), np.ones(n)
         up[i] += eps
         down[i] -= eps
-        deriv.append((naive(t, e, up, tau, estimand) - naive(t, e, down, tau, estimand)) / (2 * eps))
+        deriv.append(
+            (naive(t, e, up, tau, estimand) - naive(t, e, down, tau, estimand)) / (2 * eps)
+        )
     expected = naive(t, e, np.ones(n), tau, estimand) + n * np.array(deriv)
     np.testing.assert_allclose(ours[tau].to_numpy(), expected, rtol=0, atol=1e-6)
 
@@ -95,7 +99,9 @@ def test_mean_of_pseudo_values_is_the_estimate_for_the_ij() -> None:
     df = data(8, 300, 2, 0.1)
     t, e = df["t"].to_numpy(), df["e"].to_numpy()
     for estimand in ESTIMANDS:
-        ij = pseudo_observations(df, "t", "e", 2.0, estimand=estimand, method="infinitesimal_jackknife")
+        ij = pseudo_observations(
+            df, "t", "e", 2.0, estimand=estimand, method="infinitesimal_jackknife"
+        )
         assert ij[2.0].mean() == pytest.approx(naive(t, e, np.ones(300), 2.0, estimand), abs=1e-12)
 
 

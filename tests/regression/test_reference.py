@@ -122,4 +122,3 @@ class TestReferenceIsLive(LiveReference):
     r_packages = "survival, prodlim, geepack and sandwich"
     # The data come from R's survival package and are among the outputs R rewrites.
     test_generator_reproduces_data = None  # type: ignore[assignment]
-
