@@ -194,6 +194,7 @@ class PseudoValueRegression(RegressionFitter):
         cluster_col: str | None = None,
         weights_col: str | None = None,
         strata: str | Sequence[str] | None = None,
+        censoring_formula: str | None = None,
     ) -> PseudoValueRegression:
         """Compute the pseudo-observations and fit the GLM to them.
 
@@ -218,6 +219,9 @@ class PseudoValueRegression(RegressionFitter):
         strata : str or list of str, optional
             Pseudo-observations computed within strata (censoring allowed to depend on
             these categorical columns).
+        censoring_formula : str, optional
+            Cox model for censoring: inverse-probability-of-censoring weighted
+            pseudo-observations (see :func:`~outcomes.regression.pseudo_observations`).
 
         Returns
         -------
@@ -241,6 +245,7 @@ class PseudoValueRegression(RegressionFitter):
             estimand=self.estimand,
             method=self.pseudo_method,
             strata=strata,
+            censoring_formula=censoring_formula,
         )
         times = [float(t) for t in pseudo.columns]
         covariates = [c for c in df.columns if c not in special]

@@ -89,6 +89,8 @@ analysis in competing risks models. *Lifetime Data Analysis* 15, 241-255.
 Overgaard, M., Parner, E. T. and Pedersen, J. (2017). Asymptotic theory of generalized
 estimating equations based on jack-knife pseudo-observations. *Annals of Statistics*
 45, 1988-2015.
+Binder, N., Gerds, T. A. and Andersen, P. K. (2014). Pseudo-observations for competing
+risks with covariate dependent censoring. *Lifetime Data Analysis* 20, 303-315.
 Parner, E. T., Andersen, P. K. and Overgaard, M. (2023). Regression models for censored
 time-to-event data using infinitesimal jack-knife pseudo-observations, with
 applications to left-truncation. *Lifetime Data Analysis* 29, 654-671.
@@ -104,7 +106,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from outcomes.errors import OutcomesError, SchemaError
+from outcomes.errors import ModelError, OutcomesError, SchemaError
 from outcomes.survival._aalen_johansen import event_table
 from outcomes.survival._validation import check_choice, reject_rows, strata_labels
 
@@ -274,6 +276,7 @@ def pseudo_observations(
     estimand: str = "risk",
     method: str = "jackknife",
     strata: str | Sequence[str] | None = None,
+    censoring_formula: str | None = None,
 ) -> pd.DataFrame:
     r"""Pseudo-observations of the risk, survival or restricted mean at each horizon.
 
@@ -303,6 +306,20 @@ def pseudo_observations(
         Categorical columns: pseudo-observations are computed within each stratum (with
         its own :math:`n`), which keeps them valid when censoring depends on these
         columns (censoring independent of the outcome within strata).
+    censoring_formula : str, optional
+        Right-hand side of a Cox model for the *censoring* hazard (e.g.
+        ``"C(disposal_year) + age"``, columns of ``df``): inverse-probability-of-
+        censoring weighted pseudo-observations (Binder, Gerds & Andersen 2014) for
+        censoring that depends on covariates,
+        :math:`\hat\theta_i = 1(T_i \ge \tau \text{ or } \delta_i \ne 0)\, V_i /
+        \hat G(\min(T_i, \tau)^- \mid Z_i)`, with :math:`V_i` the outcome
+        (:math:`1(T_i \le \tau, \delta_i = k)` for the risk, :math:`1(T_i > \tau)` for
+        survival, :math:`\min(T_i, \tau)` for the restricted mean and
+        :math:`(\tau - \min(T_i, \tau))1(\delta_i = k)` for the time lost) and
+        :math:`\hat G(t \mid Z) = \exp\{-\hat\Lambda_0(t)e^{Z^\top\hat\gamma}\}` from
+        :class:`~outcomes.survival.CoxFitter` (Efron ties, Breslow baseline). This is
+        the jackknife of the weighted estimator with :math:`\hat G` held fixed; both
+        ``method`` values give it. Not with ``strata``.
 
     Returns
     -------
@@ -324,12 +341,18 @@ def pseudo_observations(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 0, 1, 0]})
     >>> pseudo_observations(d, "t", "e", 2.5).round(3)[2.5].tolist()
-    [1.0, -0.0, 0.0, 0.0]
+    [1.0, 0.0, 0.0, 0.0]
     """
     check_choice("estimand", estimand, ESTIMANDS)
     check_choice("method", method, METHODS)
     horizons, strata_cols = _horizons(times), _as_list(strata)
     time, status = _read(df, duration_col, event_col, strata_cols)
+    if censoring_formula is not None:
+        if strata_cols:
+            raise OutcomesError("give strata or censoring_formula, not both")
+        G = _censoring_survival(df, duration_col, event_col, time, status, censoring_formula)
+        values = _ipcw_values(time, status, event_of_interest, horizons, estimand, G)
+        return pd.DataFrame(values, index=df.index, columns=pd.Index(horizons, name="time"))
     values = np.empty((time.shape[0], horizons.shape[0]))
     if strata_cols:
         codes = pd.factorize(strata_labels(df, strata_cols), sort=True)[0]
@@ -341,6 +364,67 @@ def pseudo_observations(
     else:
         values = _group_values(time, status, event_of_interest, horizons, estimand, method)
     return pd.DataFrame(values, index=df.index, columns=pd.Index(horizons, name="time"))
+
+
+def _censoring_survival(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    time: FloatArray,
+    status: IntArray,
+    formula: str,
+) -> Any:
+    r"""A function ``G(t)`` giving each row's :math:`\hat G(t^- \mid Z_i)` from a Cox
+    model for the censoring hazard (censorings are its events)."""
+    from outcomes.survival import CoxFitter
+
+    names = {"duration": "__censoring_time", "event": "__censored"}
+    frame = df.drop(columns=[duration_col, event_col]).assign(
+        **{names["duration"]: time, names["event"]: (status == 0).astype(np.int64)}
+    )
+    fit = CoxFitter().fit(frame, names["duration"], names["event"], formula=formula)
+    steps = fit.baseline_hazard_steps_
+    step_time = steps["time"].to_numpy()
+    cum = np.concatenate([[0.0], np.cumsum(steps["hazard"].to_numpy())])
+    relative = fit.predict_partial_hazard(frame).to_numpy()
+
+    def G(t: FloatArray) -> FloatArray:
+        # Left limit: censorings at t itself happen after the events at t.
+        H0 = cum[np.searchsorted(step_time, t, side="left")]
+        return np.asarray(np.exp(-H0 * relative))
+
+    return G
+
+
+def _ipcw_values(
+    time: FloatArray,
+    status: IntArray,
+    cause: int,
+    horizons: FloatArray,
+    estimand: str,
+    G: Any,
+) -> FloatArray:
+    """Binder-type IPCW pseudo-observations (see :func:`pseudo_observations`)."""
+    out = np.empty((time.shape[0], horizons.shape[0]))
+    for col, tau in enumerate(horizons):
+        end = np.minimum(time, tau)
+        observed = (time >= tau) | (status != 0)
+        g = G(end)
+        if np.any(observed & (g <= 0.0)):
+            raise ModelError(
+                f"the censoring model gives probability 0 of being uncensored before "
+                f"{tau:g} for some rows with an observed outcome; IPCW is undefined there"
+            )
+        if estimand == "risk":
+            v = ((time <= tau) & (status == cause)).astype(np.float64)
+        elif estimand == "survival":
+            v = (time > tau).astype(np.float64)
+        elif estimand == "rmst":
+            v = end
+        else:
+            v = (tau - end) * (status == cause)
+        out[:, col] = np.where(observed, v / np.where(g > 0, g, 1.0), 0.0)
+    return out
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
