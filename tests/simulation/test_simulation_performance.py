@@ -89,7 +89,8 @@ HAND_B = {
 
 def table(perf: pd.DataFrame, method: str) -> dict[str, tuple[float, float]]:
     rows = perf[perf["method"] == method]
-    return {m: (e, s) for m, e, s in zip(rows["measure"], rows["estimate"], rows["mcse"])}
+    pairs = zip(rows["estimate"], rows["mcse"], strict=True)
+    return dict(zip(rows["measure"], pairs, strict=True))
 
 
 def test_measures_equal_the_hand_computations() -> None:
