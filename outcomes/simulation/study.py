@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -442,8 +443,11 @@ def _execute_dask(
     try:
         # the job goes to the workers once, not once per chunk
         [remote_job] = client.scatter([job], broadcast=True)
+        # keys unique to this run: a long-lived cluster must not hand back another
+        # run's chunk under the same name
+        run_id = uuid.uuid4().hex
         futures = {
-            client.submit(_call, remote_job, chunks[index], key=f"chunk-{index}-{id(job)}"): index
+            client.submit(_call, remote_job, chunks[index], key=f"chunk-{index}-{run_id}"): index
             for index in pending
         }
         for future in dask_completed(futures):
