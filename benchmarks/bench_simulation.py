@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_simulation.py            # 16 worlds of 1,000 applications;
+    python benchmarks/bench_simulation.py            # 24 worlds of 2,000 applications;
                                                      # writes benchmarks/results/simulation.md
     python benchmarks/bench_simulation.py --quick    # 4 worlds of 300, prints only
 
@@ -90,13 +90,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    n_worlds, n_applications = (4, 300) if args.quick else (16, 1_000)
+    n_worlds, n_applications = (4, 300) if args.quick else (24, 2_000)
     facts = machine_details()
     sim = study(n_worlds, n_applications)
     chunk = 2
 
     timings: dict[str, float] = {}
     results: dict[str, pd.DataFrame] = {}
+    study(2, 100).run("serial", progress=False)  # warm-up: first-call costs not counted
     start = time.perf_counter()
     results["serial"] = sim.run("serial", chunk_size=chunk, progress=False)
     timings["serial"] = time.perf_counter() - start
@@ -144,7 +145,11 @@ def main() -> None:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
+    ratio = timings["serial"] / timings["dask"]
     lines += [
+        "",
+        f"Target: Dask with 2 workers at least 1.7x serial: {ratio:.2f}x, "
+        f"{'met' if ratio >= 1.7 else 'not met'} on this run.",
         "",
         f"Load average at start {facts['load average at start']}, at end {load}; "
         f"{facts['nproc']} cores, {facts['CPU']}.",
