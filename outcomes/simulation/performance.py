@@ -115,7 +115,9 @@ def performance(
     Notes
     -----
     Formulas in the module documentation. ``n_failed`` counts the rows that errored
-    or lack an estimate or standard error; they are left out of every measure.
+    or lack an estimate or standard error; they are left out of every measure. A row
+    that errored has no estimand: it counts as failed for each estimand its method
+    gives in other replicates of the same group.
     """
     if not 0 < alpha < 1:
         raise SimulationError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -137,7 +139,7 @@ def performance(
         absent = [c for c in groups if c not in results.columns]
         if absent:
             raise SimulationError(f"results have no by column(s) {absent}")
-    frame = results.copy()
+    frame = _failures_to_estimands(results, groups)
     frame["_true"] = frame[true] if isinstance(true, str) else float(true)
     rows = []
     parts = frame.groupby(groups, sort=False, dropna=False) if groups else [((), frame)]
@@ -146,6 +148,25 @@ def performance(
         for measure, value, mcse in _measures(part, alpha, estimate, std_error, ci, p_value):
             rows.append({**labels, "measure": measure, "estimate": value, "mcse": mcse})
     return pd.DataFrame(rows, columns=[*groups, "measure", "estimate", "mcse"])
+
+
+def _failures_to_estimands(results: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """A failed row has no estimand (the method never said what it estimates): count
+    it as a failure of every estimand its method gives elsewhere in the same group."""
+    if "estimand" not in groups or "error" not in results.columns:
+        return results.copy()
+    lost = results["estimand"].isna() & results["error"].notna()
+    if not lost.any():
+        return results.copy()
+    others = [g for g in groups if g != "estimand"]
+    known = results.loc[results["estimand"].notna(), [*others, "estimand"]].drop_duplicates()
+    failed = results[lost].drop(columns="estimand")
+    spread = (
+        failed.merge(known, on=others, how="left", sort=False)
+        if others
+        else failed.merge(known, how="cross")
+    )
+    return pd.concat([results[~lost], spread], ignore_index=True)
 
 
 def _measures(

@@ -144,3 +144,26 @@ def test_bad_arguments() -> None:
         performance(RESULTS.drop(columns="std_error"))
     with pytest.raises(SimulationError, match="no by column"):
         performance(RESULTS, by="scenario")
+
+
+def test_a_failed_replicate_counts_against_each_estimand_of_its_method() -> None:
+    rows = pd.DataFrame(
+        {
+            "n": [10, 10, 10, 10, 10, 20],
+            "method": ["m"] * 6,
+            "estimand": ["x", "y", "x", "y", None, None],
+            "estimate": [1.0, 2.0, 1.5, 2.5, NAN, NAN],
+            "std_error": [0.5] * 4 + [NAN, NAN],
+            "truth": [1.0, 2.0, 1.0, 2.0, NAN, NAN],
+            "error": [None] * 4 + ["RuntimeError: no fit"] * 2,
+        }
+    )
+    perf = performance(rows, ci=None, p_value=None)
+    counts = perf[perf["measure"].isin(["n_sim", "n_failed"])].set_index(
+        ["n", "estimand", "measure"]
+    )["estimate"]
+    assert counts[(10, "x", "n_sim")] == 2 and counts[(10, "x", "n_failed")] == 1
+    assert counts[(10, "y", "n_sim")] == 2 and counts[(10, "y", "n_failed")] == 1
+    # a design point where the method always failed keeps a group of its own
+    only = perf[perf["n"] == 20].set_index("measure")["estimate"]
+    assert only["n_sim"] == 0 and only["n_failed"] == 1

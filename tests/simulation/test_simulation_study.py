@@ -62,7 +62,7 @@ def two_rows(x: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
 def fragile(x: np.ndarray, params: dict[str, Any]) -> dict[str, float]:
     if x[0] > 1.2:  # about 1 draw in 6 or 7
         raise RuntimeError("did not converge")
-    return {"estimand": "mean", "estimate": float(x.mean())}
+    return {"estimand": "mean", "estimate": float(x.mean()), "std_error": 1 / math.sqrt(len(x))}
 
 
 METHODS = {"wald": wald_mean, "median": two_rows, "fragile": fragile}
@@ -119,6 +119,11 @@ def test_a_failing_method_is_a_row_with_its_message() -> None:
     keys = set(zip(failed["point"], failed["rep"], strict=True))
     wald = res[res["method"] == "wald"]
     assert all(((wald["point"] == p) & (wald["rep"] == r)).any() for p, r in keys)
+    # performance counts them against the method's estimand, per design point
+    perf = performance(res)
+    fragile = perf[(perf["method"] == "fragile") & (perf["measure"] == "n_failed")]
+    assert set(fragile["estimand"]) == {"mean"}
+    assert fragile["estimate"].sum() == len(failed)
 
 
 def boom(params: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, Any]:
