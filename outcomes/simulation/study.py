@@ -410,10 +410,14 @@ def _execute(
         for index in pending:
             yield index, job(chunks[index])
     elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
             futures = {pool.submit(job, chunks[index]): index for index in pending}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+        finally:
+            # on an interruption, drop the chunks not started rather than wait for them
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield from _execute_dask(job, chunks, pending, scheduler, workers)
 

@@ -186,6 +186,24 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
     assert chunk_bytes(tmp_path / "resumed") == chunk_bytes(tmp_path / "whole")
 
 
+def interrupt_last_point(params: dict[str, Any], rng: np.random.Generator) -> Any:
+    """Interrupted (as by Ctrl-C) at the last design point, replicates 90-119."""
+    if params["n"] == 50 and params["mu"] == 0.5:
+        raise KeyboardInterrupt
+    return draw(params, rng)
+
+
+def test_an_interrupted_processes_run_resumes_serially(tmp_path: Path) -> None:
+    whole = study().run(chunk_size=16, progress=False)
+    cut = SimulationStudy(interrupt_last_point, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN)
+    with pytest.raises(KeyboardInterrupt):
+        cut.run("processes", n_workers=2, chunk_size=16, out=tmp_path, progress=False)
+    written = sorted(chunk_bytes(tmp_path))
+    assert written and written[-1] <= "chunk-000004.parquet"  # chunks 5-7 never finished
+    resumed = study().run(chunk_size=16, out=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(resumed, whole, check_exact=True)
+
+
 def test_deleted_chunks_are_redone(tmp_path: Path) -> None:
     first = study().run(chunk_size=16, out=tmp_path, progress=False)
     before = chunk_bytes(tmp_path)
