@@ -46,7 +46,7 @@ from outcomes.cohort import build_cohort  # noqa: E402
 from outcomes.simulation import SimulationStudy  # noqa: E402
 from outcomes.survival import cumulative_incidence  # noqa: E402
 
-HORIZON_DAYS = 2 * 365.25
+HORIZON_YEARS = 2.0
 
 
 def world(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
@@ -64,7 +64,7 @@ def world(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFram
 def crude(data: pd.DataFrame, params: dict[str, Any]) -> dict[str, float]:
     """Crude Aalen-Johansen risk difference at 2 years (Wald interval)."""
     at = cumulative_incidence(
-        data, "time", "event", 1, by="short_duration", times=HORIZON_DAYS
+        data, "time", "event", event_of_interest=1, by="short_duration", times=HORIZON_YEARS
     ).table.set_index("group")
     rd = float(at.loc[True, "estimate"] - at.loc[False, "estimate"])
     se = float(np.sqrt(at.loc[True, "variance"] + at.loc[False, "variance"]))

@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
     study_kwargs = study_options(args)
     if not args.dataset.is_dir():
         raise StudyArgumentError(f"{args.dataset}: not a dataset folder")
-    if args.out.exists() and not args.out.is_dir():
-        raise StudyArgumentError(f"--out {args.out}: exists and is not a folder")
+    # Before any work: an --out that is a file, or a folder we did not write, is refused.
+    output_folder(args.out, overwrite=args.overwrite).check()
     dataset = read_dataset(args.dataset)
     if len(dataset.quarantine):
         print(
@@ -101,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
             f"(run `outcomes validate {args.dataset}` for the reasons)",
             file=sys.stderr,
         )
-    output_folder(args.out, overwrite=args.overwrite).check()
     result = run_study(dataset, study_kwargs)
     write_outputs(result, args.out, overwrite=args.overwrite)
     print(headline_text(result))

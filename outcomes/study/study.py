@@ -21,7 +21,7 @@ from outcomes.causal import (
     weight_summary,
 )
 from outcomes.cohort import Cohort
-from outcomes.errors import OutcomesError, OutcomesWarning
+from outcomes.errors import FewClustersWarning, OutcomesError, OutcomesWarning
 from outcomes.schema import FINAL_ORDERS, Dataset
 from outcomes.study import estimates as est
 from outcomes.study import methods
@@ -273,6 +273,23 @@ class RushedDisposalStudy:
         return rows
 
     def _hazards(
+        self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
+    ) -> list[dict[str, object]]:
+        # With a few clusters the fitters apply their small-sample correction and warn;
+        # the study states that correction in its own words (diagnostics["inference"]
+        # and the report), so the fitters' warnings are kept there, not repeated.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FewClustersWarning)
+            rows = self._hazard_rows(af, contrast, diagnostics)
+        for w in caught:
+            if not issubclass(w.category, FewClustersWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        diagnostics["few_clusters"] = sorted(
+            {str(w.message) for w in caught if issubclass(w.category, FewClustersWarning)}
+        )
+        return rows
+
+    def _hazard_rows(
         self, af: AnalysisFrame, contrast: str, diagnostics: dict[str, Any]
     ) -> list[dict[str, object]]:
         rows = []

@@ -24,7 +24,6 @@ from outcomes.study.estimates import risk_contrasts
 from outcomes.survival import cumulative_incidence
 
 HORIZON = 2.0  # years
-DAYS = 365.25
 
 
 def world(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, Any]:
@@ -47,7 +46,7 @@ def world(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFram
 def crude(data: pd.DataFrame, params: dict[str, Any]) -> list[dict[str, object]]:
     """Crude Aalen-Johansen risks of return at 2 years, short vs long proceedings."""
     at = cumulative_incidence(
-        data, "time", "event", 1, by="short_duration", times=HORIZON * DAYS
+        data, "time", "event", event_of_interest=1, by="short_duration", times=HORIZON
     ).table.set_index("group")
     rows = risk_contrasts(
         "crude",

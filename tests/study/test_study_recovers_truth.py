@@ -6,13 +6,13 @@ coverage simulation the issue asks for (100+ replicates) is separate work.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import synthetic
+from outcomes.errors import OutcomesError
 from outcomes.study import RushedDisposalStudy, StudyResult
 from outcomes.study.estimates import COLUMNS
-from outcomes.study.frame import analysis_frame
+from outcomes.study.frame import BASE_CONFOUNDERS, analysis_frame
 
 METHODS = {
     "crude_aalen_johansen",
@@ -113,21 +113,24 @@ def test_mediation_split_recovers_the_truth(
     assert result.diagnostics["bootstrap"]["mediation"]["replicates"] == 20
 
 
-def test_missing_confounders_are_reported_not_fatal() -> None:
+def test_confounders_are_reported_and_a_typed_name_must_exist() -> None:
+    # Every default confounder gets a status in the report; a name the user typed that
+    # is not a column is a mistake, and an error that names it (never a silent run
+    # without it).
     world = synthetic.generate("default", n_applications=3_000, seed=1, faults=False)
-    study = RushedDisposalStudy(
-        world.dataset,
-        confounders=["child_age_at_issue", "shoe_size"],
-        n_boot=2,
-        horizons=(2,),
-        sensitivity=False,
-    )
     frame = analysis_frame(
-        study.data, outcome="child_return", threshold_weeks=26, confounders=study.confounders
+        world.dataset, outcome="child_return", threshold_weeks=26, confounders=None
     )
     report = frame.report.set_index("confounder")["status"]
-    assert report.to_dict() == {"child_age_at_issue": "used", "shoe_size": "absent"}
-    assert isinstance(frame.data, pd.DataFrame) and frame.confounders == ["child_age_at_issue"]
+    assert set(BASE_CONFOUNDERS) <= set(report.index)
+    assert report["child_age_at_issue"] == "used" and "child_age_at_issue" in frame.confounders
+    with pytest.raises(OutcomesError, match="shoe_size"):
+        analysis_frame(
+            world.dataset,
+            outcome="child_return",
+            threshold_weeks=26,
+            confounders=["child_age_at_issue", "shoe_size"],
+        )
 
 
 @pytest.mark.slow
