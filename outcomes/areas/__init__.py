@@ -8,5 +8,7 @@ pairs timeliness with outcomes, area by area.
 """
 
 from outcomes.areas.funnel import FunnelError, funnel, funnel_limits
+from outcomes.areas.plots import funnel_plot, quadrant_plot
+from outcomes.areas.shrinkage import shrink
 
-__all__ = ["FunnelError", "funnel", "funnel_limits"]
+__all__ = ["FunnelError", "funnel", "funnel_limits", "funnel_plot", "quadrant_plot", "shrink"]
