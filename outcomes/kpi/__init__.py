@@ -9,6 +9,7 @@ publication with :mod:`outcomes.disclosure`.
 """
 
 from outcomes.kpi._data import KPIError
+from outcomes.kpi.progression import CaseProgression, case_progression
 from outcomes.kpi.timeliness import timeliness
 
-__all__ = ["KPIError", "timeliness"]
+__all__ = ["CaseProgression", "KPIError", "case_progression", "timeliness"]
