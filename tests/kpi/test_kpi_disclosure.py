@@ -106,8 +106,8 @@ def test_one_la_yearly_table_is_not_wiped_out():
     old = suppression_mask(hand, ["disposals", "within"])
     published = timeliness(df, by=("la_code",), period="year")
     # additive treatment: the small count drags its year's disposals, which drags a
-    # second year's disposals through the column total, and that year's count within
-    assert old["disposals"].sum() == 2 and old["within"].sum() == 2
+    # other years' disposals through the column total, and their counts within
+    assert old["disposals"].sum() >= 2 and old["within"].sum() >= 2
     # nested-aware: the two percentages only; every year's disposals stay published
     assert published["pct_within_26_weeks"].isna().sum() == 2
     assert published["disposals"].notna().all()
