@@ -5,7 +5,9 @@ national count per period and each area's count over all periods, for disposals,
 disposals within 26 weeks and for those after. From a published rate and n they get
 the count within and after; from a margin with one unknown cell they get that cell;
 they repeat until nothing new is learnt. No count they learn may be under 10 (zeros
-are published as zeros). A margin total that is itself under 10 is not published.
+are published as zeros). A margin total is published under the same rule: not when it
+is under 10, and the totals within and after 26 weeks (a published rate) not when
+either is under 10.
 """
 
 from __future__ import annotations
@@ -51,8 +53,15 @@ def _attack(true: pd.DataFrame, published: pd.DataFrame, by: list[str]) -> pd.Da
                     rows = np.flatnonzero(block == b)
                     unknown = rows[~np.isfinite(known[key][rows])]
                     total = truth[key][rows].sum()
-                    # a published total obeys the rule too: a small one is withheld
-                    if len(unknown) == 1 and (total == 0 or total >= THRESHOLD):
+                    # a published total obeys the rule too: a small one is withheld,
+                    # and totals within/after come from a published rate, withheld
+                    # when either of them is small
+                    parts = ("w", "o") if key in ("w", "o") else ("n",)
+                    safe = all(
+                        truth[k][rows].sum() == 0 or truth[k][rows].sum() >= THRESHOLD
+                        for k in parts
+                    )
+                    if len(unknown) == 1 and safe:
                         known[key][unknown[0]] = total - np.nansum(known[key][rows])
         if sum(np.isfinite(v).sum() for v in known.values()) == before:
             break
