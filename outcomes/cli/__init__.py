@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from outcomes import __version__
-from outcomes.cli import demo, quality, simulate, study, validate
+from outcomes.cli import demo, kpis, quality, simulate, study, validate
 from outcomes.errors import OutcomesError
 
 EXIT_STRUCTURAL = 2
 EXIT_INTERNAL = 3
-SUBCOMMANDS = (validate, quality, simulate, study, demo)
+SUBCOMMANDS = (validate, quality, kpis, simulate, study, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
