@@ -9,7 +9,15 @@ publication with :mod:`outcomes.disclosure`.
 """
 
 from outcomes.kpi._data import KPIError
+from outcomes.kpi.outcomes_by_area import order_mix, return_rates
 from outcomes.kpi.progression import CaseProgression, case_progression
 from outcomes.kpi.timeliness import timeliness
 
-__all__ = ["CaseProgression", "KPIError", "case_progression", "timeliness"]
+__all__ = [
+    "CaseProgression",
+    "KPIError",
+    "case_progression",
+    "order_mix",
+    "return_rates",
+    "timeliness",
+]
