@@ -251,9 +251,7 @@ def _counts(table: pd.DataFrame, count_cols: Sequence[str]) -> pd.DataFrame:
     return counts
 
 
-def _nested_pairs(
-    values: np.ndarray, cols: list[str], nested: Nesting
-) -> list[tuple[int, int]]:
+def _nested_pairs(values: np.ndarray, cols: list[str], nested: Nesting) -> list[tuple[int, int]]:
     """Column positions of (child, parent) pairs, checked: child <= parent everywhere."""
     pairs = []
     for child, parent in nested.items():

@@ -127,13 +127,25 @@ def quadrant_plot(
     xv, yv = data[x].to_numpy(float), data[y].to_numpy(float)
     xerr = yerr = None
     if x_interval:
-        xerr = np.vstack([xv - data[x_interval[0]].to_numpy(float),
-                          data[x_interval[1]].to_numpy(float) - xv])
+        xerr = np.vstack(
+            [xv - data[x_interval[0]].to_numpy(float), data[x_interval[1]].to_numpy(float) - xv]
+        )
     if y_interval:
-        yerr = np.vstack([yv - data[y_interval[0]].to_numpy(float),
-                          data[y_interval[1]].to_numpy(float) - yv])
-    ax.errorbar(xv, yv, xerr=xerr, yerr=yerr, fmt="o", ms=4, lw=0.8, color="#1f77b4",
-                ecolor="0.6", capsize=0)
+        yerr = np.vstack(
+            [yv - data[y_interval[0]].to_numpy(float), data[y_interval[1]].to_numpy(float) - yv]
+        )
+    ax.errorbar(
+        xv,
+        yv,
+        xerr=xerr,
+        yerr=yerr,
+        fmt="o",
+        ms=4,
+        lw=0.8,
+        color="#1f77b4",
+        ecolor="0.6",
+        capsize=0,
+    )
     xref = float(np.median(xv)) if x_reference is None else x_reference
     ax.axvline(xref, color="0.3", lw=1, ls="--")
     ax.axhline(y_reference, color="0.3", lw=1, ls="--")

@@ -69,9 +69,11 @@ def run(args: argparse.Namespace) -> int:
         dataset = read_dataset(args.dataset)
     else:
         dataset = read_proceedings(args.dataset, extract_date=args.extract_date)
-    by = [] if args.by.strip().lower() in ("", "none") else [
-        c.strip() for c in args.by.split(",") if c.strip()
-    ]
+    by = (
+        []
+        if args.by.strip().lower() in ("", "none")
+        else [c.strip() for c in args.by.split(",") if c.strip()]
+    )
     table = timeliness(
         dataset,
         by=by,

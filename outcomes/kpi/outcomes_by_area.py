@@ -184,8 +184,10 @@ def return_rates(
         y = ((event == 1) & (time <= days))[known].astype(float)
         p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
         grp = df.loc[known, by].to_numpy()
-        agg = pd.DataFrame({"g": grp, "y": y, "p": p}).groupby("g").agg(
-            known=("y", "size"), observed=("y", "sum"), expected=("p", "sum")
+        agg = (
+            pd.DataFrame({"g": grp, "y": y, "p": p})
+            .groupby("g")
+            .agg(known=("y", "size"), observed=("y", "sum"), expected=("p", "sum"))
         )
         agg = agg.reindex(areas, fill_value=0)
         o, e = agg["observed"].to_numpy(), agg["expected"].to_numpy()
@@ -217,7 +219,9 @@ def _case_mix_probabilities(x: np.ndarray, y: np.ndarray, names: list[str]) -> n
         fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
     except (np.linalg.LinAlgError, ValueError) as exc:  # pragma: no cover - defensive
         kept = [n for n, k in zip(names, keep, strict=True) if k]
-        raise ModelError(f"the case-mix model ({', '.join(kept)}) cannot be fitted: {exc}")
+        raise ModelError(
+            f"the case-mix model ({', '.join(kept)}) cannot be fitted: {exc}"
+        ) from exc
     return np.asarray(fit.fittedvalues, dtype=float)
 
 
@@ -240,12 +244,19 @@ def _withhold_returns(
         hide_o = mask[f"observed_{tag}"].to_numpy() | hide_n
         out[f"known_{tag}"] = out[f"known_{tag}"].astype("Int64").mask(hide_n)
         for col in (
-            f"observed_{tag}", f"expected_{tag}", f"ratio_{tag}",
-            f"ratio_ci_lower_{tag}", f"ratio_ci_upper_{tag}",
-            f"crude_{tag}", f"crude_ci_lower_{tag}", f"crude_ci_upper_{tag}",
+            f"observed_{tag}",
+            f"expected_{tag}",
+            f"ratio_{tag}",
+            f"ratio_ci_lower_{tag}",
+            f"ratio_ci_upper_{tag}",
+            f"crude_{tag}",
+            f"crude_ci_lower_{tag}",
+            f"crude_ci_upper_{tag}",
         ):
-            kind = "Int64" if col.startswith("observed") else "Float64"
-            out[col] = out[col].astype(kind).mask(hide_o)
+            if col.startswith("observed"):
+                out[col] = out[col].astype("Int64").mask(hide_o)
+            else:
+                out[col] = out[col].astype("Float64").mask(hide_o)
         suppressed |= hide_o | hide_n
     out["suppressed"] = suppressed | base
     return out

@@ -32,7 +32,6 @@ Cost: one Kaplan-Meier fit per area (one sort) and a binary search per open case
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -141,12 +140,14 @@ def case_progression(
     rows.loc[rows["disposal_date"] > day, "disposal_date"] = pd.NaT
     disposed = rows["disposal_date"].notna().to_numpy()
     open_weeks = ((day - rows["issue_date"]).dt.days / DAYS_PER_WEEK).to_numpy()
-    weeks = np.where(disposed, (rows["disposal_date"] - rows["issue_date"]).dt.days / 7, open_weeks)
+    weeks = np.where(
+        disposed, (rows["disposal_date"] - rows["issue_date"]).dt.days / 7, open_weeks
+    )
 
     areas = pd.Index(sorted(rows[by].dropna().unique()), name=by)
     code = areas.get_indexer(rows[by])
-    recent = (rows["issue_date"] > day - pd.DateOffset(days=round(365.25 * lookback_years)))
-    recent = recent.to_numpy()
+    window_start = day - pd.DateOffset(days=round(365.25 * lookback_years))
+    recent = (rows["issue_date"] > window_start).to_numpy()
     if not recent.any():
         raise KPIError("no cases issued in the lookback window before as_of")
     # cell k = area k; cell len(areas) = the national curve (every recent case again)
@@ -160,15 +161,20 @@ def case_progression(
 
     is_open = ~disposed
     cases = pd.DataFrame(
-        {by: rows[by].to_numpy()[is_open], "issue_date": rows["issue_date"].to_numpy()[is_open],
-         "weeks_open": open_weeks[is_open]}
+        {
+            by: rows[by].to_numpy()[is_open],
+            "issue_date": rows["issue_date"].to_numpy()[is_open],
+            "weeks_open": open_weeks[is_open],
+        }
     )
     ccode = code[is_open]
     w = cases["weeks_open"].to_numpy()
     national = np.full(len(w), len(areas))
     z = stats.norm.ppf(1 - alpha / 2)
     out = pd.DataFrame(index=areas)
-    out["open"] = pd.Series(ccode).value_counts().reindex(range(len(areas)), fill_value=0).to_numpy()
+    out["open"] = (
+        pd.Series(ccode).value_counts().reindex(range(len(areas)), fill_value=0).to_numpy()
+    )
     for h in horizons:
         p, g = lookup.conditional(ccode, w, h)
         at_h = (hist["t"] >= h).groupby(hist["c"]).sum()
@@ -183,9 +189,15 @@ def case_progression(
         name = f"{h:g}"
         cases[f"p_pass_{name}"] = p
         cases[f"national_curve_{name}"] = fallback & ~past
-        frame = pd.DataFrame({"c": ccode, "past": past, "p": np.where(past, 0.0, p),
-                              "bern": np.where(past, 0.0, p * (1 - p)),
-                              "est": np.where(past, 0.0, p * np.sqrt(g))})
+        frame = pd.DataFrame(
+            {
+                "c": ccode,
+                "past": past,
+                "p": np.where(past, 0.0, p),
+                "bern": np.where(past, 0.0, p * (1 - p)),
+                "est": np.where(past, 0.0, p * np.sqrt(g)),
+            }
+        )
         agg = frame.groupby("c").sum().reindex(range(len(areas)), fill_value=0)
         expected = agg["p"].to_numpy()
         sd = np.sqrt(agg["bern"].to_numpy() + agg["est"].to_numpy() ** 2)
@@ -252,5 +264,5 @@ def _withhold(out: pd.DataFrame, horizons: tuple[float, ...], threshold: int) ->
         hide = mask["open"].to_numpy() | mask[f"past_{n}_weeks"].to_numpy()
         for col in (f"expected_to_pass_{n}", f"ci_lower_{n}", f"ci_upper_{n}"):
             out[col] = out[col].astype("Float64").mask(hide)
-    out["suppressed"] = mask.to_numpy().any(axis=1)
+    out["suppressed"] = pd.Series(mask.to_numpy().any(axis=1), index=out.index)
     return out

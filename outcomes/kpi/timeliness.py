@@ -222,7 +222,9 @@ def _by_issue(
     curves, at = km_by_cell(time, disposed, cell, [threshold])
     out[pct] = 100.0 * at.set_index("group")["estimate"].reindex(out.index).to_numpy()
     out["median_weeks"] = _km_median(curves, len(out))
-    return out[["period", *by, "issued", "disposals", "mean_weeks", "median_weeks", pct, "_within"]]
+    return out[
+        ["period", *by, "issued", "disposals", "mean_weeks", "median_weeks", pct, "_within"]
+    ]
 
 
 def _km_median(curves: pd.DataFrame, n_cells: int) -> np.ndarray:
@@ -244,9 +246,7 @@ def _withhold(
     stats = ["mean_weeks", "median_weeks", pct]
     if suppression and len(out):
         margins = [["period"], by] if by else [[]]
-        mask = suppression_mask(
-            out, counts, threshold=threshold, nested=nested, margins=margins
-        )
+        mask = suppression_mask(out, counts, threshold=threshold, nested=nested, margins=margins)
     else:
         mask = pd.DataFrame(False, index=out.index, columns=counts)
     top = counts[0]  # disposals (or the issue cohort): all the row's figures hang on it
@@ -258,7 +258,7 @@ def _withhold(
         hide["mean_weeks"] = hide["mean_weeks"] | mask["disposals"].to_numpy()
     for col in stats:
         out[col] = out[col].astype("Float64").mask(hide[col])
-    any_hidden = mask.to_numpy().any(axis=1)
+    any_hidden = pd.Series(mask.to_numpy().any(axis=1), index=out.index)
     out = out.drop(columns="_within")
     out["suppressed"] = any_hidden
     return out

@@ -50,8 +50,14 @@ def test_funnel_plot_and_quadrant_draw():
     assert len(ax.lines) >= 5  # two pairs of limits and the target
     plt.close(fig)
     q = pd.DataFrame(
-        {"pct": [40.0, 60.0, 55.0], "lo": [30.0, 50, 45], "hi": [50.0, 70, 65],
-         "ratio": [1.3, 0.8, 1.0], "rlo": [1.0, 0.6, 0.8], "rhi": [1.7, 1.1, 1.3]},
+        {
+            "pct": [40.0, 60.0, 55.0],
+            "lo": [30.0, 50, 45],
+            "hi": [50.0, 70, 65],
+            "ratio": [1.3, 0.8, 1.0],
+            "rlo": [1.0, 0.6, 0.8],
+            "rhi": [1.7, 1.1, 1.3],
+        },
         index=["A", "B", "C"],
     )
     ax = quadrant_plot(q, "pct", "ratio", x_interval=("lo", "hi"), y_interval=("rlo", "rhi"))

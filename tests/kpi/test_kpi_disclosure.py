@@ -69,7 +69,7 @@ def _attack(true: pd.DataFrame, published: pd.DataFrame, by: list[str]) -> pd.Da
                         known[key][unknown[0]] = total - np.nansum(known[key][rows])
         if sum(np.isfinite(v).sum() for v in known.values()) == before:
             break
-    return pd.DataFrame({f"{k}_known": v for k, v in known.items()}) .assign(
+    return pd.DataFrame({f"{k}_known": v for k, v in known.items()}).assign(
         **{f"{k}_true": v for k, v in truth.items()}
     )
 
@@ -77,9 +77,13 @@ def _attack(true: pd.DataFrame, published: pd.DataFrame, by: list[str]) -> pd.Da
 def _assert_safe(found: pd.DataFrame) -> None:
     for key in ("n", "w", "o"):
         learnt = found[f"{key}_known"].notna()
-        np.testing.assert_allclose(found.loc[learnt, f"{key}_known"], found.loc[learnt, f"{key}_true"])
+        np.testing.assert_allclose(
+            found.loc[learnt, f"{key}_known"], found.loc[learnt, f"{key}_true"]
+        )
         small = found.loc[learnt, f"{key}_true"].between(1, THRESHOLD - 1)
-        assert not small.any(), f"{key}: {found.loc[learnt & small.reindex(found.index, fill_value=False)]}"
+        assert not small.any(), (
+            f"{key}: {found.loc[learnt & small.reindex(found.index, fill_value=False)]}"
+        )
 
 
 @pytest.mark.parametrize("by", [["la_code"], ["dfj_area"], []])
@@ -104,7 +108,9 @@ def _one_la_world(seed: int = 8) -> pd.DataFrame:
         weeks = median * np.exp(rng.normal(0, 0.25 if year == 2021 else 0.35, n))
         disposal = pd.Timestamp(f"{year}-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D")
         issue = disposal - pd.to_timedelta(np.round(weeks * 7), "D")
-        rows.append(pd.DataFrame({"la_code": "E1", "issue_date": issue, "disposal_date": disposal}))
+        rows.append(
+            pd.DataFrame({"la_code": "E1", "issue_date": issue, "disposal_date": disposal})
+        )
     return pd.concat(rows, ignore_index=True)
 
 

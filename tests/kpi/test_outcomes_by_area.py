@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -15,9 +14,9 @@ def test_order_mix_matches_a_crosstab(world):
     got = order_mix(world.dataset, by=("dfj_area",), period="year", suppression=False)
     p = world.dataset.proceedings.dropna(subset=["disposal_date"])
     order = p["final_order"].where(p["final_order"].isin(FINAL_ORDERS), "not_recorded")
-    ref = pd.crosstab(
-        [p["disposal_date"].dt.year.astype(str), p["dfj_area"]], order
-    ).rename_axis(["period", "dfj_area"])
+    ref = pd.crosstab([p["disposal_date"].dt.year.astype(str), p["dfj_area"]], order).rename_axis(
+        ["period", "dfj_area"]
+    )
     merged = got.set_index(["period", "dfj_area"])
     for k in ref.columns:
         assert (merged[k] == ref[k].reindex(merged.index, fill_value=0)).all(), k

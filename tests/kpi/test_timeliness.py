@@ -73,18 +73,18 @@ def _changing_world(seed: int = 3) -> pd.DataFrame:
     disposal = issue + pd.to_timedelta(np.round(weeks * 7), unit="D")
     extract = pd.Timestamp("2023-06-30")
     disposal = disposal.where(disposal <= extract)
-    return pd.DataFrame(
-        {"la_code": "E1", "issue_date": issue, "disposal_date": disposal}
-    ).assign(extract=extract)
+    return pd.DataFrame({"la_code": "E1", "issue_date": issue, "disposal_date": disposal}).assign(
+        extract=extract
+    )
 
 
 def test_issue_and_disposal_bases_diverge_when_durations_lengthen():
     df = _changing_world()
     extract = df.pop("extract").iloc[0]
     by_disposal = timeliness(df, by=(), period="year", extract_date=extract).set_index("period")
-    by_issue = timeliness(
-        df, by=(), period="year", basis="issue", extract_date=extract
-    ).set_index("period")
+    by_issue = timeliness(df, by=(), period="year", basis="issue", extract_date=extract).set_index(
+        "period"
+    )
     pct = "pct_within_26_weeks"
     # 2021: the cohort issued is slow (about 10% within 26 weeks), but the year's
     # disposals still include the fast cases issued in 2020, so the published measure
