@@ -139,13 +139,12 @@ def funnel(
     --------
     >>> t = pd.DataFrame({"la": list("ABCD"), "o": [10, 30, 12, 40], "n": [100, 200, 90, 210]})
     >>> f = funnel(t, "o", "n", "la", overdispersion=False)
-    >>> f[["value", "lower_95", "upper_95", "outlier"]].round(3)
-        value  lower_95  upper_95  outlier
-    la
-    A   0.100     0.089     0.217    False
-    B   0.150     0.106     0.195    False
-    C   0.133     0.085     0.225    False
-    D   0.190     0.108     0.193    False
+    >>> f[["value", "lower_95", "upper_95", "outlier"]].round(3).reset_index()
+      la  value  lower_95  upper_95  outlier
+    0  A  0.100     0.090     0.230    False
+    1  B  0.150     0.107     0.206    False
+    2  C  0.133     0.087     0.235    False
+    3  D  0.190     0.108     0.205    False
     """
     if kind not in ("proportion", "ratio"):
         raise FunnelError(f"kind must be 'proportion' or 'ratio', not {kind!r}")
