@@ -241,7 +241,16 @@ def _withhold_returns(
             nested={f"observed_{tag}": f"known_{tag}"},
         )
         hide_n = mask[f"known_{tag}"].to_numpy() | base
-        hide_o = mask[f"observed_{tag}"].to_numpy() | hide_n
+        # the crude rate times the children published reads as a count of returns:
+        # withhold it when that reading is small, even though censoring makes it inexact
+        implied = np.round(
+            out[f"crude_{tag}"].astype(float).to_numpy() * out["children"].astype(float).to_numpy()
+        )
+        small = ((implied >= 1) & (implied < threshold)) | (
+            (out["children"].astype(float).to_numpy() - implied >= 1)
+            & (out["children"].astype(float).to_numpy() - implied < threshold)
+        )
+        hide_o = mask[f"observed_{tag}"].to_numpy() | hide_n | small
         out[f"known_{tag}"] = out[f"known_{tag}"].astype("Int64").mask(hide_n)
         for col in (
             f"observed_{tag}",

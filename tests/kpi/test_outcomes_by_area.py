@@ -64,5 +64,16 @@ def test_published_returns_hide_small_counts(world):
     shown = got["observed_2y"].dropna()
     assert not shown.between(1, 9).any()
     assert got.loc[got["observed_2y"].isna(), "ratio_2y"].isna().all()
+    for by in ("la_code", "dfj_area"):
+        got = return_rates(world.dataset, by=by)
+        for tag in ("1y", "2y"):
+            # rate x n read as a count of returns (or of children not returning)
+            ok = got[f"crude_{tag}"].notna()
+            n = got.loc[ok, "children"].astype(float)
+            implied = (got.loc[ok, f"crude_{tag}"].astype(float) * n).round()
+            assert not implied.between(1, 9).any() and not (n - implied).between(1, 9).any()
+            # observed / ratio gives expected, ratio x expected gives observed: same count
+            shown = got[f"ratio_{tag}"].notna()
+            assert got.loc[shown, f"observed_{tag}"].notna().all()
     with pytest.raises(KPIError):
         return_rates(world.dataset.proceedings)
