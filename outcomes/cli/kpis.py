@@ -27,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Average and median weeks and the share of care proceedings disposed within "
             "26 weeks, by area and period, as the published family court statistics "
-            "define them (or by issue cohort); with .xlsx also open-case progression. "
+            "define them (or by issue cohort); with .xlsx also open-case progression and "
+            "the mix of final orders. "
             "Counts under 10 and whatever would reveal them are withheld. Exit code 0 on "
             "success, 2 for a mistake in the input or the options."
         ),
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute the KPI tables, write them, print a one-line summary; return 0."""
     # heavy imports here, so that `outcomes --help` stays quick
     from outcomes.io import read_dataset, read_proceedings
-    from outcomes.kpi import case_progression, timeliness
+    from outcomes.kpi import case_progression, order_mix, timeliness
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if suffix == ".xlsx":
         area = by[0] if by else "dfj_area"
         sheets["case_progression"] = case_progression(dataset, by=area, unit=args.unit).areas
+        sheets["order_mix"] = order_mix(dataset, by=by, period=args.period)
     _write(sheets, args.out)
     withheld = int(table["suppressed"].sum())
     print(

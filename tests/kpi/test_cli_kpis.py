@@ -48,7 +48,7 @@ def test_xlsx_has_a_sheet_per_table_with_its_note(folder, tmp_path):
     proc = _run(str(folder), "--by", "dfj_area", "--basis", "issue", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["timeliness", "case_progression"]
+    assert book.sheetnames == ["timeliness", "case_progression", "order_mix"]
     for sheet in book.worksheets:
         assert "withheld" in str(sheet["A1"].value)
     assert not list(tmp_path.glob(".kpis*"))  # no temporary file left behind
