@@ -84,7 +84,7 @@ def order_mix(
         ``pct_<order>`` shares (0-100); ``suppressed``.
     """
     table, _ = proceedings_of(data, None)
-    by = list(by)
+    by = [by] if isinstance(by, str) else list(by)
     missing = [c for c in ("disposal_date", "final_order", *by) if c not in table.columns]
     if missing:
         raise KPIError(f"the proceedings table has no column(s) {missing}")

@@ -135,7 +135,7 @@ def timeliness(
     """
     check_choice("basis", basis, ("disposal", "issue"))
     check_choice("period", period, ("quarter", "year"))
-    by = list(by)
+    by = [by] if isinstance(by, str) else list(by)  # by="la_code" means one column
     if not np.isfinite(threshold_weeks) or threshold_weeks <= 0:
         raise KPIError(f"threshold_weeks must be a positive number, not {threshold_weeks!r}")
     table, extract = proceedings_of(data, extract_date)

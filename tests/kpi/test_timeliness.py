@@ -56,6 +56,12 @@ def test_unsuppressed_table_covers_every_disposal(world):
     assert not got["suppressed"].any()
 
 
+def test_a_single_column_name_is_one_grouping(world):
+    a = timeliness(world.dataset, by="dfj_area", period="year", suppression=False)
+    b = timeliness(world.dataset, by=("dfj_area",), period="year", suppression=False)
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_application_unit_counts_each_application_once(world):
     got = timeliness(world.dataset, by=(), period="year", unit="application", suppression=False)
     p = _valid_rows(world)
