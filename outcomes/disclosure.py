@@ -18,6 +18,20 @@ The rules
    that the least information is lost; a zero only when nothing else is left), and the
    rule is applied again until no row or column has a single withheld cell. Totals are
    assumed to be published or derivable, which is the cautious assumption.
+
+   **Additive versus nested counts.** Rows are additive only across counts that are
+   parts of one whole (e.g. orders of each type). A *nested* count is a subset of
+   another count of the same row (children disposed within 26 weeks, out of all
+   children disposed): the two do not add up to anything, so a row never needs a
+   complement between them, but the *difference* parent - child is a count a reader
+   can work out. A nested count is therefore withheld when it or that difference is
+   small, and whenever its parent is withheld (otherwise the column totals of child
+   and difference give the parent back). Treating nested counts as additive parts of
+   a row withholds far too much: in a yearly table for one local authority, a single
+   small count cascades through the row and column rules until most years are gone.
+   Columns are additive within every *margin* (a grouping whose totals are published
+   or derivable, e.g. national totals per quarter, and an area's total over
+   quarters); each margin is protected in turn.
 3. **Derived figures.** A rate or percentage whose numerator or denominator is withheld
    is withheld too (otherwise ``rate * denominator`` gives the count back).
 4. **Rounding** (optional). Published counts may be rounded to a base (e.g. the nearest
@@ -61,6 +75,11 @@ MARKER = "[c]"
 """GSS symbol for a value withheld to protect confidentiality."""
 
 RateSources = Mapping[str, str | Sequence[str]]
+Nesting = Mapping[str, str]
+
+
+class DisclosureError(OutcomesError):
+    """A table cannot be suppressed as asked (missing, negative or inconsistent counts)."""
 
 
 def suppression_mask(
@@ -71,12 +90,14 @@ def suppression_mask(
     secondary: bool = True,
     by: Sequence[str] | None = None,
     rate_cols: RateSources | None = None,
+    nested: Nesting | None = None,
+    margins: Sequence[Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Which cells :func:`suppress` withholds.
 
     Parameters
     ----------
-    table, count_cols, threshold, secondary, by, rate_cols
+    table, count_cols, threshold, secondary, by, rate_cols, nested, margins
         As for :func:`suppress`.
 
     Returns
@@ -92,10 +113,20 @@ def suppression_mask(
         raise SchemaError(f"'by' columns not in the table: {absent}", column=absent[0])
     counts = _counts(table, count_cols)
     values = counts.to_numpy(dtype="float64")
-    mask = (values > 0) & (values < threshold)
+    pairs = _nested_pairs(values, list(count_cols), nested or {})
+    small = (values > 0) & (values < threshold)
+    mask = small.copy()
+    for child, parent in pairs:
+        # the difference parent - child is published implicitly; it must not be small
+        rest = values[:, parent] - values[:, child]
+        mask[:, child] |= ((rest > 0) & (rest < threshold)) | small[:, parent]
     if secondary and values.size:
-        blocks = _blocks(table, by)
-        mask = _secondary(values, mask, blocks)
+        if margins is None:
+            margins = [list(by)] if by else [[]]
+        partitions = [_blocks(table, list(m)) for m in margins]
+        children = {child for child, _ in pairs}
+        additive = np.array([j for j in range(values.shape[1]) if j not in children])
+        mask = _secondary(values, mask, partitions, additive, pairs)
     out = pd.DataFrame(mask, index=table.index, columns=list(count_cols))
     for rate, sources in (rate_cols or {}).items():
         names = [sources] if isinstance(sources, str) else list(sources)
@@ -116,6 +147,8 @@ def suppress(
     rate_cols: RateSources | None = None,
     rounding: int | None = None,
     marker: str | None = MARKER,
+    nested: Nesting | None = None,
+    margins: Sequence[Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Withhold small counts (and what would reveal them) from a table to be published.
 
@@ -145,6 +178,16 @@ def suppress(
     rounding : int, optional
         Round published counts to the nearest multiple of this base (e.g. 5). Rates
         are left as computed from the unrounded counts.
+    nested : mapping of str to str, optional
+        Count columns that are subsets of another count column of the same row, e.g.
+        ``{"within_26_weeks": "disposals"}``. A nested count is withheld when it, or
+        its parent minus it, is small, and whenever its parent is withheld; it is not
+        an additive part of the row (see the module docstring).
+    margins : sequence of sequences of str, optional
+        Groupings whose column totals are published or derivable, each protected in
+        turn, e.g. ``[["period"], ["la_code"]]`` for national totals per quarter and
+        each area's total over the quarters. ``[[]]`` is the whole table. Default:
+        ``[by]`` (or the whole table).
     marker : str or None, default "[c]"
         Text written in withheld cells (count and rate columns become ``object``). With
         ``None``, withheld cells are ``<NA>`` and the columns nullable ``Int64`` (counts)
@@ -163,6 +206,8 @@ def suppress(
     OutcomesError
         ``threshold`` or ``rounding`` is not a positive whole number, or a rate derives
         from a column that is not among ``count_cols``.
+    DisclosureError
+        A nested count exceeds its parent.
 
     Examples
     --------
@@ -182,7 +227,14 @@ def suppress(
     ):
         raise OutcomesError(f"rounding must be a whole number of at least 1, not {rounding!r}")
     mask = suppression_mask(
-        table, count_cols, threshold=threshold, secondary=secondary, by=by, rate_cols=rate_cols
+        table,
+        count_cols,
+        threshold=threshold,
+        secondary=secondary,
+        by=by,
+        rate_cols=rate_cols,
+        nested=nested,
+        margins=margins,
     )
     out = table.copy()
     for col in count_cols:
@@ -217,6 +269,25 @@ def _counts(table: pd.DataFrame, count_cols: Sequence[str]) -> pd.DataFrame:
     return counts
 
 
+def _nested_pairs(values: np.ndarray, cols: list[str], nested: Nesting) -> list[tuple[int, int]]:
+    """Column positions of (child, parent) pairs, checked: child <= parent everywhere."""
+    pairs = []
+    for child, parent in nested.items():
+        unknown = [c for c in (child, parent) if c not in cols]
+        if unknown or child == parent:
+            raise DisclosureError(
+                f"nested count {child!r} of {parent!r}: both must be distinct count_cols"
+            )
+        c, p = cols.index(child), cols.index(parent)
+        if (values[:, c] > values[:, p]).any():
+            row = int(np.flatnonzero(values[:, c] > values[:, p])[0])
+            raise DisclosureError(
+                f"nested count {child!r} exceeds its parent {parent!r} in row {row}"
+            )
+        pairs.append((c, p))
+    return pairs
+
+
 def _blocks(table: pd.DataFrame, by: Sequence[str] | None) -> np.ndarray:
     """Block number of each row (rows of one block share published column totals)."""
     if not by:
@@ -225,44 +296,59 @@ def _blocks(table: pd.DataFrame, by: Sequence[str] | None) -> np.ndarray:
     return codes.to_numpy(dtype=np.int64)
 
 
-def _secondary(values: np.ndarray, mask: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+def _secondary(
+    values: np.ndarray,
+    mask: np.ndarray,
+    partitions: list[np.ndarray],
+    additive: np.ndarray,
+    pairs: list[tuple[int, int]],
+) -> np.ndarray:
     """Complementary suppression along rows and along columns within blocks.
 
-    Each pass is vectorised over rows (and over block-columns); passes repeat until a
-    fixed point. Every pass withholds at least one more cell or stops, so the loop ends
-    after at most ``values.size`` passes (in practice two or three).
+    Rows are additive across the ``additive`` columns only (nested counts are not parts
+    of a row total); columns are additive within the blocks of every partition. A
+    nested count follows its parent. Each pass is vectorised over rows (and over
+    block-columns); passes repeat until a fixed point. Every pass withholds at least
+    one more cell or stops, so the loop ends after at most ``values.size`` passes (in
+    practice two or three).
     """
     mask = mask.copy()
-    n_rows, n_cols = values.shape
+    n_rows = values.shape[0]
     # a published cell's cost: smallest positive first, zeros last
     cost = np.where(values > 0, values, np.inf)
-    block_ids = np.unique(blocks)
     for _ in range(values.size + 1):
-        changed = False
-        if n_cols > 1:
-            single = mask.sum(axis=1) == 1
-            rows = np.flatnonzero(single)
+        before = int(mask.sum())
+        if len(additive) > 1:
+            part = mask[:, additive]
+            rows = np.flatnonzero(part.sum(axis=1) == 1)
             if len(rows):
-                pick = _cheapest(cost[rows], mask[rows])
+                pick = _cheapest(cost[rows][:, additive], part[rows])
                 ok = pick >= 0
-                mask[rows[ok], pick[ok]] = True
-                changed |= bool(ok.any())
+                mask[rows[ok], additive[pick[ok]]] = True
+        for child, parent in pairs:
+            mask[:, child] |= mask[:, parent]
         if n_rows > 1:
-            for b in block_ids:  # blocks are few (areas), not rows
-                rows = np.flatnonzero(blocks == b)
-                if len(rows) < 2:
-                    continue
-                sub = mask[rows]
-                cols = np.flatnonzero(sub.sum(axis=0) == 1)
-                if not len(cols):
-                    continue
-                pick = _cheapest(cost[rows][:, cols].T, sub[:, cols].T)
-                ok = pick >= 0
-                mask[rows[pick[ok]], cols[ok]] = True
-                changed |= bool(ok.any())
-        if not changed:
+            for blocks in partitions:
+                _protect_columns(cost, mask, blocks)
+        if int(mask.sum()) == before:
             break
     return mask
+
+
+def _protect_columns(cost: np.ndarray, mask: np.ndarray, blocks: np.ndarray) -> None:
+    """Within each block, no column may hold exactly one withheld cell (in place)."""
+    order = np.argsort(blocks, kind="stable")
+    bounds = np.flatnonzero(np.diff(blocks[order])) + 1
+    for rows in np.split(order, bounds):  # blocks are few (areas, periods), not rows
+        if len(rows) < 2:
+            continue
+        sub = mask[rows]
+        cols = np.flatnonzero(sub.sum(axis=0) == 1)
+        if not len(cols):
+            continue
+        pick = _cheapest(cost[rows][:, cols].T, sub[:, cols].T)
+        ok = pick >= 0
+        mask[rows[pick[ok]], cols[ok]] = True
 
 
 def _cheapest(cost: np.ndarray, mask: np.ndarray) -> np.ndarray:
