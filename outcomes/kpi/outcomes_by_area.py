@@ -38,6 +38,7 @@ Aalen, O. O. & Johansen, S. (1978). *Scand. J. Statist.* 5, 141-150.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,13 +46,11 @@ import pandas as pd
 from scipy import stats
 
 from outcomes.disclosure import DEFAULT_THRESHOLD, suppression_mask
-from outcomes.errors import ModelError
+from outcomes.errors import FollowUpWarning, ModelError
 from outcomes.kpi._data import KPIError, Period, period_label, proceedings_of
 from outcomes.schema import FINAL_ORDERS, Dataset
 
 __all__ = ["order_mix", "return_rates"]
-
-DAYS_PER_YEAR = 365.25
 
 
 def order_mix(
@@ -173,15 +172,21 @@ def return_rates(
     event = df["event"].to_numpy()
     time = df["time"].to_numpy(dtype=float)
     for h in horizons:
-        days = h * DAYS_PER_YEAR
+        years = h  # a cohort measures time in years since disposal, as horizons are
         tag = f"{h:g}y"
-        ci = cumulative_incidence(df, "time", "event", 1, by=by, times=[days], alpha=alpha)
+        with warnings.catch_warnings():
+            # An area whose children are not yet followed this long has no estimate
+            # (NaN, shown as such): that is the answer here, not a slip of units.
+            warnings.simplefilter("ignore", FollowUpWarning)
+            ci = cumulative_incidence(
+                df, "time", "event", event_of_interest=1, by=by, times=[years], alpha=alpha
+            )
         crude = ci.table.set_index("group").reindex(areas)
         out[f"crude_{tag}"] = crude["estimate"].to_numpy()
         out[f"crude_ci_lower_{tag}"] = crude["ci_lower"].to_numpy()
         out[f"crude_ci_upper_{tag}"] = crude["ci_upper"].to_numpy()
-        known = usable & ((time >= days) | ((event > 0) & (time <= days)))
-        y = ((event == 1) & (time <= days))[known].astype(float)
+        known = usable & ((time >= years) | ((event > 0) & (time <= years)))
+        y = ((event == 1) & (time <= years))[known].astype(float)
         p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
         grp = df.loc[known, by].to_numpy()
         agg = (

@@ -193,7 +193,7 @@ def km_by_cell(
     cell's follow-up).
     """
     frame = pd.DataFrame({"t": time, "e": event.astype(np.int64), "cell": cell})
-    res = cumulative_incidence(frame, "t", "e", 1, by="cell", variance="delta")
+    res = cumulative_incidence(frame, "t", "e", event_of_interest=1, by="cell", variance="delta")
     return res.table, res.at(list(horizons))
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from outcomes.errors import OutcomesError
+
 PRIMARY_METHOD = "iptw_aalen_johansen"
 SECONDARY_METHOD = "g_computation"
 
@@ -57,7 +59,7 @@ class StudyResult:
         if horizon is not None:
             rows = rows.loc[rows["horizon_years"] == horizon]
         if len(rows) != 1:
-            raise KeyError(f"no single estimate for {method}/{estimand}/{horizon}")
+            raise OutcomesError(f"no single estimate for {method}/{estimand}/{horizon}")
         return rows.iloc[0]
 
     def headline(self) -> pd.DataFrame:
@@ -199,7 +201,7 @@ class StudyResult:
         try:
             nde = self.get("mediation", "natural_direct_effect", horizon)
             nie = self.get("mediation", "natural_indirect_effect", horizon)
-        except KeyError:
+        except OutcomesError:
             return []
         mediator = str(self.settings.get("mediator", "final_order"))
         what = "the order made" if mediator == "final_order" else mediator.replace("_", " ")
