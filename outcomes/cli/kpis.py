@@ -8,8 +8,6 @@ would give them back, are withheld.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 from outcomes.errors import OutcomesError
@@ -105,21 +103,18 @@ NOTE = (
 
 
 def _write(sheets: dict, out: Path) -> None:
-    """Write atomically: to a temporary file beside ``out``, then rename."""
+    """Write atomically through the toolkit's one output layer: CSV by its safe writer;
+    Excel with the same neutralisation of formula-like text (openpyxl would store a
+    text cell starting with ``=`` as a formula)."""
     import pandas as pd
 
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
-    os.close(fd)
-    try:
-        if out.suffix.lower() == ".csv":
-            next(iter(sheets.values())).to_csv(tmp, index=False)
-        else:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for name, frame in sheets.items():
-                    note = pd.DataFrame({name: [NOTE, ""]})
-                    note.to_excel(writer, sheet_name=name, index=False, header=False)
-                    frame.to_excel(writer, sheet_name=name, index=False, startrow=2)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    from outcomes.io.output import atomic_path, neutralise, write_csv
+
+    if out.suffix.lower() == ".csv":
+        write_csv(next(iter(sheets.values())), out)
+        return
+    with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            note = pd.DataFrame({name: [NOTE, ""]})
+            note.to_excel(writer, sheet_name=name, index=False, header=False)
+            neutralise(frame).to_excel(writer, sheet_name=name, index=False, startrow=2)
