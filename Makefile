@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv demo test lint docs bench coverage lab r-deps clean
+.PHONY: all venv demo test lint docs bench coverage lab r-deps browser-deps clean
 
 all: test
 
@@ -34,6 +34,16 @@ r-deps:
 			r-base-core $(addprefix r-cran-,$(R_PACKAGES)) >/dev/null; \
 	fi
 
+# Debian's chromium, for the tests that open the published pages in a real browser
+# (tests/browser/, driven by Playwright for Python against this system browser: Playwright's
+# own browser download needs a host we cannot reach). Installed when missing.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium from Debian packages"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,7 +53,7 @@ docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 # The last line of `make test` is pytest's summary.
-test: venv r-deps lint docs
+test: venv r-deps browser-deps lint docs
 	$(BIN)/pytest -n 2 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
 
 bench: venv r-deps

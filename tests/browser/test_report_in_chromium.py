@@ -1,0 +1,39 @@
+"""The study's ``report.html`` opened in headless Chromium: no console error, every
+image decoded and drawn, every table present with rows; a screenshot is kept."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+import synthetic
+from outcomes.causal import PositivityWarning
+from outcomes.study import RushedDisposalStudy
+
+from .chromium import check_page
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    world = synthetic.generate("default", n_applications=3_000, seed=2, faults=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PositivityWarning)  # a small world; not the point
+        result = RushedDisposalStudy(world.dataset, horizons=(2,), n_boot=10).run()
+    return result.to_html(tmp_path_factory.mktemp("report") / "report.html", note="Synthetic.")
+
+
+def test_report_renders_in_chromium(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    check = check_page(report, "report")
+    assert check.console_errors == []
+    expected_images = len(re.findall(r"<img\b", html))
+    assert expected_images > 0 and len(check.images) == expected_images
+    assert check.broken_images == []
+    assert all(float(str(i["shown_width"])) > 100 for i in check.images)
+    expected_tables = len(re.findall(r"<table\b", html))
+    assert expected_tables > 0 and len(check.tables) == expected_tables
+    assert all(int(str(t["rows"])) >= 2 for t in check.tables)  # a header and a body
+    assert check.headings and check.screenshot is not None and check.screenshot.stat().st_size
