@@ -71,7 +71,8 @@ def check_page(html: Path, screenshot_name: str, *, width: int = 1280) -> PageCh
             result.images = page.eval_on_selector_all(
                 "img",
                 """els => els.map(e => ({alt: e.alt, complete: e.complete,
-                    natural_width: e.naturalWidth, shown_width: e.getBoundingClientRect().width}))""",
+                    natural_width: e.naturalWidth,
+                    shown_width: e.getBoundingClientRect().width}))""",
             )
             result.tables = page.eval_on_selector_all(
                 "table",
