@@ -252,6 +252,85 @@ def suppress(
     return out
 
 
+def publishable_curve(
+    curve: pd.DataFrame,
+    grid: Sequence[float],
+    *,
+    time_col: str = "time",
+    at_risk_col: str = "at_risk",
+    events_col: str = "events",
+    value_cols: Sequence[str] = ("estimate",),
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """A step function (Kaplan-Meier, cumulative incidence) thinned until it is safe.
+
+    A curve drawn step by step publishes every event time, and each step's height with
+    the number at risk gives back the number of events at that time: often one child.
+    The published curve is therefore read only at the points of ``grid`` (e.g. monthly;
+    never at the data's own times), and a grid point is kept only when
+
+    * at least ``threshold`` events moved the curve since the last kept point (so the
+      change between two published values, times the number at risk, recovers no count
+      under the threshold), and
+    * at least ``threshold`` individuals are still at risk just after it.
+
+    The curve stops at the first grid point with fewer than ``threshold`` at risk: its
+    tail, where single children make the steps, is not published. The first grid point
+    is kept when no event precedes it (the curve's known starting value) or when at least
+    ``threshold`` do. Between kept
+    points the curve is drawn flat, which understates change within an interval but
+    never shows a step that only one child's event could make.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        One row per distinct time, sorted or not: ``time_col``, ``at_risk_col`` (number
+        at risk just before the time), ``events_col`` (the events that move this curve
+        at that time) and ``value_cols`` (the curve and its limits just after the time).
+    grid : sequence of float
+        Candidate publication times, in the curve's unit, increasing.
+    threshold : int
+        The disclosure threshold (default 10).
+
+    Returns
+    -------
+    DataFrame
+        ``time`` (grid points kept), ``at_risk`` (number at risk just after the point)
+        and ``value_cols`` evaluated at the point (the step function's value there).
+    """
+    if threshold < 1:
+        raise DisclosureError(f"threshold must be at least 1, not {threshold}")
+    points = np.asarray(grid, dtype=float)
+    if points.ndim != 1 or len(points) == 0 or np.any(np.diff(points) <= 0):
+        raise DisclosureError("grid must be a non-empty increasing sequence of times")
+    missing = [c for c in (time_col, at_risk_col, events_col, *value_cols) if c not in curve]
+    if missing:
+        raise SchemaError(f"the curve has no column(s) {missing}")
+    steps = curve.sort_values(time_col)
+    times = steps[time_col].to_numpy(dtype=float)
+    at_risk = steps[at_risk_col].to_numpy(dtype=float)
+    cum_events = np.cumsum(steps[events_col].to_numpy(dtype=float))
+    values = steps[list(value_cols)].to_numpy(dtype=float)
+    start = np.full(len(value_cols), np.nan)  # the value before the first row
+    kept: list[tuple[float, float, np.ndarray]] = []
+    events_at_last = 0.0
+    for g in points:
+        upto = int(np.searchsorted(times, g, side="right"))  # rows with time <= g
+        after = at_risk[upto] if upto < len(times) else 0.0  # at risk just after g
+        if after < threshold:
+            break
+        events = cum_events[upto - 1] if upto else 0.0
+        first = not kept
+        if (first and events == 0) or events - events_at_last >= threshold:
+            value = values[upto - 1] if upto else start
+            kept.append((float(g), float(after), value))
+            events_at_last = events
+    out = pd.DataFrame([v for _, _, v in kept], columns=list(value_cols), dtype=float)
+    out.insert(0, "at_risk", [a for _, a, _ in kept])
+    out.insert(0, "time", [t for t, _, _ in kept])
+    return out
+
+
 def _counts(table: pd.DataFrame, count_cols: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in count_cols if c not in table.columns]
     if missing:
