@@ -72,7 +72,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from outcomes.errors import DegenerateCovariateWarning, ModelError, OutcomesError, SchemaError
-from outcomes.regression.pseudo import ESTIMANDS, METHODS, pseudo_observations
+from outcomes.regression.pseudo import (
+    ESTIMANDS,
+    METHODS,
+    _influence,
+    _read,
+    group_rows,
+    pseudo_observations,
+)
 from outcomes.survival._base import RegressionFitter
 from outcomes.survival._inference import VarianceChoice, choose_variance, wald
 from outcomes.survival._validation import check_choice, dependent_columns, reject_rows
@@ -82,7 +89,7 @@ __all__ = ["LINKS", "PseudoValueRegression"]
 FloatArray = NDArray[np.float64]
 
 LINKS = ("identity", "log", "logit", "cloglog")
-VARIANCES = ("robust", "hc3")
+VARIANCES = ("robust", "hc3", "corrected")
 _RATIO_LINKS = ("log", "logit", "cloglog")
 
 
@@ -187,13 +194,13 @@ class PseudoValueRegression(RegressionFitter):
         df: pd.DataFrame,
         duration_col: str,
         event_col: str,
-        *,
         time: float | Sequence[float],
         formula: str | None = None,
         event_of_interest: int = 1,
         cluster_col: str | None = None,
         weights_col: str | None = None,
         strata: str | Sequence[str] | None = None,
+        *,
         censoring_formula: str | None = None,
     ) -> PseudoValueRegression:
         """Compute the pseudo-observations and fit the GLM to them.
@@ -232,6 +239,8 @@ class PseudoValueRegression(RegressionFitter):
                 "variance='hc3' is the leverage-adjusted sandwich for one horizon without "
                 "clusters; with several horizons or cluster_col use variance='robust'"
             )
+        if self.variance == "corrected":
+            _check_corrected(self.estimand, cluster_col, censoring_formula)
         special = [duration_col, event_col]
         special += [c for c in (cluster_col, weights_col) if c is not None]
         strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
@@ -281,6 +290,23 @@ class PseudoValueRegression(RegressionFitter):
             robust = bread @ _crossprod(person_scores) @ bread
             choice: VarianceChoice = VarianceChoice(
                 "hc3", {"robust": robust, "hc3": hc3}, {}, None, None, None
+            )
+        elif self.variance == "corrected":
+            robust = bread @ _crossprod(person_scores) @ bread
+            scores = _corrected_scores(
+                df,
+                duration_col,
+                event_col,
+                strata_cols,
+                event_of_interest,
+                self.estimand,
+                np.asarray(times),
+                (D * w[:, None]).reshape(len(times), n, -1),
+                mu.reshape(len(times), n),
+            )
+            corrected = bread @ _crossprod(scores) @ bread
+            choice = VarianceChoice(
+                "corrected", {"robust": robust, "corrected": corrected}, {}, None, None, None
             )
         else:
             choice = choose_variance(bread, person_scores, cluster, type(self).__name__)
@@ -372,11 +398,13 @@ class PseudoValueRegression(RegressionFitter):
         ``cluster_col``) or ``"hc3"`` (when fitted with it); default the one ``summary``
         reports."""
         self.check_is_fitted()
-        if kind == "hc3" or (kind is None and self.cov_type_ == "hc3"):
-            if "hc3" not in self._covs:
-                raise OutcomesError("the 'hc3' variance was not computed by this fit")
+        own = ("hc3", "corrected")
+        if kind in own or (kind is None and self.cov_type_ in own):
+            kind = self.cov_type_ if kind is None else kind
+            if kind not in self._covs:
+                raise OutcomesError(f"the {kind!r} variance was not computed by this fit")
             names = self.params_.index
-            return pd.DataFrame(self._covs["hc3"], index=names, columns=names)
+            return pd.DataFrame(self._covs[kind], index=names, columns=names)
         return super().cov_params(kind)
 
     def _settings(self) -> str:
@@ -484,6 +512,92 @@ class PseudoValueRegression(RegressionFitter):
             "ci_upper": hi_v,
             "p_value": float(p[0]) if test else np.nan,
         }
+
+
+def _check_corrected(
+    estimand: str, cluster_col: str | None, censoring_formula: str | None
+) -> None:
+    """Where the corrected variance is defined (see the class docstring)."""
+    if estimand not in ("risk", "survival"):
+        raise OutcomesError(
+            f"variance='corrected' is available for the risk and survival estimands, not "
+            f"{estimand!r}; use variance='robust'"
+        )
+    if cluster_col is not None:
+        raise OutcomesError(
+            "variance='corrected' assumes independent persons; with cluster_col use "
+            "variance='robust' (the cluster-robust sandwich)"
+        )
+    if censoring_formula is not None:
+        raise OutcomesError(
+            "variance='corrected' is derived for the jackknife of the Kaplan-Meier and "
+            "Aalen-Johansen estimators, not for IPCW pseudo-observations; use "
+            "variance='robust'"
+        )
+
+
+# Complex-step size: the derivative is exact to O(h^2) with no cancellation error.
+_STEP = 1e-20
+
+
+def _corrected_scores(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    strata_cols: list[str],
+    cause: int,
+    estimand: str,
+    times: FloatArray,
+    A: FloatArray,
+    mu: FloatArray,
+) -> FloatArray:
+    r"""Per person :math:`j`, :math:`\sum_\tau (a_{j\tau} + b_{j\tau})` of the class
+    docstring: :math:`a_j = A_j\{\hat\theta + \dot\varphi_n(X_j) - \mu_j\}` and
+    :math:`b_j = n^{-1}\sum_i A_i\,\ddot\varphi_n(X_i, X_j)`.
+
+    ``A`` has shape ``(horizons, n, p)`` (the weighted :math:`w_iD_{i\tau}`), ``mu``
+    ``(horizons, n)``. Within each stratum (with its own :math:`n`), for each horizon and
+    column :math:`c` of ``A``, :math:`\sum_i A_{ic}\,\partial^2\hat\theta/\partial
+    w_i\partial w_j` is the derivative of the influence vector
+    :math:`\partial\hat\theta/\partial w_j` in the direction
+    :math:`w = 1 + tA_{\cdot c}`, taken by the complex step,
+    :math:`\operatorname{Im} f(1 + ihA_{\cdot c})/h` (Squire & Trapp 1998): exact to
+    rounding, at the cost of one influence computation per column.
+    """
+    time, status = _read(df, duration_col, event_col, strata_cols)
+    p = A.shape[2]
+    out = np.zeros((A.shape[1], p))
+    for rows in group_rows(df, strata_cols):
+        t, e = time[rows], status[rows]
+        _reject_ties(t, float(times.max()), duration_col)
+        n = rows.shape[0]
+        ones = np.ones(n)
+        for k, tau in enumerate(times):
+            horizon = np.array([tau])
+            full, first = _influence(t, e, ones, cause, horizon, estimand)
+            phi = n * first[:, 0].real
+            Ak = A[k][rows]
+            out[rows] += Ak * (float(full[0].real) + phi - mu[k][rows])[:, None]
+            for c in range(p):
+                direction = ones + 1j * _STEP * Ak[:, c]
+                second = _influence(t, e, direction, cause, horizon, estimand)[1][:, 0].imag
+                out[rows, c] += (
+                    n * second / _STEP + np.mean(Ak[:, c] * phi) + np.mean(Ak[:, c]) * phi
+                )
+    return out
+
+
+def _reject_ties(t: FloatArray, horizon: float, duration_col: str) -> None:
+    """The corrected variance is derived for distinct times up to the horizon."""
+    upto = np.sort(t[t <= horizon])
+    tied = np.unique(upto[1:][upto[1:] == upto[:-1]])
+    if tied.size:
+        raise OutcomesError(
+            f"variance='corrected' needs distinct follow-up times up to the horizon, but "
+            f"{tied.size} time(s) in {duration_col!r} are shared by several rows (first "
+            f"{tied[0]:g}); use variance='robust' (or 'hc3'), or record times finely "
+            f"enough to separate them"
+        )
 
 
 def _crossprod(D: FloatArray) -> FloatArray:
