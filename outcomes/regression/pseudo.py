@@ -56,6 +56,22 @@ for the sort and :math:`O(\log n)` per person and horizon, instead of :math:`n` 
 follows, and the ratio is taken as 1; when :math:`n_j - 1 = 0` the time has no one at
 risk once :math:`i` is removed and contributes nothing.)
 
+Case weights
+------------
+With case weights :math:`w_i` (``weights_col``) the estimator is the weighted
+Aalen-Johansen estimator (:math:`n_j` and :math:`d_j` are sums of weights) and the
+leave-one-out removes row :math:`i`'s whole weight; the pseudo-observation is
+
+.. math:: \hat\theta_i = \hat\theta + \frac{W - w_i}{w_i}(\hat\theta - \hat\theta_{-i}),
+    \qquad W = \sum_k w_k,
+
+which is :math:`n\hat\theta - (n-1)\hat\theta_{-i}` when all weights are 1 and tends
+to the infinitesimal jackknife below as :math:`w_i/W \to 0`. The formulas above hold
+with :math:`n_j - w_i` in place of :math:`n_j - 1`, so the shifted curve is shared by
+everyone with the same weight: the cost is one pass per distinct weight (one when
+unweighted or with a few weight levels; with many distinct weights prefer the
+infinitesimal jackknife, one pass in all).
+
 Infinitesimal jackknife
 -----------------------
 ``method="infinitesimal_jackknife"`` replaces the leave-one-out difference by the
@@ -75,7 +91,10 @@ derivative with respect to person :math:`i`'s case weight,
 
 (:math:`r_u` the event times up to :math:`u`), which has the same "common up to
 :math:`T_i`, then :math:`\alpha_i + \beta_i\Phi`" form. The two methods agree to
-:math:`O(1/n)` and the derivative needs no division by :math:`S_{q_i}`.
+:math:`O(1/n)` and the derivative needs no division by :math:`S_{q_i}`. The same
+formulas with weighted :math:`n_j, d_j` give the derivative at any weights, and with
+case weights the pseudo-observation is :math:`\hat\theta + W\,\partial\hat\theta/
+\partial w_i` (a row of weight 3 gets the value of three identical rows).
 
 References
 ----------
@@ -152,7 +171,7 @@ def _steps(time: FloatArray, cause: IntArray, weight: Any) -> _Steps:
     n_times = int(tie[-1]) + 1 if n_obs else 0
     key = tie * 3 + cause
 
-    def tabulate(x: FloatArray) -> FloatArray:
+    def tabulate(x: FloatArray) -> Any:
         return np.bincount(key, weights=x, minlength=n_times * 3).reshape(n_times, 3)
 
     if np.iscomplexobj(weight):
@@ -439,6 +458,14 @@ def pseudo_observations(
         Categorical columns: pseudo-observations are computed within each stratum (with
         its own :math:`n`), which keeps them valid when censoring depends on these
         columns (censoring independent of the outcome within strata).
+    weights_col : str, optional
+        Case weights (finite, > 0): frequency weights, sampling weights or weights that
+        make the marginal estimate describe another population. The estimate is the
+        weighted Aalen-Johansen / Kaplan-Meier estimator and the pseudo-observations its
+        weighted jackknife or infinitesimal jackknife (module docstring). They do not
+        correct for censoring that depends on covariates: that is ``strata`` or
+        ``censoring_formula``. With ``censoring_formula`` they weight the censoring
+        model, and the IPCW values themselves do not depend on them.
     censoring_formula : str, optional
         Right-hand side of a Cox model for the *censoring* hazard (e.g.
         ``"C(disposal_year) + age"``, columns of ``df``): inverse-probability-of-
@@ -450,9 +477,10 @@ def pseudo_observations(
         survival, :math:`\min(T_i, \tau)` for the restricted mean and
         :math:`(\tau - \min(T_i, \tau))1(\delta_i = k)` for the time lost) and
         :math:`\hat G(t \mid Z) = \exp\{-\hat\Lambda_0(t)e^{Z^\top\hat\gamma}\}` from
-        :class:`~outcomes.survival.CoxFitter` (Efron ties, Breslow baseline). This is
-        the jackknife of the weighted estimator with :math:`\hat G` held fixed; both
-        ``method`` values give it. Not with ``strata``.
+        :class:`~outcomes.survival.CoxFitter` (Efron ties, Breslow baseline): a
+        proportional-hazards model for censoring given the formula's covariates, which
+        must be right. This is the jackknife of the weighted estimator with
+        :math:`\hat G` held fixed; both ``method`` values give it. Not with ``strata``.
 
     Returns
     -------
@@ -464,8 +492,9 @@ def pseudo_observations(
     SchemaError
         A named column is missing, or ``df`` has no rows.
     ValidationError
-        Missing, negative or non-numeric durations, or event codes that are not
-        non-negative integers (rows listed in ``err.quarantine``).
+        Missing, negative or non-numeric durations, event codes that are not
+        non-negative integers, or case weights that are not positive (rows listed in
+        ``err.quarantine``).
     OutcomesError
         An unknown estimand or method, or no horizon.
 

@@ -41,9 +41,7 @@ def competing(rng: np.random.Generator) -> pd.DataFrame:
     status = np.where(time == t1, 1, np.where(time == t2, 2, 0))
     w = rng.uniform(0.5, 2.0, size=n).round(3)
     g = rng.choice(["a", "b"], size=n)
-    frame = pd.DataFrame(
-        {"time": time.round(6), "status": status, "x": x, "z": z, "w": w, "g": g}
-    )
+    frame = pd.DataFrame({"time": time.round(6), "status": status, "x": x, "z": z, "w": w, "g": g})
     assert frame["time"].is_unique
     return frame
 
@@ -55,9 +53,7 @@ def single(rng: np.random.Generator) -> pd.DataFrame:
     t = rng.exponential(1.0 / (0.4 * np.exp(0.6 * x - 0.5 * z)))
     c = rng.exponential(np.where(z == 1, 1.5, 4.0))
     time = np.minimum(t, c)
-    frame = pd.DataFrame(
-        {"time": time.round(6), "status": (t <= c).astype(int), "x": x, "z": z}
-    )
+    frame = pd.DataFrame({"time": time.round(6), "status": (t <= c).astype(int), "x": x, "z": z})
     assert frame["time"].is_unique
     return frame
 
