@@ -134,6 +134,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 ESTIMANDS = ("risk", "survival", "rmst", "rmtl")
+# Distinct weights x event times beyond which the weighted jackknife would take minutes.
+_MAX_WEIGHT_PASSES = 2e8
 METHODS = ("jackknife", "infinitesimal_jackknife")
 
 
@@ -262,6 +264,13 @@ def _leave_one_out(
         groups: list[tuple[float, Any]] = (
             [(float(w[0]), slice(None))] if np.all(w == w[0]) else _same_weight(w)
         )
+        if len(groups) * max(m, 1) > _MAX_WEIGHT_PASSES:
+            raise OutcomesError(
+                f"the weighted jackknife makes one pass over the {m} event times per "
+                f"distinct case weight, and there are {len(groups)}: too slow; use "
+                f"method='infinitesimal_jackknife' (one pass in all, the same values to "
+                f"O(1/n))"
+            )
         for v, rows in groups:
             left_all = st.n - v
             ok = left_all > tiny

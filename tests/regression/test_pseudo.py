@@ -244,3 +244,16 @@ def test_the_documented_signature_works_positionally() -> None:
     )
     positional = pseudo_observations(df, "t", "e", [1.0, 2.0], 2, "rmtl", "jackknife", "g", "w")
     pd.testing.assert_frame_equal(by_keyword, positional)
+
+
+def test_many_distinct_weights_point_to_the_infinitesimal_jackknife(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from outcomes.regression import pseudo
+
+    df = data(18, 200, 2, 1e-9).assign(w=np.linspace(0.5, 2.0, 200))
+    monkeypatch.setattr(pseudo, "_MAX_WEIGHT_PASSES", 1000)
+    with pytest.raises(OutcomesError, match="infinitesimal_jackknife"):
+        pseudo_observations(df, "t", "e", 1.0, weights_col="w")
+    ij = pseudo_observations(df, "t", "e", 1.0, weights_col="w", method="infinitesimal_jackknife")
+    assert np.isfinite(ij[1.0]).all()
