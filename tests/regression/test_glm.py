@@ -184,3 +184,35 @@ def test_bad_input() -> None:
     fit = PseudoValueRegression().fit(DF, "years", "event", time=2, formula="age")
     with pytest.raises(OutcomesError, match="not computed"):
         fit.cov_params("cluster")
+
+
+def test_area_fixed_effects_are_adjusted_differences_from_the_first_area() -> None:
+    # With only C(la_code) and the identity link, the intercept is the mean
+    # pseudo-observation of the first authority and each coefficient the difference of
+    # another authority's mean from it.
+    df = DF.assign(la_code="E" + DF["la"].str.zfill(3))
+    fit = PseudoValueRegression().fit(df, "years", "event", 2, "C(la_code)")
+    y = fit.pseudo_values_[2.0].groupby(df["la_code"]).mean()
+    first = y.index[0]
+    assert fit.params_["Intercept"] == pytest.approx(y[first], rel=1e-10)
+    for code in y.index[1:]:
+        name = f"C(la_code)[T.{code}]"
+        assert fit.params_[name] == pytest.approx(y[code] - y[first], abs=1e-10)
+    adjusted = PseudoValueRegression().fit(
+        df, "years", "event", 2, "C(order) + age + C(la_code)", cluster_col="la_code"
+    )
+    assert sum(n.startswith("C(la_code)") for n in adjusted.params_.index) == 39
+
+
+def test_the_documented_fit_signature_works_positionally() -> None:
+    df = DF.assign(w=1.0)
+    by_keyword = PseudoValueRegression(
+        estimand="risk", link="identity", variance="robust", alpha=0.05
+    )
+    by_keyword.fit(
+        df, "years", "event", time=2, formula="age", event_of_interest=1, weights_col="w"
+    )
+    positional = PseudoValueRegression("risk", "identity", "robust", 0.05).fit(
+        df, "years", "event", 2, "age", 1, None, "w", None
+    )
+    pd.testing.assert_frame_equal(by_keyword.summary, positional.summary)

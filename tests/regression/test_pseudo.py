@@ -183,3 +183,77 @@ def test_ipcw_pseudo_values_remove_bias_from_covariate_dependent_censoring() -> 
     assert (ipcw[df["t"] > 2.0] == 0).all()
     with pytest.raises(OutcomesError, match="not both"):
         pseudo_observations(df.assign(s=z), "t", "e", 2.0, censoring_formula="z", strata="s")
+
+
+@pytest.mark.parametrize("estimand", ESTIMANDS)
+def test_weighted_jackknife_equals_n_weighted_refits(estimand: str) -> None:
+    # With case weights the leave-one-out removes row i's whole weight, and the
+    # pseudo-observation is theta + (W - w_i) / w_i * (theta - theta_{-i}); ties and
+    # repeated weights included (persons sharing a weight share one shifted curve).
+    df = data(13, 60, 2, 0.25)
+    rng = np.random.default_rng(14)
+    df["w"] = rng.choice([0.5, 1.0, 2.5], size=60) * rng.choice([1.0, 1.1], size=60)
+    t, e, w = df["t"].to_numpy(), df["e"].to_numpy(), df["w"].to_numpy()
+    total = w.sum()
+    taus = [0.5, 2.0, float(t.max())]
+    ours = pseudo_observations(df, "t", "e", taus, estimand=estimand, weights_col="w")
+    for tau in taus:
+        full = naive(t, e, w, tau, estimand)
+        loo = np.array(
+            [
+                naive(np.delete(t, i), np.delete(e, i), np.delete(w, i), tau, estimand)
+                for i in range(60)
+            ]
+        )
+        expected = full + (total - w) / w * (full - loo)
+        np.testing.assert_allclose(ours[tau].to_numpy(), expected, rtol=0, atol=1e-10)
+
+
+def test_case_weights_of_one_change_nothing_and_frequency_weights_expand() -> None:
+    df = data(15, 80, 2, 0.1)
+    for method in ("jackknife", "infinitesimal_jackknife"):
+        plain = pseudo_observations(df, "t", "e", [1.0, 2.0], method=method)
+        ones = pseudo_observations(
+            df.assign(w=1.0), "t", "e", [1.0, 2.0], method=method, weights_col="w"
+        )
+        pd.testing.assert_frame_equal(plain, ones)
+    # A row of weight 3 is three identical rows for the infinitesimal jackknife (the
+    # derivative per unit of weight is the same), and for the estimate itself.
+    counts = np.random.default_rng(16).integers(1, 4, size=80)
+    weighted = pseudo_observations(
+        df.assign(w=counts), "t", "e", 2.0, method="infinitesimal_jackknife", weights_col="w"
+    )
+    expanded = df.loc[df.index.repeat(counts)]
+    copies = pseudo_observations(expanded, "t", "e", 2.0, method="infinitesimal_jackknife")
+    np.testing.assert_allclose(
+        copies.groupby(level=0).first()[2.0].to_numpy(), weighted[2.0].to_numpy(), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        np.average(weighted[2.0], weights=counts), copies[2.0].mean(), atol=1e-12
+    )
+    bad = df.assign(w=1.0)
+    bad.loc[5, "w"] = 0.0
+    with pytest.raises(ValidationError, match="rows 5"):
+        pseudo_observations(bad, "t", "e", 1.0, weights_col="w")
+
+
+def test_the_documented_signature_works_positionally() -> None:
+    df = data(17, 50, 2, 0.1).assign(g=lambda d: np.arange(50) % 2, w=1.0)
+    by_keyword = pseudo_observations(
+        df, "t", "e", [1.0, 2.0], event_of_interest=2, estimand="rmtl", strata="g"
+    )
+    positional = pseudo_observations(df, "t", "e", [1.0, 2.0], 2, "rmtl", "jackknife", "g", "w")
+    pd.testing.assert_frame_equal(by_keyword, positional)
+
+
+def test_many_distinct_weights_point_to_the_infinitesimal_jackknife(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from outcomes.regression import pseudo
+
+    df = data(18, 200, 2, 1e-9).assign(w=np.linspace(0.5, 2.0, 200))
+    monkeypatch.setattr(pseudo, "_MAX_WEIGHT_PASSES", 1000)
+    with pytest.raises(OutcomesError, match="infinitesimal_jackknife"):
+        pseudo_observations(df, "t", "e", 1.0, weights_col="w")
+    ij = pseudo_observations(df, "t", "e", 1.0, weights_col="w", method="infinitesimal_jackknife")
+    assert np.isfinite(ij[1.0]).all()
