@@ -53,7 +53,9 @@ def by_hand(world: synthetic.World, horizon: float) -> tuple[float, float]:
     """The standardised 2-year risk difference and its cluster-robust standard error,
     from pseudo-observations by arm, least squares on a design built column by column,
     and the CR0 sandwich summed over local authorities (152 clusters: no correction)."""
-    af = analysis_frame(world.dataset, outcome="child_return", threshold_weeks=26, confounders=None)
+    af = analysis_frame(
+        world.dataset, outcome="child_return", threshold_weeks=26, confounders=None
+    )
     d = af.data
     y = pseudo_observations(d, "years", "event", horizon, strata="exposed")[horizon].to_numpy()
     a = d["exposed"].to_numpy(dtype=float)[:, None]
