@@ -58,7 +58,10 @@ class RushedDisposalStudy:
     disposal within ``threshold_weeks`` vs later, with adoption, death and ageing out as
     competing events. It is estimated by inverse-probability-weighted Aalen-Johansen
     (primary) and by g-computation from cause-specific Cox models (secondary), both
-    with cluster-bootstrap intervals by local authority; with the crude comparison, the
+    with cluster-bootstrap intervals by local authority, and by regression on
+    pseudo-observations (``pseudo_value_regression``: standardised risks with sandwich
+    intervals clustered by local authority; see
+    :func:`outcomes.study.methods.pseudo_value_risks`); with the crude comparison, the
     adjusted cause-specific and subdistribution hazard ratios, E-values and sensitivity
     analyses alongside. See :mod:`outcomes.study.methods` for how the area enters each
     model.
