@@ -62,15 +62,19 @@ bench: venv r-deps
 # Coverage of the primary estimand's interval, about two hours on two cores: the
 # simulation of each world size writes validation/results/N_applications/ and
 # docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; then 200
-# one-LA extracts (validation/results/one_la/, about half an hour of one core). `make
-# test` checks the saved runs (tests/study/test_coverage.py, tests/study/test_one_la.py).
+# one-LA extracts (validation/results/one_la/, about half an hour of one core) and the
+# study's pseudo-value regression on 300 demo-size worlds (validation/results/
+# pseudo_synthetic/, about a quarter of an hour of one core). `make test` checks the
+# saved runs (tests/study/test_coverage.py, tests/study/test_one_la.py,
+# tests/regression/test_pseudo_synthetic.py).
 coverage: venv
 	$(BIN)/python validation/coverage.py --n-applications 1500
 	$(BIN)/python validation/coverage.py --n-applications 5000
 	$(BIN)/python -m validation.crude_control --n-applications 1500
 	$(BIN)/python -m validation.crude_control --n-applications 5000
 	$(BIN)/python -m validation.one_la
-	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py
+	$(BIN)/python -m validation.pseudo_synthetic
+	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py tests/regression/test_pseudo_synthetic.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from outcomes.study.result import StudyResult
 
 ARM_LABELS = {1: "disposed within {t:g} weeks", 0: "disposed after {t:g} weeks"}
-RISK_METHODS = ("crude_aalen_johansen", "iptw_aalen_johansen", "g_computation")
+RISK_METHODS = (
+    "crude_aalen_johansen",
+    "iptw_aalen_johansen",
+    "g_computation",
+    "pseudo_value_regression",
+)
 RATIO_ESTIMANDS = ("hazard_ratio", "subdistribution_hazard_ratio")
 RATIO_TICKS = (0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 8)
 

@@ -38,7 +38,9 @@ class StudyResult:
         and bootstrap used, and a caveat for small extracts: see
         :class:`~outcomes.study.frame.Inference`), ``positivity_cells`` (authorities
         and issue periods with an empty arm), ``mediation["skipped"]`` and
-        ``sensitivity_skipped`` (analyses the data could not support, with the reason).
+        ``sensitivity_skipped`` (analyses the data could not support, with the reason),
+        and ``pseudo_value_regression`` (its variance, clusters, t degrees of freedom
+        and any term dropped as uninformative, or ``skipped`` with the reason).
     figures : dict of str to matplotlib Figure
         ``cumulative_incidence``, ``love_plot``, ``propensity_overlap``, ``weights`` and
         ``forest`` (see :mod:`outcomes.study.figures`).

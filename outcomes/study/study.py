@@ -21,7 +21,12 @@ from outcomes.causal import (
     weight_summary,
 )
 from outcomes.cohort import Cohort
-from outcomes.errors import FewClustersWarning, OutcomesError, OutcomesWarning
+from outcomes.errors import (
+    DegenerateCovariateWarning,
+    FewClustersWarning,
+    OutcomesError,
+    OutcomesWarning,
+)
 from outcomes.schema import FINAL_ORDERS, Dataset
 from outcomes.study import estimates as est
 from outcomes.study import methods
@@ -38,6 +43,8 @@ from outcomes.study.result import PRIMARY_METHOD, StudyResult
 
 SENSITIVITY_THRESHOLDS = (20, 26, 32)
 EXCLUDED_ORDERS = ("withdrawn", "no_order")
+PSEUDO_METHOD = "pseudo_value_regression"
+"""The method name of the pseudo-value regression's rows and diagnostics."""
 MIN_RETURNS_PER_ARM = 3
 """Fewer returns to court than this in either arm leave nothing to estimate: the
 study stops with an error saying so."""
@@ -51,7 +58,10 @@ class RushedDisposalStudy:
     disposal within ``threshold_weeks`` vs later, with adoption, death and ageing out as
     competing events. It is estimated by inverse-probability-weighted Aalen-Johansen
     (primary) and by g-computation from cause-specific Cox models (secondary), both
-    with cluster-bootstrap intervals by local authority; with the crude comparison, the
+    with cluster-bootstrap intervals by local authority, and by regression on
+    pseudo-observations (``pseudo_value_regression``: standardised risks with sandwich
+    intervals clustered by local authority; see
+    :func:`outcomes.study.methods.pseudo_value_risks`); with the crude comparison, the
     adjusted cause-specific and subdistribution hazard ratios, E-values and sensitivity
     analyses alongside. See :mod:`outcomes.study.methods` for how the area enters each
     model.
@@ -194,6 +204,7 @@ class RushedDisposalStudy:
         rows += est.bootstrap_contrasts(
             "g_computation", contrast, horizons, point, boot, self.alpha
         )
+        rows += self._pseudo_values(af, horizons, contrast, diagnostics)
         if self.mediation:
             rows += self._mediation(af, horizons, contrast, seeds[3], diagnostics)
         else:
@@ -330,6 +341,83 @@ class RushedDisposalStudy:
                     p_value=float(c["p_value"]),
                 )
             )
+        return rows
+
+    def _pseudo_values(
+        self,
+        af: AnalysisFrame,
+        horizons: tuple[float, ...],
+        contrast: str,
+        diagnostics: dict[str, Any],
+    ) -> list[dict[str, object]]:
+        """Standardised risks, their difference and ratio from the pseudo-value
+        regression (:func:`outcomes.study.methods.pseudo_value_risks`), with sandwich
+        intervals clustered as the hazard models' are.
+
+        A few-cluster warning joins ``diagnostics["few_clusters"]`` (the report states
+        the correction); terms dropped as uninformative (an exposure-by-confounder term
+        whose level has one arm empty) and a model that cannot be fitted are reported
+        in ``diagnostics["pseudo_value_regression"]``, not fatal.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FewClustersWarning)
+            warnings.simplefilter("always", DegenerateCovariateWarning)
+            try:
+                table, fits = methods.pseudo_value_risks(
+                    af.data,
+                    af.confounders,
+                    horizons,
+                    self.alpha,
+                    af.inference.variance_cluster,
+                    af.area,
+                )
+            except OutcomesError as exc:
+                diagnostics[PSEUDO_METHOD] = {"skipped": str(exc)}
+                return []
+        kept = (FewClustersWarning, DegenerateCovariateWarning)
+        for w in caught:
+            if not issubclass(w.category, kept):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        few = {str(w.message) for w in caught if issubclass(w.category, FewClustersWarning)}
+        diagnostics["few_clusters"] = sorted({*diagnostics.get("few_clusters", []), *few})
+        diagnostics[PSEUDO_METHOD] = {
+            "variance": fits[0].cov_type_,
+            "clusters": fits[0].n_clusters_,
+            "t_df": fits[0].df_,
+            "dropped_terms": sorted(
+                {
+                    str(w.message)
+                    for w in caught
+                    if issubclass(w.category, DegenerateCovariateWarning)
+                }
+            ),
+        }
+        names = {
+            ("mean", 1): "risk_exposed",
+            ("mean", 0): "risk_unexposed",
+            ("difference", 1): "risk_difference",
+            ("ratio", 1): "risk_ratio",
+        }
+        rows = []
+        for h in horizons:
+            at = table.loc[table["time"] == h]
+            for (contrast_kind, value), estimand in names.items():
+                found = at.loc[(at["contrast"] == contrast_kind) & (at["value"] == value)]
+                if not len(found):
+                    continue  # no ratio when a standardised risk is not positive
+                r = found.iloc[0]
+                rows.append(
+                    est.row(
+                        PSEUDO_METHOD,
+                        estimand,
+                        contrast,
+                        float(r["estimate"]),
+                        horizon=h,
+                        std_error=float(r["std_error"]),
+                        ci=(float(r["ci_lower"]), float(r["ci_upper"])),
+                        p_value=float(r["p_value"]),
+                    )
+                )
         return rows
 
     def _marginal(

@@ -20,6 +20,7 @@ METHODS = {
     "fine_gray",
     "iptw_aalen_johansen",
     "g_computation",
+    "pseudo_value_regression",
     "e_value",
     "spline_dose_response",
     "mediation",
@@ -57,7 +58,9 @@ def test_layout(default: tuple[synthetic.World, StudyResult]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["iptw_aalen_johansen", "g_computation"])
+@pytest.mark.parametrize(
+    "method", ["iptw_aalen_johansen", "g_computation", "pseudo_value_regression"]
+)
 def test_two_year_risk_difference_covers_the_truth(
     default: tuple[synthetic.World, StudyResult], method: str
 ) -> None:
