@@ -25,6 +25,7 @@ Cox, D. R. (1972). Regression models and life-tables. *JRSS B* 34, 187-220.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +36,7 @@ from outcomes.survival._base import RegressionFitter
 from outcomes.survival._engine import FloatArray
 from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._inference import VarianceChoice
-from outcomes.survival._validation import check_choice
+from outcomes.survival._validation import check_choice, prepare_design
 from outcomes.survival.cox import CoxFitter
 
 __all__ = ["CauseSpecificCox"]
@@ -114,21 +115,30 @@ class CauseSpecificCox(RegressionFitter):
             raise OutcomesError(f"no events (positive codes) in {event_col}")
         self.causes_ = causes
         self.fitters_: dict[int, CoxFitter] = {}
+        check_choice("ties", ties, ("efron", "breslow"))
+        # The causes' models share every column but the event: the rows are checked
+        # and the design coded once (with a 0/1 "any event" column standing in, so
+        # the checks are those each cause's 0/1 column would get), then each cause
+        # is fitted with its own events.
+        design = prepare_design(
+            df.assign(**{event_col: (codes > 0).astype(np.int64).where(codes.notna())}),
+            duration_col,
+            event_col,
+            entry_col,
+            strata,
+            weights_col,
+            cluster_col,
+            formula,
+        )
         for k in causes:
-            frame = df.copy()
-            frame[event_col] = (codes == k).astype(np.int64).where(codes.notna())
-            self.fitters_[k] = CoxFitter(self.alpha, self.tol, self.max_iter).fit(
-                frame,
-                duration_col,
-                event_col,
-                entry_col=entry_col,
-                strata=strata,
-                weights_col=weights_col,
-                cluster_col=cluster_col,
-                formula=formula,
-                ties=ties,
-                robust=robust,
-            )
+            event = (codes == k).to_numpy()
+            if not event.any():
+                raise OutcomesError(f"no events in {event_col}: nothing to fit")
+            fitter = CoxFitter(self.alpha, self.tol, self.max_iter)
+            own = dataclasses.replace(design, event=event.astype(np.int64))
+            fitter._store_call(own, strata, formula, ties, duration_col, event_col)
+            fitter._fit_design(own, event, ties, robust or cluster_col is not None)
+            self.fitters_[k] = fitter
         self._set_joint_results()
         return self
 
@@ -207,10 +217,9 @@ class CauseSpecificCox(RegressionFitter):
             last = max(f.last_time_ for f in self.fitters_.values())
             warn_beyond_followup(times, last, "CauseSpecificCox")
         t = grid if times is None else np.asarray(times, dtype=np.float64)
-        risks = {
-            k: np.exp(f.design_matrix(X).to_numpy() @ f.params_.to_numpy())
-            for k, f in self.fitters_.items()
-        }
+        # the causes' models share one design (fit), so the rows are coded once
+        design = self.fitters_[cause].design_matrix(X).to_numpy()
+        risks = {k: np.exp(design @ f.params_.to_numpy()) for k, f in self.fitters_.items()}
         # Every cause's model is fitted on the same rows and strata, so one coding serves.
         codes = self.fitters_[cause].stratum_codes(X)
         out = np.zeros((t.size, len(X)))
