@@ -413,7 +413,8 @@ def cluster_bootstrap(
         take = np.concatenate([rows_of[k] for k in pick])
         draws = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
         sample = frame.iloc[take]
-        relabelled = {cluster: [f"b{j}" for j in draws]}
+        # one label per draw, repeated over its rows
+        relabelled = {cluster: np.array([f"b{j}" for j in range(len(pick))])[draws].tolist()}
         if cluster != AREA and within is None and AREA in sample.columns:
             areas = sample[AREA].to_numpy(dtype=object)
             relabelled[AREA] = [f"{a}#b{j}" for a, j in zip(areas, draws, strict=True)]
