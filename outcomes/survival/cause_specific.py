@@ -224,13 +224,13 @@ class CauseSpecificCox(RegressionFitter):
         codes = self.fitters_[cause].stratum_codes(X)
         # A row's hazards step only at its own stratum's event times, so each stratum has
         # its own time grid (every cause's event times in it): with S strata this is
-        # about S times less work than one grid of every stratum's times. The grids are
-        # laid side by side as the columns of one array, padded at the end with zero
+        # about S times less work than one grid of every stratum's times. Strata whose
+        # grids are about as long (within a factor of 2) are computed together, their
+        # grids side by side as the columns of one array, padded at the end with zero
         # increments, which leave the products and sums unchanged and are never read:
-        # the same numbers as stratum by stratum, without a Python loop over strata.
-        n_strata = (
-            int(max([codes.max(initial=-1), *(st.max(initial=-1) for _, st, _ in steps.values())]))
-            + 1
+        # the same numbers as stratum by stratum, with a handful of array operations.
+        n_strata = 1 + int(
+            max([codes.max(initial=-1), *(st.max(initial=-1) for _, st, _ in steps.values())])
         )
         # every cause's (stratum, time) steps, sorted, and each distinct pair's place on
         # its stratum's grid
@@ -242,25 +242,31 @@ class CauseSpecificCox(RegressionFitter):
         pair = np.empty(order.size, dtype=np.intp)
         pair[order] = np.cumsum(new) - 1
         grid_stratum, grid_time = step_stratum[order][new], step_time[order][new]
-        first = np.searchsorted(grid_stratum, np.arange(n_strata))
-        place = pair - first[step_stratum]
-        length = int(np.bincount(grid_stratum, minlength=n_strata).max(initial=0))
-        total = np.zeros((length, len(X)))
-        own = np.zeros((length, len(X)))
-        at_step = 0
+        place = pair - np.searchsorted(grid_stratum, np.arange(n_strata))[step_stratum]
+        size = np.bincount(grid_stratum, minlength=n_strata)
+        bases, at_step = {}, 0
         for k, (time, stratum, hazard) in steps.items():
-            base = np.zeros((length, n_strata))
+            bases[k] = np.zeros((int(size.max(initial=0)), n_strata))
             here = slice(at_step, at_step + time.size)
-            base[place[here], stratum] = hazard
+            bases[k][place[here], stratum] = hazard
             at_step += time.size
-            dH = base[:, codes] * risks[k][None, :]
-            total += dH
-            if k == cause:
-                own = dH
-        cif = np.vstack([np.zeros((1, len(X))), _cumulative_incidence(total, own, method)])
         # the last grid place at or before each time, per stratum (0: before the first)
         at = np.stack([np.bincount(grid_stratum[grid_time <= u], minlength=n_strata) for u in t])
-        out = np.take_along_axis(cif, at[:, codes], axis=0)
+        bucket = np.frexp(size)[1][codes]
+        out = np.zeros((t.size, len(X)))
+        for b in np.unique(bucket):
+            cols = np.flatnonzero(bucket == b)
+            rows_strata = codes[cols]
+            length = int(size[rows_strata].max())
+            total = np.zeros((length, cols.size))
+            own = np.zeros((length, cols.size))
+            for k, base in bases.items():
+                dH = base[:length, rows_strata] * risks[k][cols][None, :]
+                total += dH
+                if k == cause:
+                    own = dH
+            cif = np.vstack([np.zeros((1, cols.size)), _cumulative_incidence(total, own, method)])
+            out[:, cols] = np.take_along_axis(cif, at[:, rows_strata], axis=0)
         return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=X.index)
 
 
