@@ -83,7 +83,7 @@ def instrument(spent: dict[str, float]) -> None:
             return marginal(self, af, horizons, kind, *args)
         return timed(kind, marginal)(self, af, horizons, kind, *args)
 
-    cls._marginal = by_kind  # type: ignore[method-assign]
+    cls._marginal = by_kind  # type: ignore[method-assign, assignment]
     frame = cls._frame
 
     def main_frame(self: Any, threshold: float) -> Any:
