@@ -16,6 +16,10 @@ and warmed up (one small study, so the workers have imported the toolkit) before
 timed run, which goes to it by address; the start-up is reported on its own. BLAS runs
 single-threaded everywhere (``OMP_NUM_THREADS=1``), so two workers do not fight over
 two cores.
+
+What one replicate of a study of the full analysis costs -- ``RushedDisposalStudy`` on
+a 5,000-application world, part by part, before and after its fast paths -- is
+measured by ``benchmarks/bench_study.py``.
 """
 
 from __future__ import annotations
