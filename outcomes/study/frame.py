@@ -246,6 +246,12 @@ def analysis_frame(
     if not len(frame):
         raise OutcomesError("no child has every confounder recorded: nothing to analyse")
     inference = inference_for(frame, cluster)
+    merged = merge_eventless_levels(frame, used)
+    for entry in rows:
+        column = str(entry["confounder"])
+        column = "issue_period" if column == "issue_year" else column
+        if column in merged:
+            entry.update(reason=merged[column])
     dropped = screen_confounders(frame, used, inference.area)
     for entry in rows:
         column = str(entry["confounder"])
@@ -293,6 +299,65 @@ def design_columns(frame: pd.DataFrame, name: str) -> np.ndarray:
         return values.to_numpy(dtype=float)[:, None]
     dummies = pd.get_dummies(values.astype(str), drop_first=True, dtype=float)
     return dummies.to_numpy()
+
+
+def merge_eventless_levels(frame: pd.DataFrame, confounders: list[str]) -> dict[str, str]:
+    """Pool the levels of categorical confounders in which no child has an event of a
+    modelled kind (a return, or a competing event); in place, with what was merged.
+
+    A hazard model cannot estimate the effect of a level with no events of its cause:
+    the partial likelihood keeps rising as the level's coefficient goes to minus
+    infinity, and the information about it is zero (a late issue period, say, whose
+    children have not yet been followed long enough to return). The level is pooled
+    with its neighbour -- the previous period for the ordered issue period (the next
+    one for the first), the most common level otherwise -- until every level has
+    events of each kind or one level is left (then the confounder is constant and
+    :func:`screen_confounders` drops it).
+
+    Returns
+    -------
+    dict
+        Confounder -> the merges made, in words (for ``diagnostics["confounders"]``).
+    """
+    kinds = {"returns": frame["event"] == 1, "competing events": frame["event"] >= 2}
+    merged: dict[str, str] = {}
+    for name in confounders:
+        numeric = pd.api.types.is_numeric_dtype(frame[name])
+        if numeric and name not in CATEGORICAL_CONFOUNDERS:
+            continue
+        values = frame[name].astype(str)
+        notes = []
+        while values.nunique() > 1:
+            empty = next(
+                (
+                    (str(level), kind)
+                    for kind, events in kinds.items()
+                    if events.any()
+                    for level, n in events.groupby(values).sum().items()
+                    if n == 0
+                ),
+                None,
+            )
+            if empty is None:
+                break
+            level, kind = empty
+            target = _neighbour(values, level, ordered=name == "issue_period")
+            notes.append(f"level {level!r} (no {kind}) pooled with {target!r}")
+            values = values.where(values != level, target)
+        if notes:
+            frame[name] = values
+            merged[name] = "; ".join(notes)
+    return merged
+
+
+def _neighbour(values: pd.Series, level: str, *, ordered: bool) -> str:
+    """The level ``level`` is pooled into: the adjacent period, or the most common."""
+    present = [lv for lv in PERIOD_LABELS if lv in set(values)] if ordered else []
+    if level in present:
+        i = present.index(level)
+        return present[i - 1] if i > 0 else present[i + 1]
+    counts = values[values != level].value_counts()
+    return str(counts.index[0])
 
 
 def screen_confounders(
