@@ -246,12 +246,12 @@ def analysis_frame(
     if not len(frame):
         raise OutcomesError("no child has every confounder recorded: nothing to analyse")
     inference = inference_for(frame, cluster)
-    merged = merge_eventless_levels(frame, used)
+    _, pooled = pool_eventless_levels(frame, used)
     for entry in rows:
         column = str(entry["confounder"])
         column = "issue_period" if column == "issue_year" else column
-        if column in merged:
-            entry.update(reason=merged[column])
+        if column in pooled:
+            entry.update(reason="in the hazard models, " + pooled[column])
     dropped = screen_confounders(frame, used, inference.area)
     for entry in rows:
         column = str(entry["confounder"])
@@ -301,9 +301,12 @@ def design_columns(frame: pd.DataFrame, name: str) -> np.ndarray:
     return dummies.to_numpy()
 
 
-def merge_eventless_levels(frame: pd.DataFrame, confounders: list[str]) -> dict[str, str]:
-    """Pool the levels of categorical confounders in which no child has an event of a
-    modelled kind (a return, or a competing event); in place, with what was merged.
+def pool_eventless_levels(
+    frame: pd.DataFrame, confounders: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame with the levels of categorical confounders in which no child has an
+    event of a modelled kind (a return, or a competing event) pooled, for the hazard
+    models, with what was pooled.
 
     A hazard model cannot estimate the effect of a level with no events of its cause:
     the partial likelihood keeps rising as the level's coefficient goes to minus
@@ -311,16 +314,21 @@ def merge_eventless_levels(frame: pd.DataFrame, confounders: list[str]) -> dict[
     children have not yet been followed long enough to return). The level is pooled
     with its neighbour -- the previous period for the ordered issue period (the next
     one for the first), the most common level otherwise -- until every level has
-    events of each kind or one level is left (then the confounder is constant and
-    :func:`screen_confounders` drops it).
+    events of each kind or one level is left (a constant term, which the model
+    formula leaves out). Every hazard model applies this to the rows it is fitted to,
+    bootstrap resamples included; the propensity model, which involves no events,
+    keeps every level.
 
     Returns
     -------
-    dict
-        Confounder -> the merges made, in words (for ``diagnostics["confounders"]``).
+    frame : DataFrame
+        ``frame`` itself when nothing is pooled, else a copy with the pooled levels.
+    pooled : dict
+        Confounder -> the poolings made, in words (for ``diagnostics["confounders"]``).
     """
     kinds = {"returns": frame["event"] == 1, "competing events": frame["event"] >= 2}
-    merged: dict[str, str] = {}
+    pooled: dict[str, str] = {}
+    changed: dict[str, pd.Series] = {}
     for name in confounders:
         numeric = pd.api.types.is_numeric_dtype(frame[name])
         if numeric and name not in CATEGORICAL_CONFOUNDERS:
@@ -345,9 +353,9 @@ def merge_eventless_levels(frame: pd.DataFrame, confounders: list[str]) -> dict[
             notes.append(f"level {level!r} (no {kind}) pooled with {target!r}")
             values = values.where(values != level, target)
         if notes:
-            frame[name] = values
-            merged[name] = "; ".join(notes)
-    return merged
+            changed[name] = values
+            pooled[name] = "; ".join(notes)
+    return (frame.assign(**changed) if changed else frame), pooled
 
 
 def _neighbour(values: pd.Series, level: str, *, ordered: bool) -> str:

@@ -12,7 +12,7 @@ import pytest
 import synthetic
 from outcomes.causal import PositivityWarning
 from outcomes.study import RushedDisposalStudy
-from outcomes.study.frame import merge_eventless_levels
+from outcomes.study.frame import pool_eventless_levels
 
 
 def test_an_eventless_period_is_pooled_with_the_one_before():
@@ -23,7 +23,10 @@ def test_an_eventless_period_is_pooled_with_the_one_before():
             "event": [1, 2, 1, 2, 1, 2, 0, 1, 0, 2, 0],
         }
     )
-    merged = merge_eventless_levels(frame, ["issue_period", "region"])
+    before = frame.copy()
+    pooled, merged = pool_eventless_levels(frame, ["issue_period", "region"])
+    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is left alone
+    frame = pooled
     assert list(frame["issue_period"].unique()) == ["2017-2019", "2020-2022"]
     assert "'2023 on' (no returns) pooled with '2020-2022'" in merged["issue_period"]
     # an unordered level goes to the most common one
@@ -35,11 +38,12 @@ def test_the_first_period_goes_to_the_next_and_a_single_level_is_left_alone():
     frame = pd.DataFrame(
         {"issue_period": ["to 2013"] * 2 + ["2014-2016"] * 2, "event": [0, 0, 1, 2]}
     )
-    merged = merge_eventless_levels(frame, ["issue_period"])
+    frame, merged = pool_eventless_levels(frame, ["issue_period"])
     assert set(frame["issue_period"]) == {"2014-2016"}
     assert "pooled with '2014-2016'" in merged["issue_period"]
     numeric = pd.DataFrame({"age": [1.0, 2.0], "event": [0, 0]})
-    assert merge_eventless_levels(numeric, ["age"]) == {}
+    same, none = pool_eventless_levels(numeric, ["age"])
+    assert none == {} and same is numeric
 
 
 @pytest.fixture(scope="module")
