@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
     from outcomes.linkage import linkage_diagnostics
     from outcomes.quality import QualityReport, check_quality
+    from outcomes.simulation.plasmode import plasmode
     from outcomes.simulation.power import power
     from outcomes.study import RushedDisposalStudy, StudyResult
 
@@ -41,6 +42,7 @@ _LAZY: dict[str, str] = {
     "RushedDisposalStudy": "outcomes.study",
     "StudyResult": "outcomes.study",
     "power": "outcomes.simulation.power",
+    "plasmode": "outcomes.simulation.plasmode",
 }
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "check_quality",
     "errors",
     "linkage_diagnostics",
+    "plasmode",
     "power",
     "read_dataset",
     "read_proceedings",
