@@ -150,9 +150,8 @@ class _Model:
         self.exposed = data["exposed"].to_numpy()
         # the real end of follow-up that does not depend on what happens to the child:
         # the extract date (the competing events, ageing out included, are simulated)
-        extract = np.datetime64(pd.Timestamp(af.cohort.definition.extract_date), "ns")
-        since = extract - data["disposal_date"].to_numpy(dtype="datetime64[ns]")
-        self.followup = since / np.timedelta64(1, "D") / DAYS_PER_YEAR
+        since = pd.Timestamp(af.cohort.definition.extract_date) - data["disposal_date"]
+        self.followup = (since.dt.days / DAYS_PER_YEAR).to_numpy(dtype=float)
         self.row_id = data["row_id"].to_numpy()
         self.horizon = horizon
         self.cohort = af.cohort
