@@ -31,6 +31,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from outcomes.causal import fit_propensity, inverse_probability_weights
+from outcomes.causal._ridge_logistic import one_hot_logistic_scores, standardise
 from outcomes.errors import OutcomesError
 from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS, pool_eventless_levels
 from outcomes.survival import (
@@ -41,6 +42,9 @@ from outcomes.survival import (
     duration_hazard_ratio,
     natural_spline_term,
 )
+from outcomes.survival import _aalen_johansen as _aj
+from outcomes.survival._followup import warn_beyond_followup
+from outcomes.survival.cumulative_incidence import sort_by_group_time
 
 STANDARDISE_ROWS = 2000
 """g-computation averages predicted risks over at most this many children (a seeded
@@ -161,6 +165,14 @@ def iptw_weights(
         return scores, pd.Series(1.0, index=frame.index, name="weight")
     categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
     categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
+    if model is None:
+        fast = _default_propensity_scores(frame, confounders, [*categorical, *areas])
+        if fast is not None:
+            scores = pd.Series(fast, index=frame.index, name="propensity")
+            weights = inverse_probability_weights(
+                scores, frame["exposed"], stabilised=True, trim_percentiles=trim
+            )
+            return scores, weights
     result = fit_propensity(
         frame,
         "exposed",
@@ -174,6 +186,35 @@ def iptw_weights(
     return result.scores, weights
 
 
+def _default_propensity_scores(
+    frame: pd.DataFrame, confounders: list[str], categorical: list[str]
+) -> np.ndarray | None:
+    """The scores of :func:`default_propensity_model` in :func:`fit_propensity`'s
+    design (standardised numerics, one-hot ``categorical``), computed on factor codes
+    (:func:`outcomes.causal._ridge_logistic.one_hot_logistic_scores`), or ``None`` when
+    that path does not apply (missing values, one arm only, or a fit scikit-learn
+    would finish another way): the caller then fits the pipeline itself."""
+    columns = [*dict.fromkeys([*confounders, *categorical])]
+    exposed = frame["exposed"].to_numpy()
+    if frame[columns].isna().to_numpy().any() or pd.isna(exposed).any():
+        return None
+    y = exposed.astype(np.float64)
+    if not np.isin(y, (0.0, 1.0)).all() or y.min() == y.max():
+        return None
+    levels = set(categorical)
+    numeric = [c for c in columns if c not in levels]
+    dense = standardise(frame[numeric].to_numpy(dtype=np.float64))
+    factors = []
+    for c in columns:
+        if c in levels:
+            codes, uniques = pd.factorize(frame[c].astype(str).to_numpy())
+            factors.append((codes.astype(np.intp), len(uniques)))
+    model = default_propensity_model()
+    return one_hot_logistic_scores(
+        dense, factors, y, C=model.C, tol=model.tol, max_iter=model.max_iter
+    )
+
+
 def iptw_risks(
     frame: pd.DataFrame,
     confounders: list[str],
@@ -184,6 +225,9 @@ def iptw_risks(
 ) -> np.ndarray:
     """Weighted Aalen-Johansen risks, shape (2, H): exposed then unexposed."""
     _, weights = iptw_weights(frame, confounders, model, trim, area)
+    fast = _weighted_risks(frame, weights.to_numpy(), horizons)
+    if fast is not None:
+        return fast
     cif = cumulative_incidence(
         frame.assign(iptw=weights.to_numpy()),
         "years",
@@ -193,6 +237,52 @@ def iptw_risks(
         weights_col="iptw",
     )
     return _by_arm(cif.at(list(horizons)), horizons)
+
+
+def _weighted_risks(
+    frame: pd.DataFrame, weights: np.ndarray, horizons: tuple[float, ...]
+) -> np.ndarray | None:
+    """The weighted Aalen-Johansen risks of return by arm at ``horizons``, shape (2, H),
+    as ``cumulative_incidence(..., by="exposed", weights_col=...).at(horizons)`` reads
+    them (the same sort, tables and sums), without the variances and the tidy table
+    that the bootstrap does not use; ``None`` for anything
+    :func:`~outcomes.survival.cumulative_incidence` would reject or treat otherwise,
+    so that it says why."""
+    time = frame["years"].to_numpy(dtype=np.float64)
+    event = frame["event"].to_numpy()
+    arm = frame["exposed"].to_numpy()
+    if not (
+        np.isfinite(time).all()
+        and (time >= 0).all()
+        and np.isfinite(weights).all()
+        and (weights >= 0).all()
+        and np.isin(arm, (0, 1)).all()
+        and not pd.isna(event).any()
+    ):
+        return None
+    censored = event == 0
+    labels, codes = np.unique(event[~censored], return_inverse=True)
+    if 1 not in labels.tolist():
+        return None
+    cause = np.zeros(len(event), dtype=np.intp)
+    cause[~censored] = codes + 1
+    groups = arm.astype(np.intp)
+    if np.bincount(groups, minlength=2).min() == 0:
+        return None
+    order = sort_by_group_time(time, groups, 2)
+    time, cause, weights, groups = time[order], cause[order], weights[order], groups[order]
+    bounds = np.searchsorted(groups, [0, 1, 2], side="left")
+    query = np.sort(np.asarray(horizons, dtype=np.float64))
+    k = labels.tolist().index(1)
+    out, last = np.empty((2, len(horizons))), np.inf
+    for g, row in ((0, 1), (1, 0)):
+        sl = slice(bounds[g], bounds[g + 1])
+        table = _aj.event_table(time[sl], cause[sl], weights[sl], len(labels))
+        _, surv_minus = _aj.all_cause_survival(table)
+        out[row] = _aj.incidence_at(table, surv_minus, k, query)
+        last = min(last, table.last_time)
+    warn_beyond_followup(query, last, "cumulative_incidence", stacklevel=4)
+    return out
 
 
 def gcomputation_risks(
@@ -330,7 +420,8 @@ def cluster_bootstrap(
         take = np.concatenate([rows_of[k] for k in pick])
         draws = np.repeat(np.arange(len(pick)), [len(rows_of[k]) for k in pick])
         sample = frame.iloc[take]
-        relabelled = {cluster: [f"b{j}" for j in draws]}
+        # one label per draw, repeated over its rows
+        relabelled = {cluster: np.array([f"b{j}" for j in range(len(pick))])[draws].tolist()}
         if cluster != AREA and within is None and AREA in sample.columns:
             areas = sample[AREA].to_numpy(dtype=object)
             relabelled[AREA] = [f"{a}#b{j}" for a, j in zip(areas, draws, strict=True)]

@@ -141,6 +141,26 @@ def _tie_factor(d: FloatArray, n: FloatArray) -> FloatArray:
     return np.where(d > 1.0, out, 1.0)
 
 
+def incidence(table: EventTable, surv_minus: FloatArray, cause_index: int) -> FloatArray:
+    """Aalen-Johansen estimate of one cause at every event time of ``table``:
+    :math:`F_k(t_j) = \\sum_{i \\le j} S(t_i^-)\\, d_{ki} / n_i`."""
+    return np.asarray(
+        np.cumsum(surv_minus * table.events[:, cause_index] / table.at_risk), dtype=np.float64
+    )
+
+
+def incidence_at(
+    table: EventTable, surv_minus: FloatArray, cause_index: int, times: FloatArray
+) -> FloatArray:
+    """:func:`incidence` read off its right-continuous step function at sorted ``times``:
+    0 before the first event, NaN after the group's largest follow-up time (as
+    :meth:`outcomes.survival.CumulativeIncidence.at`, without the variance)."""
+    grid = np.concatenate([[-np.inf], table.time])
+    pos = np.searchsorted(grid, times, side="right") - 1
+    estimate = np.concatenate([[0.0], incidence(table, surv_minus, cause_index)])[pos]
+    return np.where(times > table.last_time, np.nan, estimate)
+
+
 def cumulative_incidence_curve(
     table: EventTable,
     surv: FloatArray,
@@ -167,8 +187,7 @@ def cumulative_incidence_curve(
     n = table.at_risk
     d = table.all_events
     d1 = table.events[:, cause_index]
-    # F_k(t_j) = sum_{i<=j} S(t_i^-) d_{ki} / n_i
-    estimate = np.cumsum(surv_minus * d1 / n)
+    estimate = incidence(table, surv_minus, cause_index)
     if variance == "cuminc":
         var = _cuminc_variance(n, d, d1, surv, surv_minus, estimate)
     elif variance == "delta":

@@ -16,6 +16,7 @@ which influence) and declares its ``method`` label; nothing else.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, ClassVar, NoReturn
 
@@ -333,11 +334,19 @@ class ProportionalHazardsFitter(RegressionFitter):
         self.baseline_hazard_steps_ = pd.DataFrame(
             {"time": table.time, "stratum": table.stratum, "hazard": table.hazard}
         )
-        self.baseline_cumulative_hazard_ = self._baseline_table()
+        # computed when first read (a bootstrap replicate predicting from the steps
+        # never needs the table of every stratum)
+        self.__dict__.pop("baseline_cumulative_hazard_", None)
 
     # ------------------------------------------------------------ baseline
     def _stratum_names(self) -> list[Any]:
         return list(self._design.strata_levels) if self._strata_cols else ["baseline"]
+
+    @functools.cached_property
+    def baseline_cumulative_hazard_(self) -> pd.DataFrame:
+        """:math:`\\hat\\Lambda_s(t)` at :math:`x = 0` (see the class docstring)."""
+        self.check_is_fitted()
+        return self._baseline_table()
 
     def _baseline_table(self) -> pd.DataFrame:
         t = self.baseline_hazard_steps_

@@ -129,7 +129,9 @@ def strata_labels(df: pd.DataFrame, strata: list[str]) -> pd.Series:
     """One hashable label per row for the combination of strata columns."""
     if len(strata) == 1:
         return df[strata[0]]
-    return pd.Series(list(zip(*(df[c] for c in strata), strict=True)), index=df.index)
+    # tolist() gives the same Python scalars as iterating the Series, much faster
+    columns = (df[c].tolist() for c in strata)
+    return pd.Series(list(zip(*columns, strict=True)), index=df.index)
 
 
 def prepare_design(
