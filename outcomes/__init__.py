@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
     from outcomes.linkage import linkage_diagnostics
     from outcomes.quality import QualityReport, check_quality
+    from outcomes.simulation.plasmode import plasmode
+    from outcomes.simulation.power import power
     from outcomes.study import RushedDisposalStudy, StudyResult
 
 __version__ = "0.1.0"
@@ -39,6 +41,8 @@ _LAZY: dict[str, str] = {
     "check_quality": "outcomes.quality",
     "RushedDisposalStudy": "outcomes.study",
     "StudyResult": "outcomes.study",
+    "power": "outcomes.simulation.power",
+    "plasmode": "outcomes.simulation.plasmode",
 }
 
 __all__ = [
@@ -53,6 +57,8 @@ __all__ = [
     "check_quality",
     "errors",
     "linkage_diagnostics",
+    "plasmode",
+    "power",
     "read_dataset",
     "read_proceedings",
     "schema",

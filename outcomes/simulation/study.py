@@ -131,7 +131,9 @@ class SimulationStudy:
         return np.random.SeedSequence(self.seed, spawn_key=(point, rep))
 
     def _tasks(self) -> list[_Task]:
-        params = self.design.to_dict("records")
+        # a design without columns (design=None) is one point with no parameters, which
+        # pandas' to_dict("records") turns into no records at all
+        params = self.design.to_dict("records") or [{} for _ in range(len(self.design))]
         return [
             _Task(point, rep, {str(k): v for k, v in params[point].items()})
             for point in range(len(self.design))

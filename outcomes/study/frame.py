@@ -246,6 +246,12 @@ def analysis_frame(
     if not len(frame):
         raise OutcomesError("no child has every confounder recorded: nothing to analyse")
     inference = inference_for(frame, cluster)
+    _, pooled = pool_eventless_levels(frame, used)
+    for entry in rows:
+        column = str(entry["confounder"])
+        column = "issue_period" if column == "issue_year" else column
+        if column in pooled:
+            entry.update(reason="in the hazard models, " + pooled[column])
     dropped = screen_confounders(frame, used, inference.area)
     for entry in rows:
         column = str(entry["confounder"])
@@ -293,6 +299,73 @@ def design_columns(frame: pd.DataFrame, name: str) -> np.ndarray:
         return values.to_numpy(dtype=float)[:, None]
     dummies = pd.get_dummies(values.astype(str), drop_first=True, dtype=float)
     return dummies.to_numpy()
+
+
+def pool_eventless_levels(
+    frame: pd.DataFrame, confounders: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame with the levels of categorical confounders in which no child has an
+    event of a modelled kind (a return, or a competing event) pooled, for the hazard
+    models, with what was pooled.
+
+    A hazard model cannot estimate the effect of a level with no events of its cause:
+    the partial likelihood keeps rising as the level's coefficient goes to minus
+    infinity, and the information about it is zero (a late issue period, say, whose
+    children have not yet been followed long enough to return). The level is pooled
+    with its neighbour -- the previous period for the ordered issue period (the next
+    one for the first), the most common level otherwise -- until every level has
+    events of each kind or one level is left (a constant term, which the model
+    formula leaves out). Every hazard model applies this to the rows it is fitted to,
+    bootstrap resamples included; the propensity model, which involves no events,
+    keeps every level.
+
+    Returns
+    -------
+    frame : DataFrame
+        ``frame`` itself when nothing is pooled, else a copy with the pooled levels.
+    pooled : dict
+        Confounder -> the poolings made, in words (for ``diagnostics["confounders"]``).
+    """
+    kinds = {"returns": frame["event"] == 1, "competing events": frame["event"] >= 2}
+    pooled: dict[str, str] = {}
+    changed: dict[str, pd.Series] = {}
+    for name in confounders:
+        numeric = pd.api.types.is_numeric_dtype(frame[name])
+        if numeric and name not in CATEGORICAL_CONFOUNDERS:
+            continue
+        values = frame[name].astype(str)
+        notes = []
+        while values.nunique() > 1:
+            empty = next(
+                (
+                    (str(level), kind)
+                    for kind, events in kinds.items()
+                    if events.any()
+                    for level, n in events.groupby(values).sum().items()
+                    if n == 0
+                ),
+                None,
+            )
+            if empty is None:
+                break
+            level, kind = empty
+            target = _neighbour(values, level, ordered=name == "issue_period")
+            notes.append(f"level {level!r} (no {kind}) pooled with {target!r}")
+            values = values.where(values != level, target)
+        if notes:
+            changed[name] = values
+            pooled[name] = "; ".join(notes)
+    return (frame.assign(**changed) if changed else frame), pooled
+
+
+def _neighbour(values: pd.Series, level: str, *, ordered: bool) -> str:
+    """The level ``level`` is pooled into: the adjacent period, or the most common."""
+    present = [lv for lv in PERIOD_LABELS if lv in set(values)] if ordered else []
+    if level in present:
+        i = present.index(level)
+        return present[i - 1] if i > 0 else present[i + 1]
+    counts = values[values != level].value_counts()
+    return str(counts.index[0])
 
 
 def screen_confounders(

@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS
+from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS, pool_eventless_levels
 from outcomes.study.methods import STANDARDISE_ROWS, formula, with_arm_strata
 from outcomes.survival import CauseSpecificCox
 
@@ -155,6 +155,7 @@ def mediation_risks(
     orders : list of str
         The order levels.
     """
+    frame, _ = pool_eventless_levels(frame, confounders)
     data = pooled_orders(frame, orders, mediator)
     present = sorted(data[mediator].unique())
     orders = present if orders is None else orders

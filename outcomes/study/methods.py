@@ -36,7 +36,7 @@ from outcomes.causal import fit_propensity, inverse_probability_weights
 from outcomes.causal._ridge_logistic import one_hot_logistic_scores, standardise
 from outcomes.errors import OutcomesError
 from outcomes.regression import PseudoValueRegression
-from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS
+from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS, pool_eventless_levels
 from outcomes.survival import (
     CauseSpecificCox,
     CoxFitter,
@@ -67,9 +67,12 @@ def default_propensity_model() -> LogisticRegression:
 def formula(confounders: list[str], frame: pd.DataFrame, exposure: bool = True) -> str:
     """Right-hand side: exposure plus confounders, categorical ones wrapped in ``C()``
     (without the exposure when it is a stratum instead; ``"0"``, no covariate, when
-    nothing is left)."""
+    nothing is left). A confounder constant in ``frame`` is left out: it says nothing
+    there (e.g. a period pooled into one level by :func:`pool_eventless_levels`)."""
     terms = ["exposed"] if exposure else []
     for name in confounders:
+        if frame[name].nunique(dropna=False) < 2:
+            continue
         numeric = pd.api.types.is_numeric_dtype(frame[name])
         terms.append(name if numeric and name not in CATEGORICAL_CONFOUNDERS else f"C({name})")
     return " + ".join(terms) or "0"
@@ -86,6 +89,7 @@ def cause_specific_model(
 ) -> CoxFitter:
     """Adjusted cause-specific Cox model of return: stratified by ``area`` (none with
     one local authority), clustered by ``cluster``."""
+    frame, _ = pool_eventless_levels(frame, confounders)
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
     return CoxFitter().fit(
         data,
@@ -114,6 +118,7 @@ def duration_dose_response(
     replaced by a natural cubic spline of duration (4 degrees of freedom); the band is
     pointwise, from the clustered covariance (:func:`outcomes.survival.duration_hazard_ratio`).
     """
+    frame, _ = pool_eventless_levels(frame, confounders)
     data = frame.assign(returned=(frame["event"] == 1).astype(int))
     spline = natural_spline_term("duration_weeks", df=4)
     fit = CoxFitter(alpha=alpha).fit(
@@ -131,6 +136,7 @@ def subdistribution_hazard_ratio(
     frame: pd.DataFrame, confounders: list[str], cluster: str = AREA, area: str | None = AREA
 ) -> pd.Series:
     """Adjusted Fine-Gray subdistribution HR of exposure, clustered by ``cluster``."""
+    frame, _ = pool_eventless_levels(frame, confounders)
     fit = FineGrayFitter().fit(
         frame,
         "years",
@@ -315,6 +321,7 @@ def gcomputation_risks(
     estimation of average treatment effects with right-censored time to event outcome
     and competing risks. *Biometrical Journal* 62(3), 751-763.
     """
+    frame, _ = pool_eventless_levels(frame, confounders)
     frame, strata = with_arm_strata(frame, area)
     pooled = frame.assign(event=np.minimum(frame["event"].to_numpy(), 2))
     model = CauseSpecificCox().fit(

@@ -172,20 +172,11 @@ class RushedDisposalStudy:
 
     def run(self) -> StudyResult:
         """Run every method; see the class docstring."""
-        if self.outcome != "child_return":
-            raise OutcomesError("the study is specified for outcome='child_return'")
-        horizons = tuple(sorted(float(h) for h in self.horizons))
-        if not horizons or self.n_boot < 2:
-            raise OutcomesError("need at least one horizon and n_boot >= 2")
-        if not all(math.isfinite(h) and h > 0 for h in horizons):
-            raise OutcomesError(f"horizons must be positive, finite years, got {horizons}")
+        horizons, contrast, af = self._prepare()
         primary_horizon = 2.0 if 2.0 in horizons else horizons[0]
         # one independent stream each for IPTW, g-computation, sensitivity and mediation
         # (children 0-3 of the seed, whatever else is switched off)
         seeds = np.random.SeedSequence(self.seed).spawn(4)
-        af = self._frame(self.threshold_weeks)
-        self._check_estimable(af, horizons)
-        contrast = f"within {self.threshold_weeks:g} weeks vs later"
         diagnostics: dict[str, Any] = {
             "confounders": af.report,
             "flow": af.cohort.flow,
@@ -196,10 +187,7 @@ class RushedDisposalStudy:
         rows: list[dict[str, object]] = []
         rows += self._crude(af, horizons, contrast)
         rows += self._hazards(af, contrast, diagnostics)
-        point, boot = self._marginal(af, horizons, "iptw", self.n_boot, seeds[0], diagnostics)
-        rows += est.bootstrap_contrasts(
-            PRIMARY_METHOD, contrast, horizons, point, boot, self.alpha
-        )
+        rows += self._primary(af, horizons, contrast, seeds[0], diagnostics)
         point, boot = self._marginal(af, horizons, "gcomp", self.n_boot, seeds[1], diagnostics)
         rows += est.bootstrap_contrasts(
             "g_computation", contrast, horizons, point, boot, self.alpha
@@ -234,7 +222,49 @@ class RushedDisposalStudy:
         result.figures = study_figures(result)
         return result
 
+    def primary(self) -> pd.DataFrame:
+        """Only the crude comparison and the primary analysis, as :meth:`run` makes them.
+
+        The rows are those of ``run().estimates`` for ``crude_aalen_johansen`` and
+        ``iptw_aalen_johansen``, equal to the last digit (the same data, models and
+        random stream), at a fraction of the cost: no hazard models, g-computation,
+        mediation or sensitivity analyses. For simulations of the primary analysis
+        (power, coverage), where each world is analysed hundreds of times.
+        """
+        horizons, contrast, af = self._prepare()
+        rows = self._crude(af, horizons, contrast)
+        rows += self._primary(
+            af, horizons, contrast, np.random.SeedSequence(self.seed).spawn(4)[0]
+        )
+        estimates = est.frame(rows)
+        estimates.attrs["alpha"] = self.alpha
+        return estimates
+
     # --- pieces -------------------------------------------------------------------------
+
+    def _primary(
+        self,
+        af: AnalysisFrame,
+        horizons: tuple[float, ...],
+        contrast: str,
+        seed: np.random.SeedSequence,
+        diagnostics: dict[str, Any] | None = None,
+    ) -> list[dict[str, object]]:
+        point, boot = self._marginal(af, horizons, "iptw", self.n_boot, seed, diagnostics)
+        return est.bootstrap_contrasts(PRIMARY_METHOD, contrast, horizons, point, boot, self.alpha)
+
+    def _prepare(self) -> tuple[tuple[float, ...], str, AnalysisFrame]:
+        """The checked horizons, the contrast's label and the analysis frame."""
+        if self.outcome != "child_return":
+            raise OutcomesError("the study is specified for outcome='child_return'")
+        horizons = tuple(sorted(float(h) for h in self.horizons))
+        if not horizons or self.n_boot < 2:
+            raise OutcomesError("need at least one horizon and n_boot >= 2")
+        if not all(math.isfinite(h) and h > 0 for h in horizons):
+            raise OutcomesError(f"horizons must be positive, finite years, got {horizons}")
+        af = self._frame(self.threshold_weeks)
+        self._check_estimable(af, horizons)
+        return horizons, f"within {self.threshold_weeks:g} weeks vs later", af
 
     def _frame(self, threshold: float) -> AnalysisFrame:
         af = analysis_frame(

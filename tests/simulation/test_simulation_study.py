@@ -323,3 +323,17 @@ def test_importing_the_framework_loads_no_heavy_package() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def _constant_world(params, rng):
+    return rng.normal(size=5), 0.0
+
+
+def _mean_method(data, params):
+    return {"estimate": float(np.mean(data)), "std_error": float(np.std(data) / 2)}
+
+
+def test_no_design_is_one_point_with_every_replicate():
+    study = SimulationStudy(_constant_world, {"mean": _mean_method}, n_reps=3, seed=1)
+    results = study.run()
+    assert len(results) == 3 and list(results["rep"]) == [0, 1, 2]
