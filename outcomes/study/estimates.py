@@ -137,6 +137,19 @@ def risk_contrasts(
     ]
 
 
+def bootstrap_se(draws: np.ndarray) -> float:
+    """The SD of bootstrap replicates; missing when fewer than two differ.
+
+    Replicates that are all equal (an arm without events in every resample) have no
+    spread to estimate, and their computed SD is rounding error (about 1e-17), not
+    zero: it would give a normal interval of no real width. It is reported as missing,
+    as :func:`row` does with a zero standard error.
+    """
+    if len(draws) < 2 or np.ptp(draws) == 0:
+        return float("nan")
+    return float(np.std(draws, ddof=1))
+
+
 BootstrapInterval = Literal["percentile", "normal"]
 """The two intervals a bootstrap of the marginal risks can give (see
 :func:`bootstrap_contrasts`)."""
@@ -199,10 +212,10 @@ def bootstrap_contrasts(
             draws = draws[np.isfinite(draws)]
             if estimand == "risk_ratio":
                 logs = np.log(draws[draws > 0])
-                se = float(np.std(logs, ddof=1)) if len(logs) > 1 else np.nan
+                se = bootstrap_se(logs)
                 p = two_sided_p(float(np.log(estimate)), se) if estimate > 0 else np.nan
             else:
-                se = float(np.std(draws, ddof=1)) if len(draws) > 1 else np.nan
+                se = bootstrap_se(draws)
                 p = two_sided_p(float(estimate), se) if estimand == "risk_difference" else np.nan
             if len(draws) < 2:
                 lo, hi = np.nan, np.nan
@@ -254,7 +267,7 @@ def bootstrap_effects(
         for h, horizon in enumerate(horizons):
             draws = replicates[:, e, h]
             draws = draws[np.isfinite(draws)]
-            se = float(np.std(draws, ddof=1)) if len(draws) > 1 else np.nan
+            se = bootstrap_se(draws)
             estimate = float(point[e, h])
             rows.append(
                 row(
