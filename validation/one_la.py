@@ -14,8 +14,8 @@ Aim
 Data-generating mechanism
     Replicate :math:`r` is a fresh world of the ``default`` scenario with one local
     authority in one DFJ area (:func:`one_la_scenario`: only ``areas.n_la`` and
-    ``areas.n_dfj`` changed), :data:`N_APPLICATIONS` applications (about 420 children
-    in the disposal cohort and 30-40 returns to court), no data-quality faults. Its
+    ``areas.n_dfj`` changed), :data:`N_APPLICATIONS` applications (about 380 children
+    in the disposal cohort and 25-30 returns to court), no data-quality faults. Its
     seeds come from ``SeedSequence(SEED).spawn(R)[r]``; the authority's effects (court
     speed, practice, frailty) are drawn afresh in every world.
 Estimand
@@ -100,7 +100,7 @@ from validation.coverage import (
 OUT = RESULTS / "one_la"
 SCENARIO = "default"
 N_APPLICATIONS = 250
-"""Applications in one extract: about 420 children in the disposal cohort."""
+"""Applications in one extract: about 380 children in the disposal cohort."""
 TRUTH_APPLICATIONS = 40_000
 """Applications in the world that gives the authority's population value."""
 HORIZON = 2.0
