@@ -97,6 +97,7 @@ from outcomes.study import RushedDisposalStudy, methods
 from outcomes.study import estimates as est
 from outcomes.study.frame import AnalysisFrame, analysis_frame
 from outcomes.study.result import PRIMARY_METHOD
+from outcomes.study.study import bootstrap_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "validation" / "results"
@@ -276,17 +277,23 @@ def primary_row(
         cluster=af.inference.resample,
         within=af.inference.resample_within,
     )
-    return risk_difference_row(study, point, boot), point, boot
+    return risk_difference_row(study, point, boot, bootstrap_interval(af)), point, boot
 
 
 def risk_difference_row(
-    study: RushedDisposalStudy, point: np.ndarray, boot: np.ndarray
+    study: RushedDisposalStudy,
+    point: np.ndarray,
+    boot: np.ndarray,
+    interval: est.BootstrapInterval = "percentile",
 ) -> dict[str, object]:
     """The risk-difference row at :data:`HORIZON` from bootstrap draws (the study's
-    own :func:`outcomes.study.estimates.bootstrap_contrasts`)."""
+    own :func:`outcomes.study.estimates.bootstrap_contrasts`, with the interval its
+    inference rule picks: :func:`outcomes.study.study.bootstrap_interval`)."""
     horizons = tuple(sorted(float(h) for h in study.horizons))
     contrast = f"within {study.threshold_weeks:g} weeks vs later"
-    rows = est.bootstrap_contrasts(PRIMARY_METHOD, contrast, horizons, point, boot, study.alpha)
+    rows = est.bootstrap_contrasts(
+        PRIMARY_METHOD, contrast, horizons, point, boot, study.alpha, interval
+    )
     return next(
         r for r in rows if r["estimand"] == "risk_difference" and r["horizon_years"] == HORIZON
     )
@@ -355,7 +362,7 @@ def replicate(
             }
             for b in N_BOOT_PREFIXES:
                 if b < setting.n_boot:
-                    prefix = risk_difference_row(study, point, boot[:b])
+                    prefix = risk_difference_row(study, point, boot[:b], bootstrap_interval(af))
                     out[f"ci_lower_b{b}"] = prefix["ci_lower"]
                     out[f"ci_upper_b{b}"] = prefix["ci_upper"]
             rows.append(out)

@@ -160,6 +160,7 @@ def _inference_note(inference: dict[str, Any] | None) -> list[str]:
     text = (
         f"Local authorities: {las}. Variance: {inference['variance']}. "
         f"Resampling: {inference['bootstrap']}."
+        + (f" Intervals: {inference['interval']}." if inference.get("interval") else "")
     )
     parts = [f'<p class="note">{html.escape(text)}</p>']
     if inference.get("caveat"):

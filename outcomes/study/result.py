@@ -35,7 +35,8 @@ class StudyResult:
         row-level and never published, ``propensity`` (scores by arm) and ``analysis``
         (``years``, ``event``, ``exposed``, ``weight``: what the weighted curves need).
         Also ``inference`` (the number of local authorities and clusters, the variance
-        and bootstrap used, and a caveat for small extracts: see
+        and bootstrap used, the ``interval`` of the marginal risks (percentile, or
+        normal with few clusters), and a caveat for small extracts: see
         :class:`~outcomes.study.frame.Inference`), ``positivity_cells`` (authorities
         and issue periods with an empty arm), ``mediation["skipped"]`` and
         ``sensitivity_skipped`` (analyses the data could not support, with the reason),
@@ -120,7 +121,9 @@ class StudyResult:
             lines += [
                 f"Data and uncertainty: about {_round(d.get('rows_analysed', 0)):,} children "
                 f"from {_count_las(n_las)}; {inference['variance']}; "
-                f"{inference['bootstrap']}. {inference['caveat']}".rstrip(),
+                f"{inference['bootstrap']}"
+                + (f"; {inference['interval']}" if inference.get("interval") else "")
+                + f". {inference['caveat']}".rstrip(),
                 "",
             ]
         bootstrap = inference.get("bootstrap", "cluster bootstrap by local authority")

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import synthetic
 from outcomes.causal import PositivityWarning
@@ -105,6 +106,38 @@ def test_one_la_inference_is_stated(one_la_result: StudyResult) -> None:
     page = render(one_la_result)
     assert "Local authorities: one local authority" in page
     assert "Resampling: bootstrap resampling families" in page
+    assert "Intervals: normal intervals from the bootstrap standard error" in page
+    assert "normal intervals from the bootstrap standard error" in text
+
+
+@pytest.mark.parametrize("name", ["one_la_result", "five_la_result"])
+def test_few_clusters_give_normal_intervals_from_the_bootstrap_se(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    # Families resampled: every bootstrapped risk, difference and ratio (primary,
+    # g-computation, sensitivity) has the interval estimate +- z SE (the ratio on the
+    # log scale; a risk cut at zero).
+    result: StudyResult = request.getfixturevalue(name)
+    assert result.diagnostics["inference"]["interval"].startswith("normal intervals")
+    z = stats.norm.ppf(0.975)
+    e = result.estimates
+    boot = (
+        e.loc[
+            e["method"].isin([PRIMARY_METHOD, "g_computation"])
+            | e["method"].str.startswith("sensitivity_")
+        ]
+        .dropna(subset=["ci_lower"])
+        .copy()
+    )
+    assert len(boot) >= 16
+    ratio = boot["estimand"] == "risk_ratio"
+    cols = ["estimate", "ci_lower", "ci_upper"]
+    boot.loc[ratio, cols] = np.log(boot.loc[ratio, cols])
+    np.testing.assert_allclose(boot["ci_upper"], boot["estimate"] + z * boot["std_error"])
+    lower = boot["estimate"] - z * boot["std_error"]
+    risk = boot["estimand"].isin(["risk_exposed", "risk_unexposed"])
+    lower[risk] = lower[risk].clip(lower=0.0)
+    np.testing.assert_allclose(boot["ci_lower"], lower)
 
 
 def test_five_la_resamples_families_within_authorities(five_la_result: StudyResult) -> None:

@@ -50,6 +50,7 @@ def test_the_whole_world(world: other.Dataset) -> None:
     assert result.diagnostics["inference"]["bootstrap"] == (
         "bootstrap resampling whole local authorities"
     )
+    assert result.diagnostics["inference"]["interval"].startswith("percentile")
     # every child alone in their proceedings: a constant, dropped and named
     report = result.diagnostics["confounders"].set_index("confounder")
     assert report.loc["sibling_group_size", "reason"] == "constant"
@@ -62,6 +63,7 @@ def test_one_authority_cut(world: other.Dataset) -> None:
     result = run(cut, mediation=True)
     truth = other.truth(N_LAS, SEED, la=0)
     assert result.diagnostics["inference"]["local_authorities"] == 1
+    assert result.diagnostics["inference"]["interval"].startswith("normal")
     assert covers(result, PRIMARY_METHOD, truth)
     assert covers(result, SECONDARY_METHOD, truth)
     assert "mediation" in set(result.estimates["method"])
