@@ -843,7 +843,10 @@ def _returns(ctx: _Context) -> Panel:
             [ctx.level, "value", "z", "lower_95", "upper_95", "lower_998", "upper_998", "outlier"]
         ]
         ft = ft.rename(columns={"value": "observed / expected"})
-        tables["funnel"] = ft.round(3)
+        ft = ft.round(3).astype({"z": object})
+        # an area with no returns sits at log 0: its z-score is not a number to print
+        ft.loc[~np.isfinite(fun["z"].to_numpy()), "z"] = NOT_AVAILABLE
+        tables["funnel"] = ft
     if window is not None:
         span = f"{window[0]:%B %Y} to {window[1]:%B %Y}"
     else:
@@ -920,7 +923,8 @@ def _quadrant(ctx: _Context) -> Panel:
             "ratio_ci_lower_2y": "ratio 95% lower",
             "ratio_ci_upper_2y": "ratio 95% upper",
         }
-    ).round(2)
+    )
+    table = table.round({c: (1 if c.startswith("%") else 2) for c in table.columns[1:]})
     table = table.reset_index(drop=True)
     figure = None
     row = quad.loc[quad[ctx.level].astype(str) == ctx.area]
@@ -969,11 +973,27 @@ def _quadrant(ctx: _Context) -> Panel:
 
 def _data_quality(ctx: _Context) -> Panel:
     from outcomes.board.figures import quality_figure
-    from outcomes.quality import check_quality
+    from outcomes.disclosure import suppress
+    from outcomes.quality import DIMENSIONS, check_quality
 
     report = check_quality(ctx.dataset)
-    report.threshold = ctx.threshold
-    pub = report.published()["by_la" if ctx.level == "la_code" else "by_dfj"]
+    raw = report.summary("la" if ctx.level == "la_code" else "dfj").reset_index()
+    # Rows with an issue of a dimension (and quarantined rows) are subsets of the rows
+    # read, not parts of a whole: nested, so that "rows without such an issue" is never
+    # a small count either. A score rests on all of them.
+    counts = ["rows", "quarantined", *DIMENSIONS]
+    pub = suppress(
+        raw,
+        counts,
+        threshold=ctx.threshold,
+        nested={c: "rows" for c in counts[1:]},
+        margins=[["dfj_area"], []] if ctx.level == "la_code" else [[]],
+        rate_cols={"score": counts},
+    )
+    band = np.minimum(np.floor(raw["score"].to_numpy(dtype=float) / 10) * 10, 90).astype(int)
+    pub["score_band"] = np.where(
+        pub["rows"].astype(str) == MARKER, MARKER, [f"{b}-{b + 10}" for b in band]
+    )
     table = pub.loc[pub[ctx.level].astype(str) == ctx.area].reset_index(drop=True)
     scores = pd.to_numeric(pub["score"], errors="coerce").dropna()
     mine = (
@@ -982,6 +1002,11 @@ def _data_quality(ctx: _Context) -> Panel:
         else None
     )
     kind = "local authority" if ctx.level == "la_code" else "DFJ area"
+    compared = ctx.national and len(scores) >= 2
+    median = round(float(scores.median()), 1) if compared else None
+    lower = (
+        round(float((scores < mine).mean() * 100), 1) if compared and mine is not None else None
+    )
     if mine is None:
         band = table["score_band"].iloc[0] if len(table) else NOT_AVAILABLE
         reading = (
@@ -990,25 +1015,27 @@ def _data_quality(ctx: _Context) -> Panel:
         )
     else:
         reading = f"{ctx.area}'s data-quality score is {text.num(mine)} out of 100"
-        if ctx.national and len(scores) >= 2:
-            median = float(scores.median())
-            better = (scores < mine).mean() * 100
+        if median is not None and lower is not None:
             reading += (
-                f"; the median {kind} scores {text.num(median)}, and {text.num(better, 0)}% of "
-                f"{kind}s score lower."
+                f"; the median {kind} scores {text.num(median)}, and {text.num(lower)}% of "
+                f"{kind}s with a published score score lower."
             )
         else:
             reading += "; no other area to compare with."
     summary = pd.DataFrame(
         {
-            "measure": [f"median {kind} score", f"{kind}s with a published score"],
-            "value": [
-                round(float(scores.median()), 1)
-                if ctx.national and len(scores) >= 2
-                else NOT_AVAILABLE,
-                int(len(scores)) if ctx.national else NOT_AVAILABLE,
+            "measure": [
+                f"median {kind} score",
+                f"{kind}s with a published score",
+                f"% of them scoring lower than {ctx.area}",
             ],
-        }
+            "value": [
+                NOT_AVAILABLE if median is None else median,
+                int(len(scores)) if ctx.national else NOT_AVAILABLE,
+                NOT_AVAILABLE if lower is None else lower,
+            ],
+        },
+        dtype=object,
     )
     return Panel(
         key="data_quality",
