@@ -8,6 +8,7 @@ never zeros.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +34,33 @@ def _figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, np.nda
 
 def _numbers(column: pd.Series) -> np.ndarray:
     return np.array([np.nan if value(v) is None else value(v) for v in column], dtype=float)
+
+
+def headline_figure(table: pd.DataFrame, area: str) -> Figure:
+    """The headline measures in weeks and in %, area beside nation (withheld: no bar)."""
+    fig, (left, right) = _figure(10, 2.8, 2)
+    rows = table.loc[~table["measure"].str.contains("children's proceedings")]
+    for ax, in_weeks in ((left, True), (right, False)):
+        part = rows.loc[rows["measure"].str.contains("weeks to disposal") == in_weeks]
+        y = np.arange(len(part))
+        mine, nat = _numbers(part[area]), _numbers(part["national"])
+        ax.barh(y - 0.2, np.nan_to_num(mine), height=0.4, color=AREA, label=area)
+        ax.barh(y + 0.2, np.nan_to_num(nat), height=0.4, color="#b1b4b6", label="national")
+        for yi, a, b in zip(y, mine, nat, strict=True):
+            for dy, v in ((-0.2, a), (0.2, b)):
+                ax.text(
+                    0 if np.isnan(v) else v,
+                    yi + dy,
+                    " n/a" if np.isnan(v) else f" {v:g}",
+                    va="center",
+                    fontsize=7,
+                )
+        ax.set_yticks(y, [textwrap.fill(m, 28) for m in part["measure"]], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("weeks" if in_weeks else "%")
+        ax.margins(x=0.15)
+    left.legend(fontsize=8, frameon=False, loc="lower right")
+    return fig
 
 
 def trend_figure(table: pd.DataFrame, area: str, national: bool, weeks: int) -> Figure:

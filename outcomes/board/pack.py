@@ -367,6 +367,8 @@ PCT = f"pct_within_{THRESHOLD_WEEKS}_weeks"
 
 
 def _headline(ctx: _Context) -> Panel:
+    from outcomes.board.figures import headline_figure
+
     disp_a = ctx.area_row(ctx.timeliness("disposal", False), period=ctx.period)
     disp_n = _row_of(ctx.timeliness("disposal", True), period=ctx.period)
     iss_a = ctx.area_row(ctx.timeliness("issue", False), period=ctx.period)
@@ -435,6 +437,7 @@ def _headline(ctx: _Context) -> Panel:
         ),
         reading=" ".join([opening, mean, within, issued]),
         tables={"headline": table},
+        figure=headline_figure(table, ctx.area),
     )
 
 
@@ -930,22 +933,27 @@ def _quadrant(ctx: _Context) -> Panel:
     row = quad.loc[quad[ctx.level].astype(str) == ctx.area]
     if len(quad) >= 2 and ctx.national and nat is not None:
         figure = quadrant_figure(quad, ctx.level, PCT, nat, ctx.area, ctx.period)
-    if row.empty:
-        reading = (
-            f"{ctx.area} cannot be placed on the quadrant: its timeliness or its returns "
-            "are withheld or not computable."
-        )
-    elif not ctx.national or nat is None:
+    if not ctx.national:
         reading = "The quadrant is not available: there are no other areas to compare with."
+    elif row.empty or nat is None:
+        reading = (
+            f"{ctx.area} cannot be placed on the quadrant (not available): its timeliness "
+            "or its returns, or the national timeliness, are withheld or not computable."
+        )
     else:
         x, y = float(row[PCT].iloc[0]), float(row["ratio_2y"].iloc[0])
         fast = "faster" if x > nat else "slower" if x < nat else "as fast as"
         high = "more" if y > 1 else "fewer" if y < 1 else "as many"
+        # judged on the interval as published (two decimals), so the words match it
+        lo, hi = (
+            round(float(row["ratio_ci_lower_2y"].iloc[0]), 2),
+            round(float(row["ratio_ci_upper_2y"].iloc[0]), 2),
+        )
         sure = (
             "and its interval lies above 1"
-            if row["ratio_ci_lower_2y"].iloc[0] > 1
+            if lo > 1
             else "and its interval lies below 1"
-            if row["ratio_ci_upper_2y"].iloc[0] < 1
+            if hi < 1
             else "though its interval includes 1"
         )
         reading = (

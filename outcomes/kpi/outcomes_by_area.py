@@ -206,7 +206,13 @@ def return_rates(
         out[f"crude_ci_upper_{tag}"] = crude["ci_upper"].to_numpy()
         known = usable & ((time >= years) | ((event > 0) & (time <= years)))
         y = ((event == 1) & (time <= years))[known].astype(float)
-        p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
+        if national:
+            # One group: the fitted probabilities of a logistic model with an intercept
+            # sum to the observed count (the intercept's score equation), so E = O and
+            # no fit is needed.
+            p = np.full(len(y), y.mean() if len(y) else 0.0)
+        else:
+            p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
         grp = df.loc[known, by].to_numpy()
         agg = (
             pd.DataFrame({"g": grp, "y": y, "p": p})

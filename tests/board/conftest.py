@@ -11,6 +11,7 @@ import pytest
 
 import synthetic
 from outcomes.board import BoardPack, board_pack
+from synthetic.scenario import load_scenario
 
 
 @dataclass
@@ -45,9 +46,16 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(world, largest(world, "dfj_area"), "2023Q4", tmp_path_factory.mktemp("small"))
 
 
+def small_nation(n_applications: int = 12_000, seed: int = 7) -> synthetic.World:
+    """A nation of 8 DFJ areas and 30 local authorities: every area large enough for
+    most of its figures to be published, small enough for a test."""
+    scenario = load_scenario("default").replace(areas__n_la=30, areas__n_dfj=8)
+    return synthetic.generate(scenario, n_applications=n_applications, seed=seed)
+
+
 @pytest.fixture(scope="session")
 def national_world() -> synthetic.World:
-    return synthetic.generate("default", n_applications=8_000, seed=7)
+    return small_nation()
 
 
 @pytest.fixture(scope="session")
