@@ -20,6 +20,7 @@ quality report and the cohort dominate (see ``benchmarks/bench_board.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ CURVE_GRID = np.unique(np.r_[np.arange(0, 157, 4), 26.0, 40.0])
 """Weeks at which issue-cohort curves may be published (every 4 weeks, 26 and 40)."""
 COHORT_YEARS = 3
 """Issue cohorts drawn: the reporting year and the years before it."""
+COMPARISON = "board_comparison"
+"""Column of the two-group partition: the area, or :data:`REST`."""
+REST = "rest of the nation"
 _PERIOD = re.compile(r"^(\d{4})(?:-?Q([1-4]))?$")
 
 
@@ -285,48 +289,80 @@ class _Context:
     threshold: int = DEFAULT_THRESHOLD
     cache: dict[str, object] = field(default_factory=dict)
 
-    def timeliness(self, basis: str, national: bool) -> pd.DataFrame:
-        """The published timeliness table by area (or national) for the period type."""
+    @property
+    def board(self) -> Dataset:
+        """The dataset with :data:`COMPARISON`: the area, or the rest of the nation.
+
+        Tables published beside the national figure are computed by this two-group
+        partition, so that their suppression protects the nation as a margin: the
+        national figure minus the area's (the rest of the nation) is never a small
+        count either.
+        """
+        if "board" not in self.cache:
+            proc = self.dataset.proceedings
+            mine = proc[self.level].astype(str) == self.area
+            self.cache["board"] = dataclasses.replace(
+                self.dataset,
+                proceedings=proc.assign(**{COMPARISON: np.where(mine, self.area, REST)}),
+            )
+        return self.cache["board"]  # type: ignore[return-value]
+
+    def timeliness(self, basis: str, national: bool, *, all_areas: bool = False) -> pd.DataFrame:
+        """The published timeliness table: area and rest of the nation (default), the
+        nation, or every area (for the quadrant)."""
         from outcomes.kpi import timeliness
 
-        key = f"timeliness-{basis}-{national}"
+        key = f"timeliness-{basis}-{national}-{all_areas}"
         if key not in self.cache:
+            data = self.dataset if national or all_areas else self.board
+            by = () if national else (self.level,) if all_areas else (COMPARISON,)
             self.cache[key] = timeliness(
-                self.dataset,
-                by=() if national else (self.level,),
+                data,
+                by=by,
                 period=self.ptype,  # type: ignore[arg-type]
                 basis=basis,  # type: ignore[arg-type]
                 threshold=self.threshold,
             )
         return self.cache[key]  # type: ignore[return-value]
 
-    def returns(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """Published return rates by area and national, from one windowed cohort."""
+    def returns(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+        """Published return rates: area and rest of the nation, every area (for the
+        funnel and the quadrant), and the nation; one windowed cohort, one case-mix
+        model per partition."""
         if "returns" not in self.cache:
             from outcomes.cohort import build_cohort
             from outcomes.kpi import return_rates
 
             stop = min(self.end, self.extract)
             window = (stop - pd.DateOffset(years=RETURN_WINDOW_YEARS) + pd.Timedelta(days=1), stop)
-            cohort = build_cohort(self.dataset, window=window)
+            cohort = build_cohort(self.board, window=window)
+            empty = pd.DataFrame(columns=[COMPARISON])
             try:
-                areas = return_rates(
-                    self.dataset, by=self.level, cohort=cohort, threshold=self.threshold
+                pair = return_rates(
+                    self.board, by=COMPARISON, cohort=cohort, threshold=self.threshold
+                )
+                areas = (
+                    return_rates(
+                        self.board, by=self.level, cohort=cohort, threshold=self.threshold
+                    )
+                    if self.national
+                    else empty
                 )
                 nation = (
-                    return_rates(self.dataset, by=None, cohort=cohort, threshold=self.threshold)
+                    return_rates(self.board, by=None, cohort=cohort, threshold=self.threshold)
                     if self.national
                     else None
                 )
             except ModelError:
-                areas, nation = pd.DataFrame(columns=[self.level]), None
-            areas.attrs["window"] = window
-            self.cache["returns"] = (areas, nation)
+                pair, areas, nation = empty, pd.DataFrame(columns=[self.level]), None
+            pair.attrs["window"] = window
+            self.cache["returns"] = (pair, areas, nation)
         return self.cache["returns"]  # type: ignore[return-value]
 
     def area_row(self, table: pd.DataFrame, **where: object) -> pd.Series | None:
         """The area's row of a published table (None when it has none)."""
-        keep = table[self.level].astype(str) == self.area
+        column = COMPARISON if COMPARISON in table.columns else self.level
+        keep = table[column].astype(str) == self.area
         for col, val in where.items():
             keep &= table[col] == val
         rows = table.loc[keep]
@@ -515,13 +551,24 @@ def _duration_curves(ctx: _Context) -> Panel:
     groups = {f"{ctx.area} {y}": mine & (year == y) for y in years}
     if ctx.national:
         groups[f"national {years[-1]}"] = year == years[-1]
-    published = []
-    for name, keep in groups.items():
+
+    def thinned(keep: np.ndarray) -> pd.DataFrame:
         if keep.sum() < ctx.threshold:
-            continue
+            return pd.DataFrame(columns=["time", "at_risk", "estimate"])
         frame = pd.DataFrame({"t": weeks[keep], "e": disposed[keep].astype(int)})
         res = cumulative_incidence(frame, "t", "e", event_of_interest=1)
-        curve = publishable_curve(res.table, CURVE_GRID, threshold=ctx.threshold)
+        return publishable_curve(res.table, CURVE_GRID, threshold=ctx.threshold)
+
+    # The nation minus the area is the rest of the nation: the national curve is shown
+    # only at weeks where the rest's own curve may be, so that differencing the two
+    # published curves gives no step of fewer than 10 cases (a subset of a publishable
+    # set of points is publishable: merging intervals only adds events).
+    rest = thinned((year == years[-1]) & ~mine)["time"].to_numpy() if ctx.national else []
+    published = []
+    for name, keep in groups.items():
+        curve = thinned(keep)
+        if name.startswith("national"):
+            curve = curve.loc[curve["time"].isin(rest)]
         if len(curve):
             curve.insert(0, "cohort", name)
             published.append(curve)
@@ -596,28 +643,48 @@ def _open_cases(ctx: _Context) -> Panel:
             reading=f"Open-case progression is not available: {exc}",
         )
     counts = ["open", "past_26_weeks", "past_40_weeks"]
-    a = ctx.area_row(prog.areas)
-    if ctx.national:
-        cases = prog.cases
-        national = pd.DataFrame(
-            {
-                "open": [len(cases)],
-                "past_26_weeks": [int((cases["weeks_open"] >= 26).sum())],
-                "past_40_weeks": [int((cases["weeks_open"] >= 40).sum())],
-            }
-        )
+    nested = {"past_26_weeks": "open", "past_40_weeks": "past_26_weeks"}
+    rates = {f"expected_to_pass_{h}": ["open", f"past_{h}_weeks"] for h in horizons}
+    cases = prog.cases
+    mine = (cases[ctx.level].astype(str) == ctx.area).to_numpy()
+
+    def tally(keep: np.ndarray) -> dict[str, float]:
+        weeks = cases["weeks_open"].to_numpy()[keep]
+        row: dict[str, float] = {"open": int(keep.sum())}
         for h in horizons:
-            not_past = cases["weeks_open"] < h
-            national[f"expected_to_pass_{h}"] = cases.loc[not_past, f"p_pass_{h}"].sum()
+            row[f"past_{h}_weeks"] = int((weeks >= h).sum())
+            row[f"expected_to_pass_{h}"] = float(
+                cases[f"p_pass_{h}"].to_numpy()[keep][weeks < h].sum()
+            )
+        return row
+
+    # the area against the rest of the nation, the nation as their margin: neither
+    # the area's counts nor the nation's minus them are small
+    pair = suppress(
+        pd.DataFrame([tally(mine), tally(~mine)]),
+        counts,
+        threshold=ctx.threshold,
+        nested=nested,
+        rate_cols=rates,
+        marker=None,
+    )
+    a = ctx.area_row(prog.areas)
+    if a is not None:
+        a = a.copy()
+        for c in counts:
+            a[c] = pair.at[0, c]
+        for h in horizons:
+            hidden = pd.isna(pair.at[0, f"expected_to_pass_{h}"])
+            for c in (f"expected_to_pass_{h}", f"ci_lower_{h}", f"ci_upper_{h}"):
+                a[c] = pd.NA if hidden else a[c]
+        a["suppressed"] = bool(pair.loc[0, counts].isna().any()) or bool(a["suppressed"])
+    if ctx.national:
         national = suppress(
-            national,
+            pd.DataFrame([tally(np.ones(len(cases), dtype=bool))]),
             counts,
             threshold=ctx.threshold,
-            nested={"past_26_weeks": "open", "past_40_weeks": "past_26_weeks"},
-            rate_cols={
-                "expected_to_pass_26": ["open", "past_26_weeks"],
-                "expected_to_pass_40": ["open", "past_40_weeks"],
-            },
+            nested=nested,
+            rate_cols=rates,
             marker=None,
         )
         n_row: pd.Series | None = national.iloc[0].copy()
@@ -701,7 +768,7 @@ def _order_mix(ctx: _Context) -> Panel:
     from outcomes.schema import FINAL_ORDERS
 
     period = ctx.ptype
-    mix_a = order_mix(ctx.dataset, by=[ctx.level], period=period, threshold=ctx.threshold)  # type: ignore[arg-type]
+    mix_a = order_mix(ctx.board, by=[COMPARISON], period=period, threshold=ctx.threshold)  # type: ignore[arg-type]
     a = ctx.area_row(mix_a, period=ctx.period)
     n = None
     if ctx.national:
@@ -783,9 +850,9 @@ def _returns(ctx: _Context) -> Panel:
     from outcomes.areas import funnel
     from outcomes.board.figures import returns_figure
 
-    areas, nation_table = ctx.returns()
-    window = areas.attrs.get("window")
-    a = ctx.area_row(areas) if ctx.level in areas.columns else None
+    pair, areas, nation_table = ctx.returns()
+    window = pair.attrs.get("window")
+    a = ctx.area_row(pair) if len(pair) else None
     nation = None if nation_table is None or nation_table.empty else nation_table.iloc[0]
     measures = [
         ("children followed (first disposal in the window)", "children", None),
@@ -828,7 +895,7 @@ def _returns(ctx: _Context) -> Panel:
     # the funnel sees only published areas: nothing withheld enters the plot or limits
     fun = None
     if ctx.level in areas.columns and len(areas):
-        pub = areas[[ctx.level, "observed_2y", "expected_2y"]].dropna()
+        pub = _published_areas(ctx, areas, a, ["observed_2y", "expected_2y"])
         pub = pub.loc[pub["expected_2y"].astype(float) > 0]
         if len(pub) >= 2:
             try:
@@ -906,15 +973,34 @@ def _returns(ctx: _Context) -> Panel:
     )
 
 
+def _published_areas(
+    ctx: _Context, areas: pd.DataFrame, mine: pd.Series | None, cols: list[str]
+) -> pd.DataFrame:
+    """Rows of an all-areas table with ``cols`` published; the area's own row only
+    where its own table (area against the rest of the nation) publishes them too."""
+    pub = areas[[ctx.level, *cols]].dropna()
+    if mine is None or any(_get(mine, c) is None for c in cols):
+        pub = pub.loc[pub[ctx.level].astype(str) != ctx.area]
+    return pub
+
+
 def _quadrant(ctx: _Context) -> Panel:
     from outcomes.board.figures import quadrant_figure
 
-    areas, _ = ctx.returns()
-    tim = ctx.timeliness("disposal", False)
-    tim = tim.loc[tim["period"] == ctx.period, [ctx.level, PCT]]
+    pair, areas, _ = ctx.returns()
+    # every area from the all-areas tables, the area itself only as its own (area
+    # against the rest of the nation) tables publish it
+    tim = ctx.timeliness("disposal", False, all_areas=True)
+    tim = tim.loc[(tim["period"] == ctx.period) & (tim[ctx.level].astype(str) != ctx.area)]
+    mine = _get(ctx.area_row(ctx.timeliness("disposal", False), period=ctx.period), PCT)
+    tim = pd.concat(
+        [tim[[ctx.level, PCT]], pd.DataFrame({ctx.level: [ctx.area], PCT: [mine]})],
+        ignore_index=True,
+    )
     cols = [ctx.level, "ratio_2y", "ratio_ci_lower_2y", "ratio_ci_upper_2y"]
     if ctx.level in areas.columns and len(areas):
-        quad = tim.merge(areas[cols], on=ctx.level, how="inner").dropna()
+        ratios = _published_areas(ctx, areas, ctx.area_row(pair) if len(pair) else None, cols[1:])
+        quad = tim.merge(ratios[cols], on=ctx.level, how="inner").dropna()
     else:
         quad = pd.DataFrame(columns=[ctx.level, PCT, *cols[1:]])
     quad = quad.astype({c: float for c in quad.columns if c != ctx.level})
