@@ -59,7 +59,7 @@ def headline_figure(table: pd.DataFrame, area: str) -> Figure:
         ax.invert_yaxis()
         ax.set_xlabel("weeks" if in_weeks else "%")
         ax.margins(x=0.15)
-    left.legend(fontsize=8, frameon=False, loc="lower right")
+    left.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
     return fig
 
 
@@ -202,6 +202,8 @@ def returns_figure(table: pd.DataFrame, funnel: pd.DataFrame | None, area: str) 
     left.set_ylabel("% returned to court (crude)")
     left.set_title("Returns within 1 and 2 years", fontsize=10)
     if funnel is not None:
+        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
         funnel_plot(
             funnel,
             ax=right,
@@ -209,6 +211,10 @@ def returns_figure(table: pd.DataFrame, funnel: pd.DataFrame | None, area: str) 
             xlabel="expected returns within 2 years",
             ylabel="observed / expected",
         )
+        # plain numbers on the log axis: a board reads 20, not 2 x 10^1
+        right.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        right.xaxis.set_major_formatter(ScalarFormatter())
+        right.xaxis.set_minor_formatter(NullFormatter())
     else:
         right.text(
             0.5,

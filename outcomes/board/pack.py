@@ -993,10 +993,11 @@ def _quadrant(ctx: _Context) -> Panel:
     tim = ctx.timeliness("disposal", False, all_areas=True)
     tim = tim.loc[(tim["period"] == ctx.period) & (tim[ctx.level].astype(str) != ctx.area)]
     mine = _get(ctx.area_row(ctx.timeliness("disposal", False), period=ctx.period), PCT)
-    tim = pd.concat(
-        [tim[[ctx.level, PCT]], pd.DataFrame({ctx.level: [ctx.area], PCT: [mine]})],
-        ignore_index=True,
-    )
+    own = pd.DataFrame({ctx.level: [ctx.area], PCT: [np.nan if mine is None else mine]})
+    if len(tim):
+        tim = pd.concat([tim[[ctx.level, PCT]].astype({PCT: float}), own], ignore_index=True)
+    else:
+        tim = own
     cols = [ctx.level, "ratio_2y", "ratio_ci_lower_2y", "ratio_ci_upper_2y"]
     if ctx.level in areas.columns and len(areas):
         ratios = _published_areas(ctx, areas, ctx.area_row(pair) if len(pair) else None, cols[1:])
