@@ -72,9 +72,8 @@ def funnel_plot(
                     str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8
                 )
     if highlight is not None and highlight in result.index:
-        _highlight(
-            ax, highlight, n[result.index.get_loc(highlight)], result.at[highlight, "value"]
-        )
+        at = int(np.flatnonzero(result.index == highlight)[0])
+        _highlight(ax, highlight, float(n[at]), float(result["value"].iloc[at]))
     ax.set_xscale("log")
     default_x = "children" if kind == "proportion" else "expected count"
     ax.set_xlabel(xlabel or default_x)

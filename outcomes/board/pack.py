@@ -49,7 +49,7 @@ TREND_PERIODS = {"quarter": 12, "year": 6}
 RETURN_WINDOW_YEARS = 5
 """Returns are measured for children whose first proceedings ended in this many years
 up to the end of the reporting period: recent practice, with time to follow them."""
-CURVE_GRID = np.unique(np.r_[np.arange(0, 157, 4), 26.0, 40.0])
+CURVE_GRID = tuple(float(w) for w in np.unique(np.r_[np.arange(0, 157, 4), 26.0, 40.0]))
 """Weeks at which issue-cohort curves may be published (every 4 weeks, 26 and 40)."""
 COHORT_YEARS = 3
 """Issue cohorts drawn: the reporting year and the years before it."""
@@ -501,17 +501,17 @@ def _trend(ctx: _Context) -> Panel:
         )
     table = pd.DataFrame(rows)
     mean_col = f"{ctx.area} mean weeks"
-    shown = [(r["period"], text.value(r[mean_col])) for r in rows if text.value(r[mean_col])]
+    shown = _series(rows, mean_col)
     if len(shown) >= 2:
         (p0, v0), (p1, v1) = shown[0], shown[-1]
         change = round(v1, 1) - round(v0, 1)
-        direction = "rose" if change > 0 else "fell" if change < 0 else "stayed"
+        direction = "rose" if change > 0 else "fell" if change < 0 else "was the same,"
         reading = (
             f"{ctx.area}'s average time to disposal {direction} from {text.num(v0)} weeks in "
             f"{p0} to {text.num(v1)} weeks in {p1}"
         )
         nat_col = "national mean weeks"
-        nat_shown = [(r["period"], text.value(r[nat_col])) for r in rows if text.value(r[nat_col])]
+        nat_shown = _series(rows, nat_col)
         if ctx.national and len(nat_shown) >= 2:
             reading += (
                 f"; nationally it went from {text.num(nat_shown[0][1])} weeks ({nat_shown[0][0]}) "
@@ -533,6 +533,16 @@ def _trend(ctx: _Context) -> Panel:
         tables={"trend": table},
         figure=trend_figure(table, ctx.area, ctx.national, THRESHOLD_WEEKS),
     )
+
+
+def _series(rows: list[dict[str, object]], column: str) -> list[tuple[str, float]]:
+    """(period, value) of the rows where ``column`` is published."""
+    out = []
+    for r in rows:
+        v = text.value(r[column])
+        if v is not None:
+            out.append((str(r["period"]), v))
+    return out
 
 
 def _duration_curves(ctx: _Context) -> Panel:
@@ -563,7 +573,9 @@ def _duration_curves(ctx: _Context) -> Panel:
     # only at weeks where the rest's own curve may be, so that differencing the two
     # published curves gives no step of fewer than 10 cases (a subset of a publishable
     # set of points is publishable: merging intervals only adds events).
-    rest = thinned((year == years[-1]) & ~mine)["time"].to_numpy() if ctx.national else []
+    rest: list[float] = (
+        thinned((year == years[-1]) & ~mine)["time"].tolist() if ctx.national else []
+    )
     published = []
     for name, keep in groups.items():
         curve = thinned(keep)
@@ -677,7 +689,8 @@ def _open_cases(ctx: _Context) -> Panel:
             hidden = pd.isna(pair.at[0, f"expected_to_pass_{h}"])
             for c in (f"expected_to_pass_{h}", f"ci_lower_{h}", f"ci_upper_{h}"):
                 a[c] = pd.NA if hidden else a[c]
-        a["suppressed"] = bool(pair.loc[0, counts].isna().any()) or bool(a["suppressed"])
+        withheld = pair[counts].isna().to_numpy()[0].any()
+        a["suppressed"] = bool(withheld) or bool(a["suppressed"])
     if ctx.national:
         national = suppress(
             pd.DataFrame([tally(np.ones(len(cases), dtype=bool))]),
