@@ -61,8 +61,9 @@ def note(threshold: int) -> str:
     return NOTE.format(last=threshold - 1, threshold=threshold)
 
 
-def render(pack: BoardPack) -> str:
-    """The board page as a string."""
+def render(pack: BoardPack, images: dict[str, bytes] | None = None) -> str:
+    """The board page as a string (``images``: each panel's PNG, if already drawn)."""
+    images = images if images is not None else figures_png(pack)
     kind = "local authority" if pack.level == "la_code" else "Designated Family Judge area"
     title = f"Care proceedings board pack: {pack.area}, {pack.period}"
     comparison = (
@@ -87,8 +88,8 @@ def render(pack: BoardPack) -> str:
     for p in pack.panels:
         parts.append(f'<section id="{p.key}"><h2>{html.escape(p.title)}</h2>')
         parts.append(f'<p class="reading">{html.escape(p.reading)}</p>')
-        if p.figure is not None:
-            parts.append(_figure(p.figure, f"{p.title} ({pack.area})"))
+        if p.key in images:
+            parts.append(_figure(images[p.key], f"{p.title} ({pack.area})"))
         for name, table in p.tables.items():
             parts.append(_table(table, name))
         if p.definition:
@@ -105,8 +106,13 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(fig: Figure, alt: str) -> str:
-    data = base64.b64encode(png(fig)).decode("ascii")
+def figures_png(pack: BoardPack) -> dict[str, bytes]:
+    """Each panel's figure drawn once, as PNG bytes, by panel key."""
+    return {p.key: png(p.figure) for p in pack.panels if p.figure is not None}
+
+
+def _figure(image: bytes, alt: str) -> str:
+    data = base64.b64encode(image).decode("ascii")
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
@@ -152,14 +158,14 @@ def write_pack(pack: BoardPack, path: Path, *, overwrite: bool = False) -> Path:
     """Write ``board.html``, ``tables.xlsx`` and ``figures/*.png`` into ``path`` at once."""
     from outcomes.io.output import OutputFolder, write_bytes, write_text
 
+    images = figures_png(pack)  # drawn once, for the page and for figures/
     with OutputFolder(path, claims=ENTRIES, overwrite=overwrite) as stage:
-        write_text(stage / "board.html", render(pack))
+        write_text(stage / "board.html", render(pack, images))
         write_workbook(pack, stage / "tables.xlsx")
         figures = stage / "figures"
         figures.mkdir()
-        for p in pack.panels:
-            if p.figure is not None:
-                write_bytes(figures / f"{p.key}.png", png(p.figure))
+        for key, image in images.items():
+            write_bytes(figures / f"{key}.png", image)
     return path
 
 

@@ -342,8 +342,13 @@ class _Context:
                     self.board, by=COMPARISON, cohort=cohort, threshold=self.threshold
                 )
                 areas = (
+                    # the funnel and the quadrant use the 2-year ratio only: one fit
                     return_rates(
-                        self.board, by=self.level, cohort=cohort, threshold=self.threshold
+                        self.board,
+                        by=self.level,
+                        horizons=(2,),
+                        cohort=cohort,
+                        threshold=self.threshold,
                     )
                     if self.national
                     else empty
@@ -723,7 +728,7 @@ def _open_cases(ctx: _Context) -> Panel:
             ctx.area: [_pair(a, c, None if c in counts else 1) for c in order],
             "national": [
                 _pair(n_row, c, None if c in counts else 1, ctx.national)
-                if c in n_row_index(n_row)
+                if c in _fields(n_row)
                 else NOT_AVAILABLE
                 for c in order
             ],
@@ -770,7 +775,7 @@ def _open_cases(ctx: _Context) -> Panel:
     )
 
 
-def n_row_index(row: pd.Series | None) -> set[str]:
+def _fields(row: pd.Series | None) -> set[str]:
     """The fields a (possibly absent) row holds."""
     return set() if row is None else set(row.index)
 
