@@ -237,6 +237,8 @@ def _overdispersion(
     """Winsorised (or truncated) overdispersion factor, tau^2 and the number used."""
     finite = np.isfinite(z)
     z, s = z[finite], s[finite]
+    if len(z) < 2:  # e.g. every ratio has no events: nothing to estimate the spread from
+        return float("nan"), 0.0, len(z)
     if method == "winsorise":
         lo, hi = _quantile7(z, trim), _quantile7(z, 1.0 - trim)
         zw = np.clip(z, lo, hi)

@@ -22,6 +22,7 @@ def funnel_plot(
     label_outliers: bool = True,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    highlight: object | None = None,
 ) -> Axes:
     """Draw a :func:`outcomes.areas.funnel` result: points, target and limit curves.
 
@@ -34,6 +35,9 @@ def funnel_plot(
     label_outliers : bool, default True
         Write the group name beside each point outside the widest limits.
     xlabel, ylabel : str, optional
+    highlight : group, optional
+        One group drawn larger, in another colour and named (the area a report is
+        about).
 
     Returns
     -------
@@ -63,7 +67,13 @@ def funnel_plot(
     ax.scatter(n[out], result["value"][out], s=24, color="#d62728", zorder=3, label="outside")
     if label_outliers:
         for name, x, y in zip(result.index[out], n[out], result["value"][out], strict=True):
-            ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+            if name != highlight:
+                ax.annotate(
+                    str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8
+                )
+    if highlight is not None and highlight in result.index:
+        at = int(np.flatnonzero(result.index == highlight)[0])
+        _highlight(ax, highlight, float(n[at]), float(result["value"].iloc[at]))
     ax.set_xscale("log")
     default_x = "children" if kind == "proportion" else "expected count"
     ax.set_xlabel(xlabel or default_x)
@@ -87,6 +97,7 @@ def quadrant_plot(
     ax: Axes | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    highlight: object | None = None,
 ) -> Axes:
     """Timeliness against outcomes, one point per area, both with intervals.
 
@@ -111,6 +122,9 @@ def quadrant_plot(
     label : str, optional
         Column naming the areas (default: the index).
     ax : matplotlib Axes, optional
+    highlight : area, optional
+        Name only this area (a value of ``label``, or of the index), drawn larger and
+        in another colour; without it every area is named.
 
     Returns
     -------
@@ -151,7 +165,25 @@ def quadrant_plot(
     ax.axhline(y_reference, color="0.3", lw=1, ls="--")
     names = data[label] if label else data.index
     for name, a, b in zip(names, xv, yv, strict=True):
-        ax.annotate(str(name), (a, b), xytext=(3, 3), textcoords="offset points", fontsize=7)
+        if highlight is None:
+            ax.annotate(str(name), (a, b), xytext=(3, 3), textcoords="offset points", fontsize=7)
+        elif name == highlight:
+            _highlight(ax, name, a, b)
     ax.set_xlabel(xlabel or x.replace("_", " "))
     ax.set_ylabel(ylabel or y.replace("_", " "))
     return ax
+
+
+def _highlight(ax: Axes, name: object, x: float, y: float) -> None:
+    """The area a report is about: a larger point in a contrasting colour, named."""
+    ax.scatter([x], [y], s=70, color="#f47738", edgecolor="black", zorder=5)
+    ax.annotate(
+        str(name),
+        (x, y),
+        xytext=(6, 6),
+        textcoords="offset points",
+        fontsize=9,
+        fontweight="bold",
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#f47738", "alpha": 0.9},
+        zorder=6,
+    )

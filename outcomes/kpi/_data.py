@@ -102,7 +102,16 @@ def spells(
 def period_label(dates: pd.Series, period: Period) -> pd.Series:
     """``"2023Q4"`` (calendar quarter) or ``"2023"`` for each date."""
     check_choice("period", period, ("quarter", "year"))
-    year = dates.dt.year.astype("Int64").astype(str)
-    if period == "year":
-        return year
-    return year + "Q" + dates.dt.quarter.astype("Int64").astype(str)
+    # label the few distinct periods once, not every row (national extracts have
+    # hundreds of thousands of rows and a few dozen periods)
+    key = dates.dt.year * 10 + (dates.dt.quarter if period == "quarter" else 0)
+    codes, uniques = pd.factorize(key)
+    labels = np.array(
+        [
+            f"{int(k) // 10}Q{int(k) % 10}" if period == "quarter" else f"{int(k) // 10}"
+            for k in uniques
+        ]
+        + [None],
+        dtype=object,
+    )
+    return pd.Series(labels[codes], index=dates.index, dtype=object)

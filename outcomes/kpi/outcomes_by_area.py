@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,9 @@ from outcomes.disclosure import DEFAULT_THRESHOLD, suppression_mask
 from outcomes.errors import FollowUpWarning, ModelError
 from outcomes.kpi._data import KPIError, Period, period_label, proceedings_of
 from outcomes.schema import FINAL_ORDERS, Dataset
+
+if TYPE_CHECKING:
+    from outcomes.cohort import Cohort
 
 __all__ = ["order_mix", "return_rates"]
 
@@ -116,12 +120,13 @@ def order_mix(
 
 def return_rates(
     data: Dataset,
-    by: str = "la_code",
+    by: str | None = "la_code",
     horizons: Sequence[float] = (1, 2),
     *,
     alpha: float = 0.05,
     suppression: bool = True,
     threshold: int = DEFAULT_THRESHOLD,
+    cohort: Cohort | None = None,
 ) -> pd.DataFrame:
     """Children returning to court within each horizon (years), crude and risk-adjusted.
 
@@ -129,7 +134,9 @@ def return_rates(
     ----------
     data : Dataset
         A dataset (the cohort needs the manifest's extract date and covariates).
-    by : str, default "la_code"
+    by : str or None, default "la_code"
+        The area column; ``None`` gives one national row (its ratio is 1 by
+        construction: the case-mix model is fitted on the same children).
     horizons : sequence of float, default (1, 2)
         Years after the index disposal.
     alpha : float, default 0.05
@@ -137,11 +144,16 @@ def return_rates(
         Children and returns are counts (returns nested in children); a rate or ratio
         is withheld with the count it reveals.
     threshold : int, default 10
+    cohort : Cohort, optional
+        The ``child_return`` cohort of ``data`` when already built (e.g. with a
+        ``window`` of index disposals, or to compute areas and the nation from one
+        cohort); default ``build_cohort(data)``.
 
     Returns
     -------
     DataFrame
-        One row per area: ``children`` (index disposals), and per horizon ``h``
+        One row per area (one row without an area column for ``by=None``):
+        ``children`` (index disposals), and per horizon ``h``
         (suffix ``_<h>y``): ``crude`` with ``crude_ci_lower`` / ``crude_ci_upper``
         (Aalen-Johansen), ``known`` (children whose outcome at ``h`` is known),
         ``observed``, ``expected``, ``ratio`` with ``ratio_ci_lower`` /
@@ -158,8 +170,15 @@ def return_rates(
         raise KPIError(f"alpha must be in (0, 1), not {alpha!r}")
     if not horizons or any(h <= 0 for h in horizons):
         raise KPIError(f"horizons must be positive years, not {list(horizons)!r}")
-    cohort = build_cohort(data)
+    if cohort is None:
+        cohort = build_cohort(data)
+    elif cohort.definition.outcome != "child_return" or cohort.definition.index != "first":
+        raise KPIError("cohort must be a child_return cohort of first disposals (build_cohort)")
     df = cohort.data
+    national = by is None
+    if by is None:
+        by = "_nation"  # one group: everybody
+        df = df.assign(_nation="national")
     if by not in df.columns:
         raise KPIError(f"the cohort has no column {by!r}")
     df = df.loc[df[by].notna()].reset_index(drop=True)
@@ -187,7 +206,13 @@ def return_rates(
         out[f"crude_ci_upper_{tag}"] = crude["ci_upper"].to_numpy()
         known = usable & ((time >= years) | ((event > 0) & (time <= years)))
         y = ((event == 1) & (time <= years))[known].astype(float)
-        p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
+        if national:
+            # One group: the fitted probabilities of a logistic model with an intercept
+            # sum to the observed count (the intercept's score equation), so E = O and
+            # no fit is needed.
+            p = np.full(len(y), y.mean() if len(y) else 0.0)
+        else:
+            p = _case_mix_probabilities(x.to_numpy()[known], y, covars)
         grp = df.loc[known, by].to_numpy()
         agg = (
             pd.DataFrame({"g": grp, "y": y, "p": p})
@@ -206,6 +231,8 @@ def return_rates(
             out[f"ratio_ci_lower_{tag}"] = np.where(e > 0, lo / e, np.nan)
             out[f"ratio_ci_upper_{tag}"] = np.where(e > 0, hi / e, np.nan)
     out = out.reset_index()
+    if national:
+        out = out.drop(columns=by)
     if suppression and len(out):
         out = _withhold_returns(out, horizons, threshold)
     out.attrs.update(case_mix=covars, excluded_case_mix=int((~usable).sum()), alpha=alpha)

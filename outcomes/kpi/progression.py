@@ -254,9 +254,11 @@ class _Curves:
 
 
 def _withhold(out: pd.DataFrame, horizons: tuple[float, ...], threshold: int) -> pd.DataFrame:
-    names = [f"{h:g}" for h in horizons]
+    names = [f"{h:g}" for h in sorted(horizons)]
     counts = ["open", *[f"past_{n}_weeks" for n in names]]
-    nested = {c: "open" for c in counts[1:]}
+    # past 40 weeks is within past 26 weeks, which is within the open cases: chained,
+    # so that no difference (e.g. cases open between 26 and 40 weeks) is small
+    nested = {child: parent for parent, child in zip(counts[:-1], counts[1:], strict=True)}
     mask = suppression_mask(out, counts, threshold=threshold, nested=nested)
     for col in counts:
         out[col] = out[col].astype("Int64").mask(mask[col].to_numpy())

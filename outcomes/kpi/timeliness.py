@@ -18,6 +18,7 @@ The definitions and their sources are in ``docs/kpi.md``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.disclosure import DEFAULT_THRESHOLD, suppression_mask
+from outcomes.errors import FollowUpWarning
 from outcomes.kpi._data import (
     DAYS_PER_WEEK,
     KPIError,
@@ -194,7 +196,12 @@ def km_by_cell(
     """
     frame = pd.DataFrame({"t": time, "e": event.astype(np.int64), "cell": cell})
     res = cumulative_incidence(frame, "t", "e", event_of_interest=1, by="cell", variance="delta")
-    return res.table, res.at(list(horizons))
+    with warnings.catch_warnings():
+        # a cohort not yet followed to a horizon has no estimate there (NaN, published
+        # as not available): that is the answer, not a slip of units
+        warnings.simplefilter("ignore", FollowUpWarning)
+        at = res.at(list(horizons))
+    return res.table, at
 
 
 def _by_issue(

@@ -77,3 +77,25 @@ def test_published_returns_hide_small_counts(world):
             assert got.loc[shown, f"observed_{tag}"].notna().all()
     with pytest.raises(KPIError):
         return_rates(world.dataset.proceedings)
+
+
+def test_national_row_from_a_shared_windowed_cohort(world):
+    """by=None: one row whose counts are the areas' sums and whose O/E is 1 (the
+    intercept's score equation), from the same cohort the areas use."""
+    from outcomes.cohort import build_cohort
+
+    window = ("2015-01-01", "2019-12-31")
+    cohort = build_cohort(world.dataset, window=window)
+    areas = return_rates(world.dataset, by="dfj_area", cohort=cohort, suppression=False)
+    nation = return_rates(world.dataset, by=None, cohort=cohort, suppression=False)
+    assert len(nation) == 1 and "dfj_area" not in nation.columns
+    for col in ("children", "known_2y", "observed_2y"):
+        assert nation[col].iloc[0] == areas[col].sum()
+    # E = O nationally, and the areas' expected counts (one model) add up to it
+    assert nation["ratio_2y"].iloc[0] == pytest.approx(1.0)
+    assert areas["expected_2y"].sum() == pytest.approx(nation["observed_2y"].iloc[0], rel=1e-6)
+    # the window is honoured: fewer children than the whole cohort
+    assert nation["children"].iloc[0] < len(build_cohort(world.dataset).data)
+    mothers = build_cohort(world.dataset, outcome="mother_recurrence")
+    with pytest.raises(KPIError, match="child_return"):
+        return_rates(world.dataset, cohort=mothers)

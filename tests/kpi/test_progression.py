@@ -115,3 +115,18 @@ def test_progression_mistakes():
         case_progression(df)
     with pytest.raises(KPIError, match="after the extract"):
         case_progression(df, "2021-01-01", extract_date="2020-06-01")
+
+
+def test_cases_between_the_horizons_are_never_a_small_count(stable_world):
+    """Past 40 weeks is nested in past 26, which is nested in the open cases: the cases
+    open between 26 and 40 weeks (a difference of two published counts) are never 1-9."""
+    from outcomes.kpi import case_progression
+
+    areas = case_progression(stable_world.dataset, by="la_code").areas
+    both = areas[["past_26_weeks", "past_40_weeks"]].dropna()
+    assert len(both) >= 3
+    gap = both["past_26_weeks"] - both["past_40_weeks"]
+    assert not gap.between(1, 9).any()
+    raw = case_progression(stable_world.dataset, by="la_code", suppression=False).areas
+    raw_gap = raw["past_26_weeks"] - raw["past_40_weeks"]
+    assert raw_gap.between(1, 9).any()  # the rule had something to do

@@ -1,0 +1,139 @@
+"""``outcomes board`` and ``board_pack``: what is written, one LA's own extract, and the
+mistakes a user can make (exit code 2, a message naming the problem)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import synthetic
+from outcomes.board import BoardError, board_pack
+
+from .conftest import Built, largest
+
+PANELS = [
+    "headline",
+    "trend",
+    "duration_curves",
+    "open_cases",
+    "order_mix",
+    "returns",
+    "quadrant",
+    "data_quality",
+]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "outcomes", "board", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    world = synthetic.generate("default", n_applications=1_500, seed=4)
+    return world.write(tmp_path_factory.mktemp("board") / "world")
+
+
+def test_cli_writes_page_workbook_and_figures(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    proc = _run(str(folder), "--area", "DFJ01", "--period", "2023Q4", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Headline figures, 2023Q4" in proc.stdout
+    page = (out / "board.html").read_text(encoding="utf-8")
+    # self-contained: no scripts, nothing fetched from elsewhere
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert images and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert len(list((out / "figures").glob("*.png"))) == len(images)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    for sheet in book.worksheets:
+        assert "withheld" in str(sheet["A2"].value)  # the suppression note on each sheet
+    # a second run into the folder it wrote is fine; a folder of someone else's is not
+    assert (
+        _run(str(folder), "--area", "DFJ01", "--period", "2023", "--out", str(out)).returncode == 0
+    )
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "keep.txt").write_text("x")
+    refused = _run(str(folder), "--area", "DFJ01", "--period", "2023", "--out", str(theirs))
+    assert refused.returncode == 2 and "not empty" in refused.stderr
+    assert (theirs / "keep.txt").exists() and not (theirs / "board.html").exists()
+    forced = _run(
+        str(folder), "--area", "DFJ01", "--period", "2023", "--out", str(theirs), "--overwrite"
+    )
+    assert forced.returncode == 0 and (theirs / "board.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--area", "Atlantis", "--period", "2023Q4"], "DFJ areas: DFJ01"),
+        (["--area", "DFJ01", "--period", "2023Q5"], "quarter like 2023Q4"),
+        (["--area", "DFJ01", "--period", "2031"], "after the extract date"),
+        (["--area", "DFJ01", "--period", "1990Q1"], "before the first case"),
+    ],
+)
+def test_cli_mistakes_exit_2_with_a_clear_message(
+    folder: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    proc = _run(str(folder), *args, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_area_lists_the_valid_ones(small: Built) -> None:
+    with pytest.raises(BoardError) as err:
+        board_pack(small.world.dataset, area="E99999999", period="2023Q4")
+    message = str(err.value)
+    proceedings = small.world.dataset.proceedings
+    assert all(code in message for code in proceedings["la_code"].unique())
+    assert all(area in message for area in proceedings["dfj_area"].unique())
+
+
+def test_one_las_own_extract_has_no_national_figures(national: Built) -> None:
+    dataset = national.world.dataset
+    la = largest(national.world, "la_code")
+    own = dataclasses.replace(
+        dataset, proceedings=dataset.proceedings.loc[dataset.proceedings["la_code"] == la]
+    )
+    pack = board_pack(own, area=la, period="2023")
+    assert not pack.national
+    assert [p.key for p in pack.panels] == PANELS
+    for name in ("headline", "open_cases", "returns"):
+        assert set(pack.tables[name]["national"]) <= {"[x]", "[z]"}
+    # its own figures are there: the headline of a year of a large LA is published
+    assert isinstance(pack.tables["headline"][la].iloc[0], int)
+    readings = {p.key: p.reading for p in pack.panels}
+    assert "national figure is not available" in readings["headline"]
+    assert "not available" in readings["quadrant"]
+    assert pack.panel("quadrant").figure is None
+
+
+def test_national_pack_reads_its_numbers(national: Built) -> None:
+    """Each reading quotes the area's published figures, compared with the nation's."""
+    pack = national.pack
+    assert pack.national and [p.key for p in pack.panels] == PANELS
+    head = pack.tables["headline"].set_index("measure")
+    mean = head.loc["average (mean) weeks to disposal"]
+    reading = pack.panel("headline").reading
+    assert f"of {mean[pack.area]:g} weeks" in reading.replace(".0 ", " ")
+    assert f"national {mean['national']:g} weeks" in reading
+    diff = round(mean[pack.area] - mean["national"], 1)
+    word = "longer" if diff > 0 else "shorter"
+    assert f"{abs(diff):g} weeks {word}" in reading
+    for p in pack.panels:
+        assert p.reading and p.definition
+    assert all(pack.panel(k).figure is not None for k in ("trend", "returns", "quadrant"))
