@@ -24,6 +24,7 @@ from outcomes.io.privacy import refuse_identifiers
 from outcomes.study import publish
 from outcomes.study.frame import AREA
 from outcomes.study.labels import estimand_label, method_label
+from outcomes.study.result import headline_rows
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -117,7 +118,7 @@ def render(
 
         figures = study_figures(result, threshold)
     footnotes = _Footnotes()
-    headline = published.loc[_headline(published)]
+    headline = published.loc[headline_rows(published)]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -218,17 +219,6 @@ class _Footnotes:
             "and <code>docs/study.md</code>:</p>",
             f'<ol class="note">{items}</ol>',
         ]
-
-
-def _headline(estimates: pd.DataFrame) -> pd.Series:
-    """The headline rows: risk differences and ratios of every method, and the HRs."""
-    return (
-        estimates["estimand"].isin(
-            ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
-        )
-        & ~estimates["method"].str.startswith("sensitivity")
-        & (estimates["method"] != "spline_dose_response")
-    )
 
 
 def _at_risk_section(result: StudyResult, threshold: int) -> list[str]:

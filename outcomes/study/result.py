@@ -64,11 +64,9 @@ class StudyResult:
         return rows.iloc[0]
 
     def headline(self) -> pd.DataFrame:
-        """The risk differences and ratios of every method at every horizon, and the HRs."""
-        keep = self.estimates["estimand"].isin(
-            ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
-        ) & ~self.estimates["method"].str.startswith("sensitivity")
-        return self.estimates.loc[keep].reset_index(drop=True)
+        """The risk differences and ratios of every method at every horizon, and the HRs
+        (the dose-response curve's hazard ratios are a figure and a table of their own)."""
+        return self.estimates.loc[headline_rows(self.estimates)].reset_index(drop=True)
 
     def to_html(self, path: str | Path, *, note: str | None = None) -> Path:
         """Write the report as one self-contained HTML file (figures embedded).
@@ -241,6 +239,18 @@ class StudyResult:
             f"{what} and return to court, and that nothing the speed of disposal changes, "
             f"other than {what}, confounds them.",
         ]
+
+
+def headline_rows(estimates: pd.DataFrame) -> pd.Series:
+    """Which rows of an estimates frame are headline rows (see
+    :meth:`StudyResult.headline`)."""
+    return (
+        estimates["estimand"].isin(
+            ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
+        )
+        & ~estimates["method"].str.startswith("sensitivity")
+        & (estimates["method"] != "spline_dose_response")
+    )
 
 
 def _pp(row: pd.Series) -> str:
