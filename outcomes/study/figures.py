@@ -99,9 +99,10 @@ def cumulative_incidence_figure(
     with the numbers at risk at each whole year underneath.
 
     The weighted Aalen-Johansen curves of the primary method, with adoption, death and
-    ageing out as competing events, read monthly and thinned so that every drawn step
-    holds at least ``threshold`` returns (:func:`outcomes.study.publish.published_curves`);
-    dotted lines mark the horizons. Numbers at risk are rounded, and withheld under
+    ageing out as competing events, read monthly and thinned so that between two drawn
+    points there are at least ``threshold`` returns
+    (:func:`outcomes.study.publish.published_curves`); the points are joined by straight
+    lines, and dotted lines mark the horizons. Numbers at risk are rounded, and withheld under
     ``threshold``.
     """
     cif = cumulative_incidence(
@@ -113,12 +114,18 @@ def cumulative_incidence_figure(
     last = float(curves["time"].max())
     for arm in publish.ARMS:
         part = curves.loc[curves["exposed"] == arm]
-        ax.step(
+        label = ARM_LABELS[arm].format(t=threshold_weeks)
+        if len(part) < 2:
+            label += " (too few returns to draw)"
+        # the published points joined by straight lines: a step drawn between two of
+        # them would claim a time of change that the thinned curve does not publish
+        ax.plot(
             part["time"],
             100 * part["estimate"],
-            where="post",
             color=ARM_COLOURS[arm],
-            label=ARM_LABELS[arm].format(t=threshold_weeks),
+            marker="o",
+            markersize=2.5,
+            label=label,
         )
     for h in horizons:
         ax.axvline(float(h), linestyle=":", color="grey", linewidth=1)

@@ -59,7 +59,8 @@ PERCENT_ESTIMANDS = (
 FIGURE_CAPTIONS = {
     "cumulative_incidence": "Inverse-probability-weighted cumulative incidence of return "
     "to court by arm (adoption, death and ageing out as competing events), read monthly "
-    "and drawn in steps of at least {threshold} returns each, until fewer than {threshold} "
+    "and thinned so that at least {threshold} returns lie between two drawn points (joined "
+    "by straight lines), until fewer than {threshold} "
     "children remain at risk; dotted lines mark the horizons. Numbers at risk below, and in the "
     "table under the figure.",
     "forest": "Risk differences (top) and ratios (bottom) at the primary horizon across "
