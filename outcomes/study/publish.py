@@ -199,7 +199,8 @@ def descriptive_table(result: StudyResult, threshold: int = DEFAULT_THRESHOLD) -
         for arm, k in zip(ARMS, returns, strict=True):
             rest = children[arm] - k
             cells[columns[arm]] = count(k, threshold) if rest >= threshold else MARKER
-        rows.append({"": f"returned to court within {h:g} years", **cells})
+        unit = "year" if h == 1 else "years"
+        rows.append({"": f"returned to court within {h:g} {unit}", **cells})
     if "weeks" in a.columns:
         for label, (lo, mid, hi) in (("duration, weeks: median (quartiles)", (0.25, 0.5, 0.75)),):
             cells = {}

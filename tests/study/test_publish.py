@@ -85,8 +85,8 @@ def test_descriptive_table_rounds_and_withholds():
     table = descriptive_table(_result()).set_index("")
     within, later = table.columns
     assert table.loc["children"].tolist() == [100, 100]
-    assert table.loc["returned to court within 1 years", within] == "[c]"
-    assert table.loc["returned to court within 1 years", later] == 30
+    assert table.loc["returned to court within 1 year", within] == "[c]"
+    assert table.loc["returned to court within 1 year", later] == 30
     assert table.loc["returned to court within 2 years"].tolist() == [20, 40]  # 25 rounded
 
 
