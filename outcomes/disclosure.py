@@ -252,6 +252,71 @@ def suppress(
     return out
 
 
+def publishable_count(
+    n: int, *, threshold: int = DEFAULT_THRESHOLD, rounding: int = 1
+) -> int | str:
+    """One count as published: 0 as 0, ``1 .. threshold - 1`` as :data:`MARKER`, else
+    rounded to the nearest multiple of ``rounding`` (never rounded below ``threshold``).
+
+    For counts published singly (an arm's size, rows excluded at a step of a flow) where
+    the table rules of :func:`suppress` do not apply. Rounding is what stops such a count
+    being differenced with another published figure (an exact total elsewhere) to give
+    back a withheld one: each rounded count is known only to within ``rounding / 2``.
+    """
+    n = int(n)
+    if n < 0:
+        raise DisclosureError(f"a count cannot be negative, got {n}")
+    if n == 0:
+        return 0
+    if n < threshold:
+        return MARKER
+    return max(int(rounding * round(n / rounding)), threshold)
+
+
+def publishable_quantiles(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    probs: Sequence[float],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> np.ndarray:
+    """Quantiles that are not any individual's value: each is the mean of the
+    ``threshold`` order statistics nearest the quantile.
+
+    A sample quantile (and above all the minimum and maximum) is one person's value, or
+    an interpolation between two. Here quantile :math:`p` of :math:`n` sorted values
+    :math:`x_{(0)} \\le \\dots \\le x_{(n-1)}` is published as
+
+    .. math::
+
+        \tilde q_p = \frac{1}{k} \\sum_{i=j}^{j+k-1} x_{(i)}, \\qquad
+        j = \\min\big(\\max(\\lfloor p (n-1) \rceil - \\lfloor k/2 \rfloor, 0),\\,
+        n - k\big),
+
+    with :math:`k` = ``threshold``: a window of :math:`k` values centred on the quantile's
+    position and kept inside the sample. Near the ends it is the mean of the :math:`k`
+    smallest (largest) values -- the figure the "no minimum or maximum" rule of output
+    checking allows in their place (Griffiths et al. 2019, *Handbook on Statistical
+    Disclosure Control for Outputs*, section on percentiles).
+
+    Returns
+    -------
+    ndarray
+        One value per probability; all NaN when fewer than ``threshold`` values are
+        finite.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    x = x[np.isfinite(x)]
+    p = np.asarray(probs, dtype=float)
+    if np.any((p < 0) | (p > 1)):
+        raise DisclosureError(f"probabilities must lie in [0, 1], got {list(p)}")
+    n, k = len(x), int(threshold)
+    if n < k or k < 1:
+        return np.full(len(p), np.nan)
+    start = np.clip(np.rint(p * (n - 1)).astype(int) - k // 2, 0, n - k)
+    cumulative = np.concatenate([[0.0], np.cumsum(x)])
+    return (cumulative[start + k] - cumulative[start]) / k
+
+
 def publishable_curve(
     curve: pd.DataFrame,
     grid: Sequence[float],

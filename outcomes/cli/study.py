@@ -183,10 +183,12 @@ def write_outputs(
     """``report.html``, ``estimates.csv`` and ``figures/*.png`` in ``out``, all at once:
     a failure leaves ``out`` as it was."""
     from outcomes.io.output import write_csv
+    from outcomes.study.estimates import COLUMNS
 
     with output_folder(out, overwrite=overwrite) as stage:
         result.to_html(stage / "report.html", note=note)
-        write_csv(result.estimates, stage / "estimates.csv")
+        # published like the report: risks withheld where counts are small, rounded
+        write_csv(result.published_estimates()[COLUMNS], stage / "estimates.csv")
         figures = stage / "figures"
         figures.mkdir()
         for name, fig in result.figures.items():

@@ -113,27 +113,34 @@ class QualityReport:
             is, so areas can still be compared.
         """
         counts = ["rows", "quarantined", *DIMENSIONS]
+        # Rows quarantined and rows with an issue of each dimension are subsets of the
+        # rows read, not parts of them: each is withheld when it, or the rows without
+        # it (rows minus it, which a reader can work out), is small.
+        nested = {c: "rows" for c in counts[1:]}
         by_la = suppress(
             self.by_la.reset_index(),
             counts,
             threshold=self.threshold,
             by=["dfj_area"],
             rate_cols={"score": ["rows", *DIMENSIONS]},
+            nested=nested,
         )
         by_dfj = suppress(
             self.by_dfj.reset_index(),
             counts,
             threshold=self.threshold,
             rate_cols={"score": ["rows", *DIMENSIONS]},
+            nested=nested,
         )
         by_check = suppress(
             self.by_check.reset_index(), ["issues", "rows"], threshold=self.threshold
         )
         by_column = suppress(
             self.by_column.reset_index(),
-            ["missing", *DIMENSIONS],
+            ["rows", "missing", *DIMENSIONS],
             threshold=self.threshold,
             rate_cols={"pct_missing": "missing"},
+            nested={c: "rows" for c in ["missing", *DIMENSIONS]},
         )
         by_la.insert(len(by_la.columns) - 1, "score_band", _bands(self.by_la, by_la))
         by_dfj.insert(len(by_dfj.columns) - 1, "score_band", _bands(self.by_dfj, by_dfj))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from outcomes.disclosure import DEFAULT_THRESHOLD
 from outcomes.errors import OutcomesError
 
 PRIMARY_METHOD = "iptw_aalen_johansen"
@@ -66,11 +67,9 @@ class StudyResult:
         return rows.iloc[0]
 
     def headline(self) -> pd.DataFrame:
-        """The risk differences and ratios of every method at every horizon, and the HRs."""
-        keep = self.estimates["estimand"].isin(
-            ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
-        ) & ~self.estimates["method"].str.startswith("sensitivity")
-        return self.estimates.loc[keep].reset_index(drop=True)
+        """The risk differences and ratios of every method at every horizon, and the HRs
+        (the dose-response curve's hazard ratios are a figure and a table of their own)."""
+        return self.estimates.loc[headline_rows(self.estimates)].reset_index(drop=True)
 
     def to_html(self, path: str | Path, *, note: str | None = None) -> Path:
         """Write the report as one self-contained HTML file (figures embedded).
@@ -83,19 +82,27 @@ class StudyResult:
 
         return write_html(self, path, note=note)
 
-    def summary_text(self) -> str:
+    def published_estimates(self, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+        """The estimates as the report and ``estimates.csv`` publish them: risks withheld
+        at horizons with too few returns, controlled direct effects only where defined
+        (:func:`outcomes.study.publish.published_estimates`)."""
+        from outcomes.study.publish import published_estimates
+
+        return published_estimates(self, threshold)
+
+    def summary_text(self, threshold: int = DEFAULT_THRESHOLD) -> str:
         """A plain-English account built from what was run and measured: the data, the
         estimand, the estimates and how their uncertainty was computed, the
-        confounders, the assumptions, E-values and mediation."""
+        confounders, the assumptions, E-values and mediation.
+
+        Only published figures appear (:meth:`published_estimates` with the disclosure
+        ``threshold``): where the risks at the primary horizon are withheld, it says so.
+        """
         s = self.settings
         d = self.diagnostics
         horizon = s["primary_horizon"]
-        threshold = s["threshold_weeks"]
-        primary = self.get(PRIMARY_METHOD, "risk_difference", horizon)
-        secondary = self.get(SECONDARY_METHOD, "risk_difference", horizon)
-        crude = self.get("crude_aalen_johansen", "risk_difference", horizon)
-        r1 = self.get(PRIMARY_METHOD, "risk_exposed", horizon)["estimate"]
-        r0 = self.get(PRIMARY_METHOD, "risk_unexposed", horizon)["estimate"]
+        threshold_weeks = s["threshold_weeks"]
+        published = StudyResult(self.published_estimates(threshold), d, {}, s)
         hr = self.get("cause_specific_cox", "hazard_ratio")
         inference = d.get("inference", {})
         lines = []
@@ -107,9 +114,9 @@ class StudyResult:
                 "",
             ]
         lines += [
-            f"Question: does disposing of care proceedings within {threshold:g} weeks change "
-            f"the risk that the child returns to court within {horizon:g} years, compared "
-            f"with disposal after {threshold:g} weeks?",
+            f"Question: does disposing of care proceedings within {threshold_weeks:g} weeks "
+            f"change the risk that the child returns to court within {horizon:g} years, "
+            f"compared with disposal after {threshold_weeks:g} weeks?",
             "",
             "Estimand: the marginal risk difference (and ratio) in return to court, treating "
             "adoption, death and ageing out as competing events -- the real-world risk, "
@@ -127,19 +134,36 @@ class StudyResult:
                 "",
             ]
         bootstrap = inference.get("bootstrap", "cluster bootstrap by local authority")
-        lines += [
-            f"Primary estimate (inverse-probability weighting, {bootstrap.split(',')[0]}): "
-            f"{100 * r1:.1f}% if disposed within {threshold:g} weeks vs "
-            f"{100 * r0:.1f}% if later; risk difference {_pp(primary)}.",
-            f"Standardisation (g-computation from cause-specific Cox models with baseline "
-            f"hazards by arm): {_pp(secondary)}.",
-            f"Unadjusted comparison: {_pp(crude)}.",
-            f"Adjusted cause-specific hazard ratio: {_ratio(hr)}.",
-            "",
-            _agreement(primary, secondary, crude),
-        ]
-        evalue = self.estimates.loc[
-            (self.estimates["method"] == "e_value") & (self.estimates["contrast"] == "risk_ratio")
+        primary = published.get(PRIMARY_METHOD, "risk_difference", horizon)
+        if np.isfinite(float(primary["estimate"])):
+            secondary = published.get(SECONDARY_METHOD, "risk_difference", horizon)
+            crude = published.get("crude_aalen_johansen", "risk_difference", horizon)
+            r1 = published.get(PRIMARY_METHOD, "risk_exposed", horizon)["estimate"]
+            r0 = published.get(PRIMARY_METHOD, "risk_unexposed", horizon)["estimate"]
+            lines += [
+                f"Primary estimate (inverse-probability weighting, "
+                f"{bootstrap.split(',')[0]}): {100 * r1:.1f}% if disposed within "
+                f"{threshold_weeks:g} weeks vs {100 * r0:.1f}% if later; risk difference "
+                f"{_pp(primary)}.",
+                f"Standardisation (g-computation from cause-specific Cox models with "
+                f"baseline hazards by arm): {_pp(secondary)}.",
+                f"Unadjusted comparison: {_pp(crude)}.",
+                f"Adjusted cause-specific hazard ratio: {_ratio(hr)}.",
+                "",
+                _agreement(primary, secondary, crude),
+            ]
+        else:
+            lines += [
+                f"The risks and risk differences at {horizon:g} years are not published: "
+                f"in one arm fewer than {threshold} children returned to court by then, or "
+                f"fewer than {threshold} did not, and a published risk would give that "
+                "count back.",
+                f"Adjusted cause-specific hazard ratio: {_ratio(hr)}.",
+            ]
+        evalue = published.estimates.loc[
+            (published.estimates["method"] == "e_value")
+            & (published.estimates["contrast"] == "risk_ratio")
+            & published.estimates["estimate"].notna()
         ]
         if len(evalue):
             point = evalue.iloc[0]["estimate"]
@@ -153,7 +177,7 @@ class StudyResult:
                 "confidence interval to include no effect (E-values, VanderWeele and Ding "
                 "2017).",
             ]
-        lines += self._mediation_text(horizon, threshold)
+        lines += self._mediation_text(horizon, threshold_weeks)
         lines += ["", *self._assumptions(inference)]
         return "\n".join(lines)
 
@@ -220,6 +244,18 @@ class StudyResult:
             f"{what} and return to court, and that nothing the speed of disposal changes, "
             f"other than {what}, confounds them.",
         ]
+
+
+def headline_rows(estimates: pd.DataFrame) -> pd.Series:
+    """Which rows of an estimates frame are headline rows (see
+    :meth:`StudyResult.headline`)."""
+    return (
+        estimates["estimand"].isin(
+            ["risk_difference", "risk_ratio", "hazard_ratio", "subdistribution_hazard_ratio"]
+        )
+        & ~estimates["method"].str.startswith("sensitivity")
+        & (estimates["method"] != "spline_dose_response")
+    )
 
 
 def _pp(row: pd.Series) -> str:

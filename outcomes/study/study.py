@@ -566,6 +566,11 @@ class RushedDisposalStudy:
         diagnostics["mediation"]["rows"] = int(modelled.sum())
         diagnostics["mediation"]["rows_in_levels_too_rare_to_model"] = int((~modelled).sum())
         diagnostics["mediation"]["levels"] = levels
+        # children per level and arm: a controlled direct effect is published only for
+        # a level that both arms reach (see outcomes.study.publish)
+        diagnostics["mediation"]["arm_counts"] = pd.crosstab(
+            pooled_orders(data, levels, self.mediator)[self.mediator], data["exposed"]
+        ).reindex(columns=[0, 1], fill_value=0)
         if len(levels) < 2:
             # One level (every order the same, or all but one too rare): the mediator
             # does not vary, so there is no path through it to estimate.
@@ -622,6 +627,7 @@ class RushedDisposalStudy:
                 "event": af.data["event"].to_numpy(),
                 "exposed": treatment.to_numpy(),
                 "weight": weights.to_numpy(),
+                "weeks": af.data["duration_weeks"].to_numpy(),
             }
         )
 
@@ -666,8 +672,14 @@ class RushedDisposalStudy:
     ) -> list[dict[str, object]]:
         n_boot = max(20, self.n_boot // 4)
         # (method name, threshold, whether withdrawn and no-order cases are excluded)
+        # The variant at the study's own threshold is the primary analysis again (same
+        # cohort, same weights, same point estimate; only a smaller bootstrap), so it is
+        # not run: a row that repeats the primary estimate with another interval reads
+        # as independent confirmation, which it is not.
         variants: list[tuple[str, float, bool]] = [
-            (f"sensitivity_threshold_{t}", float(t), False) for t in SENSITIVITY_THRESHOLDS
+            (f"sensitivity_threshold_{t}", float(t), False)
+            for t in SENSITIVITY_THRESHOLDS
+            if float(t) != float(self.threshold_weeks)
         ]
         variants.append(("sensitivity_excluding_withdrawn_no_order", self.threshold_weeks, True))
         rows = []

@@ -72,7 +72,8 @@ def check_page(html: Path, screenshot_name: str, *, width: int = 1280) -> PageCh
                 "img",
                 """els => els.map(e => ({alt: e.alt, complete: e.complete,
                     natural_width: e.naturalWidth,
-                    shown_width: e.getBoundingClientRect().width}))""",
+                    shown_width: e.getBoundingClientRect().width,
+                    container_width: e.parentElement.getBoundingClientRect().width}))""",
             )
             result.tables = page.eval_on_selector_all(
                 "table",

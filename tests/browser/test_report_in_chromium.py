@@ -37,3 +37,20 @@ def test_report_renders_in_chromium(report: Path) -> None:
     assert expected_tables > 0 and len(check.tables) == expected_tables
     assert all(int(str(t["rows"])) >= 2 for t in check.tables)  # a header and a body
     assert check.headings and check.screenshot is not None and check.screenshot.stat().st_size
+
+
+def test_report_tables_and_figures_read_well(report: Path) -> None:
+    """Numbers at risk under the curve; every figure at its own size or its container's
+    (never squeezed narrower, never overflowing); no table wider than the page."""
+    html = report.read_text(encoding="utf-8")
+    assert "numbers at risk, by years since disposal" in html
+    assert "The children compared" in html and "Duration and return to court" in html
+    check = check_page(report, "report")
+    for image in check.images:
+        shown, natural, box = (
+            float(str(image[k])) for k in ("shown_width", "natural_width", "container_width")
+        )
+        assert shown <= box + 1, image  # not overflowing its container
+        assert shown >= min(natural, box) - 1, image  # not squeezed
+    widest = max(float(str(t["width"])) for t in check.tables)
+    assert widest <= 72 * 16 + 1  # the page's max-width: no table runs off the page

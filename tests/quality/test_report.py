@@ -129,7 +129,7 @@ def test_score_withheld_with_its_counts_but_band_published():
         by_la=by_la,
         by_dfj=by_la.groupby("dfj_area").sum(),
         by_check=pd.DataFrame({"issues": [], "rows": []}),
-        by_column=pd.DataFrame(columns=["missing", "pct_missing", *SCORE_WEIGHTS]),
+        by_column=pd.DataFrame(columns=["rows", "missing", "pct_missing", *SCORE_WEIGHTS]),
         extract_date=pd.Timestamp("2025-03-31"),
         source="test",
     )
@@ -139,3 +139,56 @@ def test_score_withheld_with_its_counts_but_band_published():
     assert pub.loc[1, "score"] == "[c]"
     assert pub["score_band"].tolist() == ["90-100", "90-100", "80-90"]
     assert np.sum(pub["score"] == "[c]") >= 2
+
+
+def test_rows_without_an_issue_are_not_given_back():
+    """Rows with an issue are a subset of the rows read: rows minus them is a count.
+
+    Attack: subtract each published dimension count from the published rows. Treated as
+    additive parts of a row (as the tables once were), 150 rows with 145 validity issues
+    were both published and gave back the 5 rows without one.
+    """
+    from outcomes.quality.report import QualityReport
+
+    by_la = pd.DataFrame(
+        {
+            "dfj_area": ["D1", "D1", "D2"],
+            "rows": [150, 200, 120],
+            "quarantined": [0, 0, 0],
+            "completeness": [12, 30, 40],
+            "validity": [145, 20, 30],
+            "consistency": [25, 40, 11],
+            "uniqueness": [0, 0, 0],
+            "timeliness": [0, 0, 0],
+        },
+        index=pd.Index(["LA1", "LA2", "LA3"], name="la_code"),
+    )
+    by_la["score"] = [80.0, 95.0, 90.0]
+    by_column = pd.DataFrame(
+        {"rows": [470, 470], "missing": [0, 466], "pct_missing": [0.0, 99.1]}
+        | {d: [0, 0] for d in SCORE_WEIGHTS},
+        index=pd.Index(["child_id", "mother_dob"], name="column"),
+    )
+    report = QualityReport(
+        issues=pd.DataFrame(),
+        by_la=by_la,
+        by_dfj=by_la.groupby("dfj_area").sum(),
+        by_check=pd.DataFrame({"issues": [], "rows": []}),
+        by_column=by_column,
+        extract_date=pd.Timestamp("2025-03-31"),
+        source="test",
+    )
+    pub = report.published()
+    recovered = []
+    for name, key in (("by_la", "la_code"), ("by_dfj", "dfj_area"), ("by_column", "column")):
+        table = pub[name]
+        parts = [c for c in ["quarantined", "missing", *SCORE_WEIGHTS] if c in table.columns]
+        for _, r in table.iterrows():
+            for c in parts:
+                if "[c]" not in (r["rows"], r[c]) and 1 <= r["rows"] - r[c] <= 9:
+                    recovered.append((r[key], c, r["rows"] - r[c]))
+    assert recovered == []
+    # what had to go: LA1's validity (5 rows without an issue) and mother_dob's missing
+    assert pub["by_la"].loc[0, "validity"] == "[c]"
+    assert pub["by_column"].loc[1, "missing"] == "[c]"
+    assert pub["by_column"].loc[1, "pct_missing"] == "[c]"

@@ -25,7 +25,14 @@ from outcomes.study.estimates import COLUMNS
 from outcomes.study.methods import cluster_bootstrap
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
-FIGURES = {"cumulative_incidence", "love_plot", "propensity_overlap", "weights", "forest"}
+FIGURES = {
+    "cumulative_incidence",
+    "love_plot",
+    "propensity_overlap",
+    "weights",
+    "forest",
+    "dose_response",
+}
 
 
 @pytest.fixture(scope="module")

@@ -87,6 +87,8 @@ def test_one_la_intervals_have_positive_width(one_la_result: StudyResult) -> Non
     # every method ran, mediation and sensitivity included
     methods = set(one_la_result.estimates["method"])
     assert {"mediation", "g_computation", "sensitivity_threshold_20"} <= methods
+    # the 26-week variant would be the primary analysis again: not run
+    assert "sensitivity_threshold_26" not in methods
 
 
 def test_five_la_intervals_have_positive_width(five_la_result: StudyResult) -> None:

@@ -61,7 +61,12 @@ def test_study_runs_on_a_one_la_extract(study_out: tuple[Path, str]) -> None:
         & (estimates["estimand"] == "risk_difference")
         & (estimates["horizon_years"] == 2)
     ]
-    assert len(primary) == 1 and primary["estimate"].notna().all()
+    assert len(primary) == 1
+    # published only where each arm has at least 10 returns by 2 years, and 10 without:
+    # on one authority's extract it may be withheld, and the report then says why
+    if primary["estimate"].isna().all():
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "risk differences at 2 years are not published" in page
 
 
 def test_own_extract_intervals_are_honest(study_out: tuple[Path, str]) -> None:
@@ -69,7 +74,7 @@ def test_own_extract_intervals_are_honest(study_out: tuple[Path, str]) -> None:
     authorities and the variance used, and the primary 2-year risk difference's
     interval covers the simulator's truth.
     """
-    out, _ = study_out
+    out, stdout = study_out
     estimates = pd.read_csv(out / "estimates.csv")
     with_ci = estimates.dropna(subset=["ci_lower", "ci_upper"])
     assert len(with_ci) > 0
@@ -79,10 +84,12 @@ def test_own_extract_intervals_are_honest(study_out: tuple[Path, str]) -> None:
     report = (out / "report.html").read_text(encoding="utf-8").lower()
     assert "one local authority" in report and "variance" in report
     truth = json.loads((DATA / "truth.json").read_text(encoding="utf-8"))
-    primary = with_ci.loc[
-        (with_ci["method"] == "iptw_aalen_johansen")
-        & (with_ci["estimand"] == "risk_difference")
-        & (with_ci["horizon_years"] == 2)
-    ].iloc[0]
-    # estimates.csv holds risk differences as proportions
-    assert primary["ci_lower"] <= truth["risk_difference_2y"] <= primary["ci_upper"]
+    # the analyst's own terminal shows the headline unpublished (estimates.csv may
+    # withhold small-count risks): "iptw_aalen_johansen risk_difference (pp) 2 est lo hi"
+    line = next(
+        row
+        for row in stdout.splitlines()
+        if row.split()[:2] == ["iptw_aalen_johansen", "risk_difference"] and " 2 " in row
+    )
+    lower, upper = (float(v) / 100 for v in line.split()[-2:])
+    assert lower <= truth["risk_difference_2y"] <= upper

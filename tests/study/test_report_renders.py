@@ -37,7 +37,7 @@ def test_self_contained(run: tuple[synthetic.World, StudyResult, str]) -> None:
         assert attribute.startswith("data:image/png;base64,"), attribute[:60]
     assert not re.search(r"https?://", DATA_URI.sub("", html))
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) == len(result.figures)
-    assert len(result.figures) == 5
+    assert len(result.figures) == 6  # with the dose-response curve
 
 
 def test_no_row_level_data(run: tuple[synthetic.World, StudyResult, str]) -> None:
