@@ -62,7 +62,9 @@ def test_help_loads_neither_sklearn_nor_matplotlib() -> None:
     assert loaded_after(run_cli("--help")) == []
 
 
-@pytest.mark.parametrize("command", ["validate", "simulate", "study", "quality", "board", "demo"])
+@pytest.mark.parametrize(
+    "command", ["validate", "simulate", "study", "quality", "board", "power", "demo"]
+)
 def test_subcommand_help_loads_neither(command: str) -> None:
     assert loaded_after(run_cli(command, "--help")) == []
 
