@@ -75,6 +75,7 @@ from scipy import optimize
 
 from outcomes.cohort._dates import DAYS_PER_YEAR
 from outcomes.simulation.performance import performance
+from outcomes.simulation.power import analyse_primary
 from outcomes.simulation.study import SimulationError, SimulationStudy
 
 HORIZON = 2.0
@@ -273,7 +274,11 @@ def plasmode(
         functools.partial(_generate, model, gamma, truth),
         {
             "study": functools.partial(
-                _analyse, confounders=confounders, n_boot=n_boot, alpha=alpha, horizon=horizon
+                analyse_primary,
+                confounders=confounders,
+                n_boot=n_boot,
+                alpha=alpha,
+                horizon=horizon,
             )
         },
         n_reps=n_reps,
@@ -301,44 +306,6 @@ def _generate(
     data["event"] = event
     simulated = dataclasses.replace(cohort, data=data)
     return (simulated, int(rng.integers(2**31))), truth
-
-
-def _analyse(
-    data: tuple[Any, int],
-    params: Any,
-    *,
-    confounders: list[str] | None,
-    n_boot: int,
-    alpha: float,
-    horizon: float,
-) -> list[dict[str, Any]]:
-    from threadpoolctl import threadpool_limits
-
-    from outcomes.study import RushedDisposalStudy
-
-    cohort, seed = data
-    with threadpool_limits(limits=1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        estimates = RushedDisposalStudy(
-            cohort,
-            horizons=(horizon,),
-            confounders=confounders,
-            n_boot=n_boot,
-            alpha=alpha,
-            seed=seed,
-        ).primary()
-    rows = estimates.loc[estimates["estimand"] == "risk_difference"]
-    return [
-        {
-            "estimand": r["method"],
-            "estimate": r["estimate"],
-            "std_error": r["std_error"],
-            "ci_lower": r["ci_lower"],
-            "ci_upper": r["ci_upper"],
-            "p_value": r["p_value"],
-        }
-        for _, r in rows.iterrows()
-    ]
 
 
 __all__: Sequence[str] = ["PlasmodeResult", "plasmode"]

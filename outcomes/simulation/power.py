@@ -174,7 +174,7 @@ def power(
     grid = pd.DataFrame(calibration)
     study = SimulationStudy(
         functools.partial(_generate, scenario),
-        {"study": functools.partial(_analyse, horizon=horizon, n_boot=n_boot, alpha=alpha)},
+        {"study": functools.partial(analyse_primary, horizon=horizon, n_boot=n_boot, alpha=alpha)},
         n_reps=n_reps,
         seed=seed,
         design=grid.drop(columns="achieved"),
@@ -282,9 +282,17 @@ def _generate(scenario: str, params: Mapping[str, Any], rng: np.random.Generator
     return (world.dataset, study_seed), float(params["effect"])
 
 
-def _analyse(
-    data: tuple[Any, int], params: Mapping[str, Any], *, horizon: float, n_boot: int, alpha: float
+def analyse_primary(
+    data: tuple[Any, int],
+    params: Mapping[str, Any],
+    *,
+    horizon: float,
+    n_boot: int,
+    alpha: float,
+    confounders: list[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The crude and primary risk-difference rows of ``RushedDisposalStudy.primary()``
+    on one simulated data set (a dataset or cohort, and the study's seed)."""
     from threadpoolctl import threadpool_limits
 
     from outcomes.study import RushedDisposalStudy
@@ -296,7 +304,12 @@ def _analyse(
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimates = RushedDisposalStudy(
-            dataset, horizons=(horizon,), n_boot=n_boot, alpha=alpha, seed=seed
+            dataset,
+            horizons=(horizon,),
+            confounders=confounders,
+            n_boot=n_boot,
+            alpha=alpha,
+            seed=seed,
         ).primary()
     rows = estimates.loc[estimates["estimand"] == "risk_difference"]
     return [

@@ -72,7 +72,7 @@ def test_the_first_world_is_what_the_code_computes(saved, fingerprint):
     study = SimulationStudy(
         lambda params, rng: pw._generate("null", params, rng),
         {
-            "study": lambda data, params: pw._analyse(
+            "study": lambda data, params: pw.analyse_primary(
                 data, params, horizon=pw.HORIZON, n_boot=power_null.N_BOOT, alpha=0.05
             )
         },
