@@ -64,9 +64,11 @@ bench: venv r-deps
 # docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; then 200
 # one-LA extracts (validation/results/one_la/, about half an hour of one core) and the
 # study's pseudo-value regression on 300 demo-size worlds (validation/results/
-# pseudo_synthetic/, about a quarter of an hour of one core). `make test` checks the
-# saved runs (tests/study/test_coverage.py, tests/study/test_one_la.py,
-# tests/regression/test_pseudo_synthetic.py).
+# pseudo_synthetic/, about a quarter of an hour of one core), and the size of the
+# study's test under no effect (validation/results/power_null/, 400 worlds, about half
+# an hour of one core). `make test` checks the saved runs (tests/study/test_coverage.py,
+# tests/study/test_one_la.py, tests/regression/test_pseudo_synthetic.py,
+# tests/simulation/test_power_null.py).
 coverage: venv
 	$(BIN)/python validation/coverage.py --n-applications 1500
 	$(BIN)/python validation/coverage.py --n-applications 5000
@@ -74,7 +76,9 @@ coverage: venv
 	$(BIN)/python -m validation.crude_control --n-applications 5000
 	$(BIN)/python -m validation.one_la
 	$(BIN)/python -m validation.pseudo_synthetic
-	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py tests/regression/test_pseudo_synthetic.py
+	$(BIN)/python -m validation.power_null
+	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py \
+		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/
