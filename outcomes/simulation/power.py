@@ -33,10 +33,12 @@ Analytic check
     cumulative incidences at the horizon: risks from the calibration world, children
     per arm scaled to the design, the variance of each risk :math:`F(1-F)/n_{\text{eff}}`
     with :math:`n_{\text{eff}}` the children whose status at the horizon is known. It
-    ignores the clustering of siblings, the weighting (which widens the primary
-    analysis's interval: compare the crude comparison with it) and the Aalen-Johansen
-    variance under censoring, so it is an upper bound to compare with, not a
-    replacement (``docs/simulation.md`` shows both). Schoenfeld's (1983) events formula,
+    differs from the study in ways that pull both ways: it drops the partial follow-up
+    of children censored before the horizon, which the Aalen-Johansen estimator uses
+    (so its standard error is too large), and it ignores the clustering of siblings
+    and the weighting of the primary analysis (which make the study's larger). In the
+    runs measured the first dominates and it understates power; it is a check, not a
+    replacement (``docs/simulation.md`` gives the figures). Schoenfeld's (1983) events formula,
     and Latouche, Porcher and Chevret's (2004) version for subdistribution hazards,
     size hazard-ratio tests instead; the study's estimand is a risk difference.
 
