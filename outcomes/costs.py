@@ -891,7 +891,7 @@ def net_difference(
     b = _item_rows(natural, costs, items, per, n_rep)
     out = a.rename(columns={"quantity_per_child": "quantity_policy", "cost": "cost_policy"})
     out.insert(4, "quantity_natural", b["quantity_per_child"].to_numpy())
-    out.insert(out.columns.get_loc("cost_policy") + 1, "cost_natural", b["cost"].to_numpy())
+    out.insert(list(out.columns).index("cost_policy") + 1, "cost_natural", b["cost"].to_numpy())
     out["difference"] = out["cost_policy"] - out["cost_natural"]
     out.attrs.update(per=per, omitted=[name for name in items if name not in costs])
     return out
@@ -939,11 +939,8 @@ def tornado(
     """
     if not 0 < fraction < 1:
         raise CostsError(f"fraction must lie strictly between 0 and 1, got {fraction!r}")
-    arrays = {
-        k: np.asarray(v, dtype=float)
-        for k, v in {**policy_quantities, **(natural_quantities or {})}.items()
-    }
-    if any(a.ndim for a in arrays.values()):
+    given = [*policy_quantities.values(), *(natural_quantities or {}).values()]
+    if any(np.ndim(v) for v in given):
         raise CostsError(
             "tornado takes point estimates of the quantities, not replicates: pass numbers"
         )
