@@ -748,9 +748,13 @@ def _item_rows(
     n_rep: int | None,
 ) -> pd.DataFrame:
     """Long table: one row per item (and per replicate), plus the total rows."""
+    if isinstance(per, bool) or not isinstance(per, int | float) or not 0 < per < math.inf:
+        raise CostsError(f"per must be a positive number of children, got {per!r}")
     frames = []
     shape = (n_rep,) if n_rep is not None else ()
     total = np.zeros(shape)
+    priced = [name for name in items if name in costs]
+    years = sorted({costs[name].price_year for name in priced})
     for name in items:
         item = ITEMS[name]
         q = np.broadcast_to(arrays[item.quantity], shape)
@@ -784,8 +788,9 @@ def _item_rows(
                 "quantity": "",
                 "quantity_per_child": np.nan,
                 "unit_cost": np.nan,
-                "price_year": "",
-                "cost": np.atleast_1d(total),
+                "price_year": years[0] if len(years) == 1 else "mixed" if years else "",
+                # nothing priced is no total at all, not a total of zero
+                "cost": np.atleast_1d(total if priced else np.full(shape, np.nan)),
                 **({"replicate": np.arange(n_rep)} if n_rep is not None else {}),
             }
         )

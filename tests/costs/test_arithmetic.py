@@ -146,3 +146,18 @@ def test_mixed_price_years_warn() -> None:
     costs = UnitCosts.default()
     with pytest.warns(PriceYearWarning, match="2016-17, 2023-24"):
         cost_per_children({"weeks_in_foster_care": 1.0, "weeks_in_residential_care": 1.0}, costs)
+
+
+def test_nothing_priced_is_no_total_and_per_must_be_positive(small_path: Path) -> None:
+    table = cost_per_children({"weeks_of_proceedings": 30.0}, UnitCosts.default(), missing="omit")
+    total = table.set_index("item").loc["total"]
+    assert np.isnan(total["cost"]), "no priced item: the total is missing, not zero"
+    costs = UnitCosts.from_toml(small_path)
+    assert cost_per_children(NATURAL, costs).set_index("item").loc["total", "price_year"] == (
+        "2024-25"
+    )
+    for per in (0, -100, float("inf"), True):
+        with pytest.raises(CostsError, match="per must be"):
+            cost_per_children(NATURAL, costs, per=per)
+    with pytest.raises(CostsError, match="missing must be"):
+        cost_per_children(NATURAL, costs, missing="skip")  # type: ignore[arg-type]
