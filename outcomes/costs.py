@@ -478,10 +478,15 @@ class UnitCosts(Mapping[str, UnitCost]):
         return {"costs": costs}
 
     def to_toml(self, path: str | Path) -> Path:
-        """Write the table as a ``costs.toml`` that :meth:`from_toml` reads back."""
-        path = Path(path)
-        path.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
-        return path
+        """Write the table as a ``costs.toml`` that :meth:`from_toml` reads back.
+
+        The file is written atomically (:func:`outcomes.io.output.write_text`): a failed
+        write leaves the old file or none, and raises an
+        :class:`~outcomes.errors.OutputError` naming the path.
+        """
+        from outcomes.io.output import write_text
+
+        return write_text(path, tomli_w.dumps(self.to_dict()))
 
     def table(self) -> pd.DataFrame:
         """The entries as a DataFrame: item, what it prices, value, unit, price year,

@@ -165,3 +165,10 @@ def test_the_table_lists_value_unit_price_year_and_source() -> None:
     assert list(table["item"]) == [n for n in ITEMS if n in UnitCosts.default()]
     assert table["source"].str.len().min() > 20
     assert set(table["price_year"]) == {"2016-17", "2023-24"}
+
+
+def test_writing_into_a_missing_folder_is_an_output_error(tmp_path: Path) -> None:
+    from outcomes.errors import OutputError
+
+    with pytest.raises(OutputError, match="does not exist"):
+        UnitCosts.default().to_toml(tmp_path / "absent" / "costs.toml")
