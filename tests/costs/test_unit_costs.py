@@ -172,3 +172,16 @@ def test_writing_into_a_missing_folder_is_an_output_error(tmp_path: Path) -> Non
 
     with pytest.raises(OutputError, match="does not exist"):
         UnitCosts.default().to_toml(tmp_path / "absent" / "costs.toml")
+
+
+def test_the_documentation_lists_each_default_and_each_item_to_supply() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "costs.md").read_text(encoding="utf-8")
+    costs = UnitCosts.default()
+    for name, entry in costs.items():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{name}` | £"))
+        assert f"£{entry.value:,.0f}" in row, name
+        assert entry.price_year in row, name
+        assert entry.source.publisher.split(",")[0] in row, name
+    to_supply = page.split("### What you must supply")[1].split("###")[0]
+    for name in costs.missing():
+        assert f"`{name}`" in to_supply, name
