@@ -79,7 +79,7 @@ def test_the_tornado_figure_draws_one_labelled_bar_pair_per_item(small_path: Pat
     assert len(labels) == len(table)
     # the widest bar is at the top and says what it is and its range
     top = labels[int(np.argmax([t.get_position()[1] for t in ax.get_yticklabels()]))]
-    assert "foster care" in top and "£375 to £625" in top
+    assert "Foster care" in top and "£375 to £625 per week in placement" in top
     assert "net difference per 100 children" in ax.get_xlabel()
     fig.savefig(io.BytesIO(), format="png")
     plt.close(fig)
