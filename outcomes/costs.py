@@ -1048,7 +1048,7 @@ def tornado_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """
     import matplotlib.pyplot as plt
 
-    needed = {"item", "description", "low", "high", "at_low", "at_high", "range"}
+    needed = {"item", "description", "unit", "low", "high", "at_low", "at_high", "range"}
     if not needed <= set(table.columns) or "base" not in table.attrs:
         raise CostsError("tornado_plot needs the DataFrame returned by tornado()")
     if ax is None:
@@ -1060,7 +1060,8 @@ def tornado_plot(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.barh(yi, lo - base, left=base, color="#4c72b0", height=0.6)
         ax.barh(yi, hi - base, left=base, color="#dd8452", height=0.6)
     labels = [
-        f"{row['description']}\n{_pounds(row['low'])} to {_pounds(row['high'])} ({row['range']})"
+        f"{row['description'][:1].upper()}{row['description'][1:]}\n"
+        f"{_pounds(row['low'])} to {_pounds(row['high'])} {row['unit']} ({row['range']})"
         for _, row in table.iterrows()
     ]
     ax.set_yticks(y, labels, fontsize=8)
