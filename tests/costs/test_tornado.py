@@ -87,3 +87,28 @@ def test_the_tornado_figure_draws_one_labelled_bar_pair_per_item(small_path: Pat
     plt.close(ax2.figure)
     with pytest.raises(CostsError, match="tornado"):
         tornado_plot(table.drop(columns="at_low"))
+
+
+def test_a_half_sourced_range_says_so_and_unpriced_items_are_left_out() -> None:
+    source = {"title": "T", "publisher": "P", "year": 2025, "location": "p. 1"}
+    costs = UnitCosts.from_dict(
+        {
+            "costs": {
+                "court": {
+                    "value": 100,
+                    "unit": "per week of proceedings",
+                    "price_year": "2024-25",
+                    "low": 80,
+                    "source": source,
+                },
+            }
+        }
+    )
+    table = tornado(
+        {"weeks_of_proceedings": 20.0}, {"weeks_of_proceedings": 30.0}, costs, missing="omit"
+    )
+    assert list(table["item"]) == ["court"]  # la_legal, la_social_work, cafcass unpriced
+    row = table.iloc[0]
+    assert row["range"] == "partly sourced"
+    assert (row["low"], row["high"]) == (80, 125)
+    assert row["swing"] == pytest.approx(100 * 10 * 45)
