@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outcomes.costs import ITEMS, QUANTITIES, UnitCosts, cost_per_children, net_difference
@@ -14,6 +14,8 @@ amount = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=F
 count = st.floats(min_value=0, max_value=500, allow_nan=False, allow_infinity=False)
 
 
+# each example builds a table and two DataFrames: fifty cover the units and items well
+@settings(max_examples=50)
 @given(
     values=st.fixed_dictionaries({name: amount for name in ITEMS}),
     policy=st.fixed_dictionaries({name: count for name in QUANTITIES}),
