@@ -918,8 +918,8 @@ def tornado(
 ) -> pd.DataFrame:
     r"""One-way sensitivity of the net difference (or the total cost) to each unit cost.
 
-    Each priced item's unit cost is set in turn to its ``low`` and its ``high`` (from
-    the costs file) -- or, where the file gives none, to :math:`(1 \mp f)` times its
+    Each priced item's unit cost is set in turn to its ``low`` and its ``high`` (as the
+    costs file gives them) -- or, where the file gives none, to :math:`(1 \mp f)` times its
     value with :math:`f` = ``fraction`` -- all others held at their values, and the
     result recomputed. Because the arithmetic is linear in each unit cost,
 
@@ -935,7 +935,7 @@ def tornado(
     costs : UnitCosts
     per : float, default 100
     fraction : float, default 0.25
-        The relative change for items without a sourced range; in (0, 1).
+        The relative change for items whose costs file gives no range; in (0, 1).
     missing : {"error", "omit"}
         As in :func:`cost_per_children`.
 
@@ -943,7 +943,8 @@ def tornado(
     -------
     DataFrame
         One row per priced item, widest swing first: ``item, description, unit_cost,
-        low, high, range`` (``"sourced"`` or ``"±25%"``), ``base, at_low, at_high,
+        unit, low, high, range`` (``"range given"`` in the costs file, ``"partly
+        given"`` when only one end is, or ``"±25%"``), ``base, at_low, at_high,
         swing`` (:math:`|` at_high :math:`-` at_low :math:`|`). ``attrs`` holds ``base``,
         ``per``, ``fraction`` and ``outcome`` (``"net difference"`` or ``"total cost"``).
     """
@@ -968,7 +969,7 @@ def tornado(
     for _, row in rows.iterrows():
         entry = costs[row["item"]]
         per_unit = entry.item.units[entry.unit]
-        sourced = entry.low is not None and entry.high is not None
+        given_both = entry.low is not None and entry.high is not None
         low = entry.low if entry.low is not None else entry.value * (1 - fraction)
         high = entry.high if entry.high is not None else entry.value * (1 + fraction)
         # the result is linear in each unit cost, with slope N q (or N (q_p - q_n))
@@ -979,10 +980,10 @@ def tornado(
         at_low = base + slope * (low * per_unit - row["unit_cost"])
         at_high = base + slope * (high * per_unit - row["unit_cost"])
         label = (
-            "sourced"
-            if sourced
+            "range given"
+            if given_both
             else (
-                "partly sourced"
+                "partly given"
                 if (entry.low is not None or entry.high is not None)
                 else f"±{100 * fraction:g}%"
             )

@@ -22,9 +22,9 @@ def test_the_tornado_is_ordered_by_swing_and_matches_the_hand_computation(
     # swings by hand: |100 (q_p - q_n)| x (high - low) per unit of the quantity
     hand = {
         "foster_care": 1000 * 250,  # +-25% of 500 a week, 10 weeks fewer
-        "court": 1400 * 120,  # sourced range 30-150, 14 weeks fewer
+        "court": 1400 * 120,  # range given, 30-150, 14 weeks fewer
         "la_legal": 1400 * 60,
-        "residential_care": 100 * 30000 * 7 / 365.25,  # sourced 30,000-60,000 a year
+        "residential_care": 100 * 30000 * 7 / 365.25,  # range given, 30,000-60,000 a year
         "la_social_work": 1400 * 40,
         "cafcass": 1400 * 20,
         "repeat_legal_aid": 2 * 4500,
@@ -39,18 +39,18 @@ def test_the_tornado_is_ordered_by_swing_and_matches_the_hand_computation(
     base = net_difference(POLICY, NATURAL, costs).set_index("item").loc["total", "difference"]
     assert table.attrs["base"] == pytest.approx(base)
     court = table.set_index("item").loc["court"]
-    assert court["range"] == "sourced"
+    assert court["range"] == "range given"
     # fewer weeks: a dearer court week makes the saving larger (more negative)
     assert court["at_low"] == pytest.approx(base + 1400 * 30)
     assert court["at_high"] == pytest.approx(base - 1400 * 90)
     assert table.set_index("item").loc["foster_care", "range"] == "±25%"
 
 
-def test_the_fraction_sets_the_range_of_unsourced_items(small_path: Path) -> None:
+def test_the_fraction_sets_the_range_of_items_without_one(small_path: Path) -> None:
     costs = UnitCosts.from_toml(small_path)
     table = tornado(POLICY, NATURAL, costs, fraction=0.5).set_index("item")
     assert table.loc["foster_care", "low"] == 250 and table.loc["foster_care", "high"] == 750
-    assert table.loc["court", "low"] == 30  # the sourced range is kept
+    assert table.loc["court", "low"] == 30  # the range given is kept
     with pytest.raises(CostsError, match="fraction"):
         tornado(POLICY, NATURAL, costs, fraction=1.5)
 
@@ -89,7 +89,7 @@ def test_the_tornado_figure_draws_one_labelled_bar_pair_per_item(small_path: Pat
         tornado_plot(table.drop(columns="at_low"))
 
 
-def test_a_half_sourced_range_says_so_and_unpriced_items_are_left_out() -> None:
+def test_a_half_given_range_says_so_and_unpriced_items_are_left_out() -> None:
     source = {"title": "T", "publisher": "P", "year": 2025, "location": "p. 1"}
     costs = UnitCosts.from_dict(
         {
@@ -109,6 +109,6 @@ def test_a_half_sourced_range_says_so_and_unpriced_items_are_left_out() -> None:
     )
     assert list(table["item"]) == ["court"]  # la_legal, la_social_work, cafcass unpriced
     row = table.iloc[0]
-    assert row["range"] == "partly sourced"
+    assert row["range"] == "partly given"
     assert (row["low"], row["high"]) == (80, 125)
     assert row["swing"] == pytest.approx(100 * 10 * 45)
