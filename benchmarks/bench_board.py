@@ -90,7 +90,8 @@ def main() -> None:
         "",
         "| measure | median of runs | runs | target | met |",
         "|---|---|---|---|---|",
-        f"| `board_pack` + `write` for {area}, {args.period}, n_jobs={args.jobs} (s) | {seconds:.2f} | "
+        f"| `board_pack` + `write` for {area}, {args.period}, n_jobs={args.jobs} (s) | "
+        f"{seconds:.2f} | "
         + ", ".join(f"{s:.2f}" for s in totals)
         + f" | ≤ {TIME_TARGET_S:.0f} | {met} |",
         f"| of which `board_pack` (s) | {statistics.median(build_runs):.2f} | "
