@@ -1,0 +1,336 @@
+"""Duration policies: each case's duration under a policy, and its first event then.
+
+A duration policy changes the duration :math:`D_i` (days from issue to disposal) of
+every case of the disposal cohort to :math:`D'_i = g(D_i)` -- a *modified treatment
+policy* (Haneuse & Rotnitzky 2013; Díaz et al. 2023): it moves cases from where they
+are, rather than setting every case to one value. Policies are written as spec strings,
+the vocabulary the estimators in ``outcomes`` share (this module parses them itself,
+as the split between the two packages requires):
+
+``cap:W``
+    :math:`D' = \\min(D, 7W)`: no case lasts more than *W* weeks.
+``shift:K`` or ``shift:K:floor=F``
+    :math:`D' = \\max(D + 7K, \\min(D, 7F))` with floor *F* = 8 weeks unless given: every
+    case moves by *K* weeks but not below the floor, and a case already under the floor
+    does not move.
+``match:REF``
+    each case moves to the same quantile of a reference distribution. The case's
+    quantile within its own area (LA) of the cohort is :math:`u_i = (r_i - 1/2)/n_\\ell`,
+    with :math:`r_i` its mid rank among the :math:`n_\\ell` durations of its area (tied
+    durations share their average rank), and :math:`D'_i = Q_{ref}(u_i)`, the quantile
+    of the reference durations by :func:`numpy.quantile` (linear interpolation).
+    ``REF`` is ``best_quartile`` (the pooled durations of the areas whose median
+    duration is at most the first quartile of the area medians), ``national`` (the
+    whole cohort) or an LA code (that area's durations).
+
+**Potential outcomes under a policy.** They reuse every common random number of the
+child (see :mod:`synthetic.orders`, :mod:`synthetic.outcomes`): its order is
+:math:`O_i(D') = \\arg\\max_o(\\eta_{io} + \\beta^D_o \\log(D'/182) + G_{io})` with its own
+Gumbel draws :math:`G_{io}`, or ``no_order`` if the child is 17 by the disposal
+:math:`t_i + D'` (:math:`t_i` the issue day); its return hazard has the factor
+``returns.hr_short`` if :math:`D' \\le 182` days; follow-up starts at that disposal,
+so adoption (possible while the child is under ``events.adoption_max_age`` at
+disposal), death (a fixed calendar day) and ageing out (17) compete from there; its
+exponential return draw, adoption draws and death day are the same as in every other
+world. The world disposes on whole days: a policy duration :math:`D'` is disposed on
+day :math:`t_i + \\lceil D' \\rceil` (so "within 26 weeks" is exactly :math:`D' \\le
+182`); for whole-week caps and shifts :math:`D'` is whole days already. With
+:math:`D' = D` every child's first event is its observed one (consistency), so the
+natural course needs no recomputation, and only children whose duration moves are
+worked out again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._blocks import BLOCK_ROWS
+from .duration import THRESHOLD_DAYS
+from .orders import aged_out_order, choose_order
+from .outcomes import FirstEvents
+from .scenario import ScenarioError
+
+DEFAULT_POLICIES = ("cap:26", "shift:-4", "match:best_quartile")
+"""The policies whose effects a world's truth holds unless told otherwise."""
+
+DEFAULT_FLOOR_WEEKS = 8.0
+"""Floor of ``shift:K`` without ``floor=``: no case is moved below 8 weeks."""
+
+SPEC_FORMS = (
+    "cap:W, shift:K, shift:K:floor=F, match:best_quartile, match:national or "
+    "match:<LA code> (W, K, F in weeks)"
+)
+
+
+class PolicySpecError(ScenarioError):
+    """A duration policy spec that cannot be read (or names an area the world lacks).
+
+    A :class:`~synthetic.scenario.ScenarioError`, so the command line reports it as a
+    user error.
+    """
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed duration policy (see the module docstring).
+
+    Attributes
+    ----------
+    spec : str
+        The spec string as given (stripped): the policy's label in the truth.
+    kind : str
+        ``"cap"``, ``"shift"`` or ``"match"``.
+    weeks : float
+        *W* of a cap, *K* of a shift.
+    floor_weeks : float
+        The floor of a shift.
+    reference : str
+        ``best_quartile``, ``national`` or an LA code, for ``match``.
+    """
+
+    spec: str
+    kind: str
+    weeks: float = 0.0
+    floor_weeks: float = DEFAULT_FLOOR_WEEKS
+    reference: str = ""
+
+    def durations(
+        self, days: np.ndarray, area: np.ndarray, area_codes: Sequence[str]
+    ) -> np.ndarray:
+        """:math:`D'` in days (float) for cohort durations ``days`` in areas ``area``
+        (indices into ``area_codes``)."""
+        d = np.asarray(days, dtype=float)
+        if self.kind == "cap":
+            return np.minimum(d, 7.0 * self.weeks)
+        if self.kind == "shift":
+            return np.maximum(d + 7.0 * self.weeks, np.minimum(d, 7.0 * self.floor_weeks))
+        if len(d) == 0:
+            return d
+        if self.reference == "best_quartile":
+            reference = d[best_quartile_areas(d, area)[area]]
+        elif self.reference == "national":
+            reference = d
+        else:
+            code = area_index(self, area_codes)
+            reference = d[area == code]
+            if len(reference) == 0:
+                raise PolicySpecError(
+                    f"policy {self.spec!r}: no child of the disposal cohort is in area "
+                    f"{self.reference!r}, so it has no durations to match"
+                )
+        return np.quantile(reference, mid_rank_quantiles(d, area))
+
+
+def area_index(policy: Policy, area_codes: Sequence[str]) -> int:
+    """Index of a ``match:<LA code>`` policy's area in ``area_codes``."""
+    try:
+        return list(area_codes).index(policy.reference)
+    except ValueError:
+        raise PolicySpecError(
+            f"policy {policy.spec!r}: {policy.reference!r} is neither best_quartile, "
+            f"national nor an LA code of this world (e.g. {area_codes[0]!r})"
+        ) from None
+
+
+def _number(spec: str, text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise PolicySpecError(f"policy {spec!r}: {what} {text!r} is not a number of weeks")
+    return value
+
+
+def parse_policy(spec: str) -> Policy:
+    """Read one spec string (see the module docstring).
+
+    Raises
+    ------
+    PolicySpecError
+        Not a string, an unknown kind, a missing or bad number, a cap not above 0, a
+        negative floor, or extra parts.
+    """
+    if not isinstance(spec, str):
+        raise PolicySpecError(f"a policy spec must be a string such as 'cap:26', got {spec!r}")
+    text = spec.strip()
+    kind, _, rest = text.partition(":")
+    parts = rest.split(":") if rest else []
+    if kind == "cap" and len(parts) == 1:
+        weeks = _number(text, parts[0], "cap")
+        if weeks <= 0:
+            raise PolicySpecError(f"policy {text!r}: the cap must be above 0 weeks")
+        return Policy(text, "cap", weeks=weeks)
+    if kind == "shift" and len(parts) in (1, 2):
+        weeks = _number(text, parts[0], "shift")
+        floor = DEFAULT_FLOOR_WEEKS
+        if len(parts) == 2:
+            key, eq, value = parts[1].partition("=")
+            if key.strip() != "floor" or not eq:
+                raise PolicySpecError(
+                    f"policy {text!r}: expected floor=F after the shift, got {parts[1]!r}"
+                )
+            floor = _number(text, value, "floor")
+            if floor < 0:
+                raise PolicySpecError(f"policy {text!r}: the floor must not be negative")
+        return Policy(text, "shift", weeks=weeks, floor_weeks=floor)
+    if kind == "match" and len(parts) == 1 and parts[0].strip():
+        return Policy(text, "match", reference=parts[0].strip())
+    raise PolicySpecError(f"policy {text!r} is not one of {SPEC_FORMS}")
+
+
+def parse_policies(specs: Iterable[str]) -> tuple[Policy, ...]:
+    """Read a list of spec strings; each may appear once (it labels its truth rows)."""
+    if isinstance(specs, str):
+        raise PolicySpecError(f"policies must be a list of specs, got the string {specs!r}")
+    policies = tuple(parse_policy(s) for s in specs)
+    seen: set[str] = set()
+    for p in policies:
+        if p.spec in seen or p.spec == "natural":
+            raise PolicySpecError(f"policy {p.spec!r} is given twice (or named 'natural')")
+        seen.add(p.spec)
+    return policies
+
+
+def _groups(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Sort by group then value: the order, the sorted values, and per sorted position
+    its group's start and size."""
+    n = len(values)
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    starts = np.flatnonzero(new_group)
+    sizes = np.diff(np.r_[starts, n])
+    which = np.cumsum(new_group) - 1
+    return order, v, new_group, starts[which], sizes[which]
+
+
+def mid_rank_quantiles(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """:math:`u_i = (r_i - 1/2)/n_g`: each value's mid rank :math:`r_i` within its group
+    (ties share the average of their ranks), over the group's size :math:`n_g`."""
+    n = len(values)
+    order, v, new_group, start, size = _groups(values, groups)
+    new_tie = new_group | np.r_[True, v[1:] != v[:-1]]
+    tie_starts = np.flatnonzero(new_tie)
+    tie_ends = np.r_[tie_starts[1:], n] - 1
+    tie = np.cumsum(new_tie) - 1
+    # 1-based ranks start - group start + 1 ... end - group start + 1, and their mean
+    mid = (tie_starts[tie] + tie_ends[tie]) / 2.0 - start + 1.0
+    u = np.empty(n)
+    u[order] = (mid - 0.5) / size
+    return u
+
+
+def best_quartile_areas(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per group index (up to ``groups.max()``): is the group's median at most the first
+    quartile (:func:`numpy.quantile`) of the medians of the groups present?"""
+    order, v, new_group, start, size = _groups(values, groups)
+    first = np.flatnonzero(new_group)
+    size, start = size[first], start[first]
+    median = (v[start + (size - 1) // 2] + v[start + size // 2]) / 2.0
+    present = groups[order[first]]
+    best = np.zeros(int(groups.max()) + 1, dtype=bool)
+    best[present] = median <= np.quantile(median, 0.25)
+    return best
+
+
+@dataclass
+class PolicyOutcomes:
+    """Per child of the cohort: its duration and first event under a policy.
+
+    ``time``/``event``: days from the policy's disposal to the first event and its code
+    (:data:`synthetic.outcomes.EVENT_NAMES`) with the order the child then gets
+    (``order``); ``time_direct``/``event_direct``: the same with the order held at the
+    natural one (for the part of the effect that does not run through the order).
+    """
+
+    duration_days: np.ndarray  # D', float
+    order: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
+    time_direct: np.ndarray
+    event_direct: np.ndarray
+
+
+class CohortWorlds:
+    """The disposal cohort's first events under any durations, from its common random
+    numbers.
+
+    Parameters
+    ----------
+    events : FirstEvents
+        Built on the cohort's children (their draws, linear predictors, birth, death
+        and ageing-out days).
+    utility : ndarray
+        Orders x children float32: utilities + Gumbel draws without the duration term.
+    beta_d : ndarray
+        :func:`synthetic.orders.duration_coefficients`.
+    issue, age_out : ndarray
+        Days of issue and of ageing out.
+    days, order, time, event : ndarray
+        The natural course: observed duration (days), order, days to first event and
+        its code.
+    no_order : int
+        Code of ``no_order``.
+    """
+
+    def __init__(
+        self,
+        events: FirstEvents,
+        utility: np.ndarray,
+        beta_d: np.ndarray,
+        issue: np.ndarray,
+        age_out: np.ndarray,
+        days: np.ndarray,
+        order: np.ndarray,
+        time: np.ndarray,
+        event: np.ndarray,
+        no_order: int,
+    ) -> None:
+        self.events, self.utility, self.beta_d = events, utility, beta_d
+        self.issue, self.age_out = issue, age_out
+        self.days, self.order, self.time, self.event = days, order, time, event
+        self.no_order = no_order
+
+    def outcomes(
+        self, idx: np.ndarray, days: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Order, time, event, and time and event with the natural order, of children
+        ``idx`` disposed after ``days`` (whole days, one per child of ``idx``)."""
+        disposal = self.issue[idx] + days
+        order = np.empty(len(idx), dtype=self.order.dtype)
+        for start in range(0, len(idx), BLOCK_ROWS):  # small (orders x block) copies
+            block = slice(start, start + BLOCK_ROWS)
+            order[block] = choose_order(self.utility[:, idx[block]], self.beta_d, days[block])
+        order = aged_out_order(order, disposal, self.age_out[idx], self.no_order)
+        short = days <= THRESHOLD_DAYS
+        time, event = self.events(idx, disposal, order, short)
+        # with the natural order: the same unless the policy changed the order
+        time_direct, event_direct = time.copy(), event.copy()
+        differ = np.flatnonzero(order != self.order[idx])
+        at = idx[differ]
+        time_direct[differ], event_direct[differ] = self.events(
+            at, disposal[differ], self.order[at], short[differ]
+        )
+        return order, time, event, time_direct, event_direct
+
+    def under(self, policy_days: np.ndarray) -> PolicyOutcomes:
+        """Outcomes with durations ``policy_days`` (:math:`D'`, float): worked out for the
+        children whose whole-day duration :math:`\\lceil D' \\rceil` moves, the natural
+        ones for the rest."""
+        whole = np.ceil(policy_days).astype(np.int64)
+        moved = np.flatnonzero(whole != self.days)
+        order, time, event = self.order.copy(), self.time.copy(), self.event.copy()
+        time_direct, event_direct = self.time.copy(), self.event.copy()
+        (
+            order[moved],
+            time[moved],
+            event[moved],
+            time_direct[moved],
+            event_direct[moved],
+        ) = self.outcomes(moved, whole[moved])
+        return PolicyOutcomes(policy_days, order, time, event, time_direct, event_direct)
