@@ -20,9 +20,9 @@ appearance, the truth is computed from the potential outcomes of the disposal co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -581,7 +581,7 @@ def generate(
     if n_applications is not None and int(n_applications) < 1:
         raise ValueError(f"n_applications must be positive, got {n_applications}")
     if policies is None:
-        policies = scen["truth.policies"] if "truth.policies" in scen else DEFAULT_POLICIES
+        policies = scen.values.get("truth.policies", DEFAULT_POLICIES)
     parsed = parse_policies(policies)
     streams = Streams(seed)
     orders = order_names(scen)
