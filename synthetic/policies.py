@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blocks import BLOCK_ROWS
+from ._sorting import sort_order
 from .duration import THRESHOLD_DAYS
 from .orders import aged_out_order, choose_order
 from .outcomes import FirstEvents
@@ -103,7 +104,8 @@ class Policy:
     ) -> np.ndarray:
         """:math:`D'` in days (float) for cohort durations ``days`` in areas ``area``
         (indices into ``area_codes``)."""
-        d = np.asarray(days, dtype=float)
+        days = np.asarray(days)
+        d = days.astype(float)
         if self.kind == "cap":
             return np.minimum(d, 7.0 * self.weeks)
         if self.kind == "shift":
@@ -111,7 +113,7 @@ class Policy:
         if len(d) == 0:
             return d
         if self.reference == "best_quartile":
-            reference = d[best_quartile_areas(d, area)[area]]
+            reference = d[best_quartile_areas(days, area)[area]]
         elif self.reference == "national":
             reference = d
         else:
@@ -122,7 +124,7 @@ class Policy:
                     f"policy {self.spec!r}: no child of the disposal cohort is in area "
                     f"{self.reference!r}, so it has no durations to match"
                 )
-        return np.quantile(reference, mid_rank_quantiles(d, area))
+        return linear_quantiles(np.sort(reference), mid_rank_quantiles(days, area))
 
 
 def area_index(policy: Policy, area_codes: Sequence[str]) -> int:
@@ -200,7 +202,10 @@ def _groups(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, ...]:
     """Sort by group then value: the order, the sorted values, and per sorted position
     its group's start and size."""
     n = len(values)
-    order = np.lexsort((values, groups))
+    if np.issubdtype(values.dtype, np.integer) and np.issubdtype(groups.dtype, np.integer):
+        order = sort_order((values, groups))  # the same order, faster
+    else:
+        order = np.lexsort((values, groups))
     v, g = values[order], groups[order]
     new_group = np.r_[True, g[1:] != g[:-1]]
     starts = np.flatnonzero(new_group)
@@ -236,6 +241,27 @@ def best_quartile_areas(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     best = np.zeros(int(groups.max()) + 1, dtype=bool)
     best[present] = median <= np.quantile(median, 0.25)
     return best
+
+
+def linear_quantiles(sorted_values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.quantile(sorted_values, q)`` (its default, linear method) of sorted
+    values, with NumPy's own arithmetic, without its partition (slow for many ``q``).
+
+    With :math:`v = (n-1)q`, :math:`j = \\lfloor v \\rfloor` and :math:`\\gamma = v - j`:
+    :math:`x_{(j)} + \\gamma (x_{(j+1)} - x_{(j)})`, computed from the upper value when
+    :math:`\\gamma \\ge 1/2` as NumPy does.
+    """
+    n = len(sorted_values)
+    virtual = (n - 1) * np.asarray(q, dtype=float)
+    previous = np.floor(virtual)
+    gamma = virtual - previous
+    low = np.clip(previous, 0, n - 1).astype(np.intp)
+    high = np.clip(previous + 1, 0, n - 1).astype(np.intp)
+    a, b = sorted_values[low], sorted_values[high]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
 
 
 @dataclass
@@ -297,33 +323,48 @@ class CohortWorlds:
         self.no_order = no_order
 
     def outcomes(
-        self, idx: np.ndarray, days: np.ndarray
+        self, rows: slice | np.ndarray, days: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Order, time, event, and time and event with the natural order, of children
-        ``idx`` disposed after ``days`` (whole days, one per child of ``idx``)."""
-        disposal = self.issue[idx] + days
-        order = np.empty(len(idx), dtype=self.order.dtype)
-        for start in range(0, len(idx), BLOCK_ROWS):  # small (orders x block) copies
+        ``rows`` (a slice or indices) disposed after ``days`` (whole days, one per child
+        of ``rows``)."""
+        disposal = self.issue[rows] + days
+        order = np.empty(len(days), dtype=self.order.dtype)
+        index = np.arange(len(self.days))[rows] if isinstance(rows, slice) else rows
+        for start in range(0, len(days), BLOCK_ROWS):  # small (orders x block) arrays
             block = slice(start, start + BLOCK_ROWS)
-            order[block] = choose_order(self.utility[:, idx[block]], self.beta_d, days[block])
-        order = aged_out_order(order, disposal, self.age_out[idx], self.no_order)
+            at = index[block]
+            # a view of consecutive children, a copy of scattered ones
+            utility = (
+                self.utility[:, at[0] : at[-1] + 1]
+                if isinstance(rows, slice)
+                else (self.utility[:, at])
+            )
+            order[block] = choose_order(utility, self.beta_d, days[block])
+        order = aged_out_order(order, disposal, self.age_out[rows], self.no_order)
         short = days <= THRESHOLD_DAYS
-        time, event = self.events(idx, disposal, order, short)
+        time, event = self.events(rows, disposal, order, short)
         # with the natural order: the same unless the policy changed the order
         time_direct, event_direct = time.copy(), event.copy()
-        differ = np.flatnonzero(order != self.order[idx])
-        at = idx[differ]
+        differ = np.flatnonzero(order != self.order[rows])
+        at = index[differ]
         time_direct[differ], event_direct[differ] = self.events(
             at, disposal[differ], self.order[at], short[differ]
         )
         return order, time, event, time_direct, event_direct
 
     def under(self, policy_days: np.ndarray) -> PolicyOutcomes:
-        """Outcomes with durations ``policy_days`` (:math:`D'`, float): worked out for the
-        children whose whole-day duration :math:`\\lceil D' \\rceil` moves, the natural
-        ones for the rest."""
+        """Outcomes with durations ``policy_days`` (:math:`D'`, float).
+
+        A child whose whole-day duration :math:`\\lceil D' \\rceil` does not move keeps
+        its natural outcomes (consistency). When few children move, only theirs are
+        worked out; when most do, all are, in one pass over consecutive children
+        (cheaper than gathering and scattering them).
+        """
         whole = np.ceil(policy_days).astype(np.int64)
         moved = np.flatnonzero(whole != self.days)
+        if 2 * len(moved) > len(whole):
+            return PolicyOutcomes(policy_days, *self.outcomes(slice(None), whole))
         order, time, event = self.order.copy(), self.time.copy(), self.event.copy()
         time_direct, event_direct = self.time.copy(), self.event.copy()
         (
