@@ -27,6 +27,32 @@ they carry Monte Carlo standard errors: the standard deviation of the per-child
 (paired) contrast over :math:`\\sqrt n`, and for :math:`\\log \\mathrm{RR}` the delta
 method with the paired covariance. The conditional hazard ratio is the scenario
 parameter ``returns.hr_short`` (exact, no Monte Carlo error).
+
+**Duration policies.** A policy :math:`p` moves each cohort child's duration
+:math:`D_i` to :math:`D'_i` (``cap:26``, ``shift:-4``, ``match:best_quartile``, ...; see
+:mod:`synthetic.policies`, which also says how the child's order and first event
+follow :math:`D'_i` with the same random numbers). With :math:`Y_i(d, o; h)` as above
+for duration :math:`d` (its disposal, time zero, at issue + :math:`d`; the return
+hazard's step at :math:`d \\le 182` days) and :math:`O_i(d)` the order then,
+
+.. math::
+
+    F_p(h) = \\frac1n \\sum_i Y_i(D'_i, O_i(D'_i); h), \\qquad
+    F_{\\mathrm{nat}}(h) = \\frac1n \\sum_i Y_i(D_i, O_i(D_i); h),
+
+    \\mathrm{PRD}_p(h) = F_p(h) - F_{\\mathrm{nat}}(h), \\quad
+    \\mathrm{PRR}_p(h) = F_p(h) / F_{\\mathrm{nat}}(h),
+
+    \\mathrm{direct}_p(h) = \\frac1n \\sum_i [Y_i(D'_i, O_i(D_i); h) - Y_i(D_i, O_i(D_i); h)],
+    \\quad \\mathrm{through\\ order}_p(h) = \\mathrm{PRD}_p(h) - \\mathrm{direct}_p(h),
+
+and the mean weeks of proceedings per child :math:`\\frac1n \\sum_i D'_i / 7` (and
+:math:`D_i/7` for the natural course). :math:`Y_i(D_i, O_i(D_i); h)` is the child's
+observed first event without censoring (consistency). Rows: ``policy_risk`` with
+``arm`` the policy's spec string or ``natural``; ``policy_risk_difference``,
+``policy_risk_ratio``, ``policy_direct``, ``policy_through_order`` with ``contrast`` the
+spec string (the policy against the natural course); ``policy_mean_weeks`` with
+``arm`` and no horizon. Monte Carlo SEs as above, from the per-child paired contrasts.
 """
 
 from __future__ import annotations
