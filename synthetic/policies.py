@@ -49,7 +49,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blocks import BLOCK_ROWS
-from ._sorting import sort_order
 from .duration import THRESHOLD_DAYS
 from .orders import aged_out_order, choose_order
 from .outcomes import FirstEvents
@@ -112,19 +111,25 @@ class Policy:
             return np.maximum(d + 7.0 * self.weeks, np.minimum(d, 7.0 * self.floor_weeks))
         if len(d) == 0:
             return d
+        counts = AreaCounts.of(days, np.asarray(area))
         if self.reference == "best_quartile":
-            reference = d[best_quartile_areas(days, area)[area]]
+            weights = counts.counts[counts.best_quartile()].sum(axis=0)
         elif self.reference == "national":
-            reference = d
+            weights = counts.counts.sum(axis=0)
         else:
             code = area_index(self, area_codes)
-            reference = d[area == code]
-            if len(reference) == 0:
+            weights = counts.counts[code] if code < len(counts.counts) else np.zeros(0, int)
+            if weights.sum() == 0:
                 raise PolicySpecError(
                     f"policy {self.spec!r}: no child of the disposal cohort is in area "
                     f"{self.reference!r}, so it has no durations to match"
                 )
-        return linear_quantiles(np.sort(reference), mid_rank_quantiles(days, area))
+        # one quantile per (area, duration) with children, then one per child
+        u = counts.mid_rank_quantiles().ravel()
+        cells = np.flatnonzero(counts.counts.ravel())
+        per_cell = np.zeros(len(u))
+        per_cell[cells] = linear_quantiles(counts.sorted_values(weights), u[cells])
+        return per_cell[counts.cell]
 
 
 def area_index(policy: Policy, area_codes: Sequence[str]) -> int:
@@ -198,49 +203,64 @@ def parse_policies(specs: Iterable[str]) -> tuple[Policy, ...]:
     return policies
 
 
-def _groups(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Sort by group then value: the order, the sorted values, and per sorted position
-    its group's start and size."""
-    n = len(values)
-    if np.issubdtype(values.dtype, np.integer) and np.issubdtype(groups.dtype, np.integer):
-        order = sort_order((values, groups))  # the same order, faster
-    else:
-        order = np.lexsort((values, groups))
-    v, g = values[order], groups[order]
-    new_group = np.r_[True, g[1:] != g[:-1]]
-    starts = np.flatnonzero(new_group)
-    sizes = np.diff(np.r_[starts, n])
-    which = np.cumsum(new_group) - 1
-    return order, v, new_group, starts[which], sizes[which]
+@dataclass
+class AreaCounts:
+    """Whole-day durations counted by area and value, from which ranks, medians and
+    sorted reference distributions follow without sorting the children.
 
+    ``counts[g, k]`` children of area ``g`` have duration ``values[k]``; ``cell[i]`` is
+    child *i*'s flat index ``g * len(values) + k``.
+    """
 
-def mid_rank_quantiles(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """:math:`u_i = (r_i - 1/2)/n_g`: each value's mid rank :math:`r_i` within its group
-    (ties share the average of their ranks), over the group's size :math:`n_g`."""
-    n = len(values)
-    order, v, new_group, start, size = _groups(values, groups)
-    new_tie = new_group | np.r_[True, v[1:] != v[:-1]]
-    tie_starts = np.flatnonzero(new_tie)
-    tie_ends = np.r_[tie_starts[1:], n] - 1
-    tie = np.cumsum(new_tie) - 1
-    # 1-based ranks start - group start + 1 ... end - group start + 1, and their mean
-    mid = (tie_starts[tie] + tie_ends[tie]) / 2.0 - start + 1.0
-    u = np.empty(n)
-    u[order] = (mid - 0.5) / size
-    return u
+    values: np.ndarray
+    counts: np.ndarray
+    cell: np.ndarray
 
+    @classmethod
+    def of(cls, days: np.ndarray, area: np.ndarray) -> AreaCounts:
+        """Count whole-day durations ``days`` (integers) by ``area`` (indices)."""
+        if not (np.issubdtype(days.dtype, np.integer) and np.issubdtype(area.dtype, np.integer)):
+            raise TypeError("durations and areas must be integers (whole days, area indices)")
+        low, high = int(days.min()), int(days.max())
+        n_areas = int(area.max()) + 1
+        if (high - low + 1) * n_areas <= 8 * len(days) + 2**20:
+            values, k = np.arange(low, high + 1), days - low
+        else:  # a long tail of durations: count over the distinct ones only
+            values, k = np.unique(days, return_inverse=True)
+        cell = area.astype(np.int64) * len(values) + k
+        counts = np.bincount(cell, minlength=n_areas * len(values))
+        return cls(values, counts.reshape(n_areas, len(values)), cell)
 
-def best_quartile_areas(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Per group index (up to ``groups.max()``): is the group's median at most the first
-    quartile (:func:`numpy.quantile`) of the medians of the groups present?"""
-    order, v, new_group, start, size = _groups(values, groups)
-    first = np.flatnonzero(new_group)
-    size, start = size[first], start[first]
-    median = (v[start + (size - 1) // 2] + v[start + size // 2]) / 2.0
-    present = groups[order[first]]
-    best = np.zeros(int(groups.max()) + 1, dtype=bool)
-    best[present] = median <= np.quantile(median, 0.25)
-    return best
+    def mid_rank_quantiles(self) -> np.ndarray:
+        """Per cell, :math:`u = (r - 1/2)/n_g` with :math:`r` the mid rank of the cell's
+        value in its area (the mean of the ranks its tied children share) and
+        :math:`n_g` the area's size (NaN for empty areas)."""
+        before = np.cumsum(self.counts, axis=1) - self.counts  # smaller values in the area
+        size = self.counts.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (before + (self.counts + 1) / 2.0 - 0.5) / size
+
+    def best_quartile(self) -> np.ndarray:
+        """Per area: is its median at most the first quartile (:func:`numpy.quantile`)
+        of the medians of the areas with children?"""
+        size = self.counts.sum(axis=1)
+        present = np.flatnonzero(size)
+        cum = np.cumsum(self.counts[present], axis=1)
+
+        def order_statistic(j: np.ndarray) -> np.ndarray:
+            """The (0-based) j-th smallest value of each present area: the first value
+            whose cumulative count exceeds j."""
+            return self.values[np.count_nonzero(cum <= j[:, None], axis=1)]
+
+        n = size[present]
+        median = (order_statistic((n - 1) // 2) + order_statistic(n // 2)) / 2.0
+        best = np.zeros(len(size), dtype=bool)
+        best[present] = median <= np.quantile(median, 0.25)
+        return best
+
+    def sorted_values(self, weights: np.ndarray) -> np.ndarray:
+        """The durations of the children counted by ``weights`` (per value), sorted."""
+        return np.repeat(self.values, weights).astype(float)
 
 
 def linear_quantiles(sorted_values: np.ndarray, q: np.ndarray) -> np.ndarray:

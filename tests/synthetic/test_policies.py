@@ -14,11 +14,10 @@ import synthetic
 from outcomes.errors import OutcomesError
 from synthetic.policies import (
     DEFAULT_POLICIES,
+    AreaCounts,
     Policy,
     PolicySpecError,
-    best_quartile_areas,
     linear_quantiles,
-    mid_rank_quantiles,
     parse_policies,
     parse_policy,
 )
@@ -102,22 +101,28 @@ def test_shift_with_floor() -> None:
     assert _durations("shift:2", [20, 300], [0, 0]).tolist() == [34, 314]
 
 
+def _mid_ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    counts = AreaCounts.of(values, groups)
+    return counts.mid_rank_quantiles().ravel()[counts.cell]
+
+
 def test_mid_rank_quantiles_by_hand_and_against_scipy() -> None:
     values = np.array([20, 10, 40, 20, 300, 100])
     groups = np.array([0, 0, 0, 0, 1, 1])
     # area 0: ranks 2.5, 1, 4, 2.5 of 4; area 1: 2, 1 of 2
     expected = [2.0 / 4, 0.5 / 4, 3.5 / 4, 2.0 / 4, 1.5 / 2, 0.5 / 2]
-    assert mid_rank_quantiles(values, groups).tolist() == expected
+    assert _mid_ranks(values, groups).tolist() == expected
     rng = np.random.default_rng(7)
-    values = rng.integers(20, 60, 500)  # many ties
-    groups = rng.integers(0, 9, 500)
-    u = mid_rank_quantiles(values, groups)
-    for g in range(9):
-        inside = groups == g
-        ref = (rankdata(values[inside], method="average") - 0.5) / inside.sum()
-        np.testing.assert_allclose(u[inside], ref, rtol=0, atol=1e-15)
-    # float durations (not whole days) take the general sort and agree
-    np.testing.assert_allclose(mid_rank_quantiles(values + 0.25, groups), u, atol=1e-15)
+    for high in (60, 10**9):  # many ties; a long tail (counted over distinct values)
+        values = rng.integers(20, high, 500)
+        groups = rng.integers(0, 9, 500)
+        u = _mid_ranks(values, groups)
+        for g in range(9):
+            inside = groups == g
+            ref = (rankdata(values[inside], method="average") - 0.5) / inside.sum()
+            np.testing.assert_allclose(u[inside], ref, rtol=0, atol=1e-15)
+    with pytest.raises(TypeError, match="whole days"):
+        AreaCounts.of(values + 0.5, groups)
 
 
 def test_linear_quantiles_are_numpys() -> None:
@@ -147,7 +152,7 @@ def test_match_best_quartile_by_hand() -> None:
     days = [10, 20, 20, 40, 100, 300, 50, 60, 70, 5, 400]
     area = [0, 0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
     # medians 20, 200, 60, 202.5; their first quartile 20 + 0.75 * 40 = 50: area 0 only
-    best = best_quartile_areas(np.array(days), np.array(area))
+    best = AreaCounts.of(np.array(days), np.array(area)).best_quartile()
     assert best.tolist() == [True, False, False, False]
     got = _durations("match:best_quartile", days, area)
     # reference 10, 20, 20, 40 (position 3u); area 1's u = 1/4, 3/4 -> positions 0.75,
@@ -159,7 +164,7 @@ def test_match_best_quartile_by_hand() -> None:
     # positions 0.375, 1.5, 1.5, 2.625
     assert got[:4].tolist() == [13.75, 20, 20, 32.5]
     # an area absent from the cohort is no area: best quartile over those present
-    assert best_quartile_areas(np.array([30, 10]), np.array([3, 1])).tolist() == [
+    assert AreaCounts.of(np.array([30, 10]), np.array([3, 1])).best_quartile().tolist() == [
         False,
         True,
         False,
