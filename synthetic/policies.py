@@ -302,75 +302,6 @@ class PolicyOutcomes:
     event_direct: np.ndarray
 
 
-class OrderIntervals:
-    """Each child's order under any duration, most of them without a new argmax.
-
-    A child's utilities are straight lines in :math:`x = \\log(D/182)`:
-    :math:`\\eta_o(x) = u_o + \\beta^D_o x` (``u`` its utilities + Gumbel draws without
-    the duration term). Its natural order :math:`k` stays the argmax for every :math:`x`
-    where :math:`u_k - u_o + (\\beta^D_k - \\beta^D_o) x > \\epsilon` for all
-    :math:`o \\ne k`: an interval :math:`(x_{lo}, x_{hi})` worked out once per child.
-    A policy's orders are then :math:`k` for a duration inside the interval, and
-    :func:`~synthetic.orders.choose_order` -- the generator's own float32 choice --
-    for the few outside it. :math:`\\epsilon` = 1e-4 is far above the float32 rounding
-    of utilities of a few tens (about 1e-6), so inside the interval the generator's
-    choice is :math:`k` too, exactly (ties, infinite Gumbel draws and children whose
-    natural order is ``no_order`` because they aged out get no interval).
-
-    Parameters
-    ----------
-    utility, beta_d : ndarray
-        As :func:`~synthetic.orders.choose_order` takes them (orders x children, and
-        orders x 1).
-    order : ndarray
-        Each child's natural order.
-    known : ndarray
-        Whether that order is the argmax (False where ageing out made it ``no_order``).
-    """
-
-    MARGIN = 1e-4
-
-    def __init__(
-        self, utility: np.ndarray, beta_d: np.ndarray, order: np.ndarray, known: np.ndarray
-    ) -> None:
-        self.utility, self.beta_d, self.order = utility, beta_d, order
-        n = len(order)
-        self.low = np.full(n, np.inf)  # empty interval unless worked out below
-        self.high = np.full(n, -np.inf)
-        beta = beta_d[:, 0].astype(np.float64)
-        orders = np.arange(len(beta))[:, None]
-        for start in range(0, n, BLOCK_ROWS):
-            block = slice(start, start + BLOCK_ROWS)
-            k = order[block].astype(np.intp)
-            u = utility[:, block].astype(np.float64)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                du = np.take_along_axis(u, k[None, :], axis=0) - u
-                db = beta[k][None, :] - beta[:, None]
-                bound = (self.MARGIN - du) / db
-            other = orders != k[None, :]
-            # NaN (from infinite draws) propagates through max/min: no interval
-            low = np.where(other & (db > 0), bound, -np.inf).max(axis=0)
-            high = np.where(other & (db < 0), bound, np.inf).min(axis=0)
-            level = np.where(other & (db == 0), du > self.MARGIN, True).all(axis=0)
-            ok = level & known[block]
-            self.low[block] = np.where(ok, low, np.inf)
-            self.high[block] = np.where(ok, high, -np.inf)
-
-    def orders(self, rows: slice | np.ndarray, days: np.ndarray) -> np.ndarray:
-        """The orders (before the ageing-out rule) of children ``rows`` (a slice or
-        indices) after ``days`` (whole days, one per child of ``rows``)."""
-        x = np.log(days / 182.0)
-        order = self.order[rows].copy()
-        redo = np.flatnonzero(~((x > self.low[rows]) & (x < self.high[rows])))
-        at = (np.arange(len(self.order))[rows] if isinstance(rows, slice) else rows)[redo]
-        for start in range(0, len(redo), BLOCK_ROWS):  # small (orders x block) copies
-            block = slice(start, start + BLOCK_ROWS)
-            order[redo[block]] = choose_order(
-                self.utility[:, at[block]], self.beta_d, days[redo[block]]
-            )
-        return order
-
-
 class CohortWorlds:
     """The disposal cohort's first events under any durations, from its common random
     numbers.
@@ -406,12 +337,10 @@ class CohortWorlds:
         event: np.ndarray,
         no_order: int,
     ) -> None:
-        self.events = events
+        self.events, self.utility, self.beta_d = events, utility, beta_d
         self.issue, self.age_out = issue, age_out
         self.days, self.order, self.time, self.event = days, order, time, event
         self.no_order = no_order
-        # the natural order is the argmax unless the child aged out during proceedings
-        self.intervals = OrderIntervals(utility, beta_d, order, issue + days < age_out)
 
     def outcomes(
         self, rows: slice | np.ndarray, days: np.ndarray
@@ -420,8 +349,18 @@ class CohortWorlds:
         ``rows`` (a slice or indices) disposed after ``days`` (whole days, one per child
         of ``rows``)."""
         disposal = self.issue[rows] + days
+        order = np.empty(len(days), dtype=self.order.dtype)
         index = np.arange(len(self.days))[rows] if isinstance(rows, slice) else rows
-        order = self.intervals.orders(rows, days)
+        for start in range(0, len(days), BLOCK_ROWS):  # small (orders x block) arrays
+            block = slice(start, start + BLOCK_ROWS)
+            at = index[block]
+            # a view of consecutive children, a copy of scattered ones
+            utility = (
+                self.utility[:, at[0] : at[-1] + 1]
+                if isinstance(rows, slice)
+                else (self.utility[:, at])
+            )
+            order[block] = choose_order(utility, self.beta_d, days[block])
         order = aged_out_order(order, disposal, self.age_out[rows], self.no_order)
         short = days <= THRESHOLD_DAYS
         time, event = self.events(rows, disposal, order, short)

@@ -12,11 +12,9 @@ from scipy.stats import rankdata
 
 import synthetic
 from outcomes.errors import OutcomesError
-from synthetic.orders import choose_order
 from synthetic.policies import (
     DEFAULT_POLICIES,
     AreaCounts,
-    OrderIntervals,
     Policy,
     PolicySpecError,
     linear_quantiles,
@@ -172,30 +170,6 @@ def test_match_best_quartile_by_hand() -> None:
         False,
         False,
     ]
-
-
-def test_order_intervals_give_the_generators_orders() -> None:
-    """Orders from the per-child intervals equal the generator's float32 argmax for any
-    duration, with near-ties, exact ties, infinite Gumbel draws and aged-out children."""
-    rng = np.random.default_rng(5)
-    n = 20_000
-    beta = np.array([0.0, -0.35, 0.6, 0.6, 0.25, 0.0, 0.0, -0.2, -0.9, 0.0], np.float32)[:, None]
-    utility = rng.gumbel(size=(10, n)).astype(np.float32)
-    utility[3, :500] = utility[2, :500]  # exact ties (same slope too)
-    utility[5, 500:1000] = utility[0, 500:1000] + np.float32(1e-6)  # near-ties
-    utility[4, 1000:1010] = np.inf
-    utility[4:6, 1010:1020] = np.inf  # two infinite draws: the first order wins
-    days = rng.integers(20, 900, n)
-    natural = choose_order(utility, beta, days)
-    known = rng.random(n) > 0.02
-    natural_order = np.where(known, natural, 7)  # no_order where "aged out"
-    intervals = OrderIntervals(utility, beta, natural_order, known)
-    assert np.isfinite(intervals.low).mean() > 0.5  # most children have an interval
-    for new_days in (days, np.minimum(days, 182), np.maximum(days - 28, 56), days[::-1].copy()):
-        expected = choose_order(utility, beta, new_days)
-        assert np.array_equal(intervals.orders(slice(None), new_days), expected)
-        some = np.flatnonzero(rng.random(n) < 0.3)
-        assert np.array_equal(intervals.orders(some, new_days[some]), expected[some])
 
 
 # ---------------------------------------------------------------- truth in a world
