@@ -125,11 +125,9 @@ class Policy:
                     f"{self.reference!r}, so it has no durations to match"
                 )
         # one quantile per (area, duration) with children, then one per child
-        u = counts.mid_rank_quantiles().ravel()
         cells = np.flatnonzero(counts.counts.ravel())
-        per_cell = np.zeros(len(u))
-        per_cell[cells] = linear_quantiles(counts.sorted_values(weights), u[cells])
-        return per_cell[counts.cell]
+        u = counts.mid_rank_quantiles(cells)
+        return counts.children(linear_quantiles(counts.sorted_values(weights), u), cells)
 
 
 def area_index(policy: Policy, area_codes: Sequence[str]) -> int:
@@ -223,36 +221,50 @@ class AreaCounts:
             raise TypeError("durations and areas must be integers (whole days, area indices)")
         low, high = int(days.min()), int(days.max())
         n_areas = int(area.max()) + 1
-        if (high - low + 1) * n_areas <= 8 * len(days) + 2**20:
-            values, k = np.arange(low, high + 1), days - low
-        else:  # a long tail of durations: count over the distinct ones only
+        if high - low < 8 * len(days) + 2**20:  # the distinct durations, by counting
+            offset = days - low
+            seen = np.bincount(offset, minlength=high - low + 1) > 0
+            values, k = np.flatnonzero(seen) + low, (np.cumsum(seen) - 1)[offset]
+        else:  # a very long tail of durations: by sorting
             values, k = np.unique(days, return_inverse=True)
         cell = area.astype(np.int64) * len(values) + k
         counts = np.bincount(cell, minlength=n_areas * len(values))
         return cls(values, counts.reshape(n_areas, len(values)), cell)
 
-    def mid_rank_quantiles(self) -> np.ndarray:
-        """Per cell, :math:`u = (r - 1/2)/n_g` with :math:`r` the mid rank of the cell's
-        value in its area (the mean of the ranks its tied children share) and
-        :math:`n_g` the area's size (NaN for empty areas)."""
-        before = np.cumsum(self.counts, axis=1) - self.counts  # smaller values in the area
-        size = self.counts.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (before + (self.counts + 1) / 2.0 - 0.5) / size
+    def mid_rank_quantiles(self, cells: np.ndarray) -> np.ndarray:
+        """At flat cells ``cells`` (with children), :math:`u = (r - 1/2)/n_g` with
+        :math:`r` the mid rank of the cell's value in its area (the mean of the ranks
+        its tied children share) and :math:`n_g` the area's size."""
+        counts = self.counts.ravel()[cells]
+        # children of the area with smaller values: the cumulative count before the cell
+        before = np.cumsum(self.counts, axis=1).ravel()[cells] - counts
+        size = self.counts.sum(axis=1)[cells // self.counts.shape[1]]
+        return (before + (counts + 1) / 2.0 - 0.5) / size
+
+    def children(self, per_cell: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Values given at flat cells ``cells`` (every cell with children), per child."""
+        out = np.zeros(self.counts.size)
+        out[cells] = per_cell
+        return out[self.cell]
 
     def best_quartile(self) -> np.ndarray:
         """Per area: is its median at most the first quartile (:func:`numpy.quantile`)
         of the medians of the areas with children?"""
         size = self.counts.sum(axis=1)
         present = np.flatnonzero(size)
-        cum = np.cumsum(self.counts[present], axis=1)
+        # cumulative counts of all areas in one increasing row: area a's are offset by
+        # the children of the areas before it
+        n = size[present]
+        offset = np.cumsum(n) - n
+        cum = (np.cumsum(self.counts[present], axis=1) + offset[:, None]).ravel()
+        width = self.counts.shape[1]
 
         def order_statistic(j: np.ndarray) -> np.ndarray:
             """The (0-based) j-th smallest value of each present area: the first value
             whose cumulative count exceeds j."""
-            return self.values[np.count_nonzero(cum <= j[:, None], axis=1)]
+            at = np.searchsorted(cum, j + offset, side="right")
+            return self.values[at - np.arange(len(n)) * width]
 
-        n = size[present]
         median = (order_statistic((n - 1) // 2) + order_statistic(n // 2)) / 2.0
         best = np.zeros(len(size), dtype=bool)
         best[present] = median <= np.quantile(median, 0.25)

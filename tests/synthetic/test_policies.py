@@ -103,7 +103,8 @@ def test_shift_with_floor() -> None:
 
 def _mid_ranks(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     counts = AreaCounts.of(values, groups)
-    return counts.mid_rank_quantiles().ravel()[counts.cell]
+    cells = np.flatnonzero(counts.counts.ravel())
+    return counts.children(counts.mid_rank_quantiles(cells), cells)
 
 
 def test_mid_rank_quantiles_by_hand_and_against_scipy() -> None:
@@ -163,6 +164,14 @@ def test_match_best_quartile_by_hand() -> None:
     # the best area moves within its own distribution: u = 1/8, 1/2, 1/2, 7/8 ->
     # positions 0.375, 1.5, 1.5, 2.625
     assert got[:4].tolist() == [13.75, 20, 20, 32.5]
+    rng = np.random.default_rng(11)
+    for high in (400, 10**9):  # counted over a range of days, or over distinct values
+        values = rng.integers(20, high, 3000)
+        groups = rng.choice([0, 2, 3, 5, 6, 7, 9, 12], 3000)
+        medians = {g: np.median(values[groups == g]) for g in np.unique(groups)}
+        cut = np.quantile(list(medians.values()), 0.25)
+        best = AreaCounts.of(values, groups).best_quartile()
+        assert best.tolist() == [g in medians and medians[g] <= cut for g in range(13)]
     # an area absent from the cohort is no area: best quartile over those present
     assert AreaCounts.of(np.array([30, 10]), np.array([3, 1])).best_quartile().tolist() == [
         False,
