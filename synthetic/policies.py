@@ -36,8 +36,21 @@ world. The world disposes on whole days: a policy duration :math:`D'` is dispose
 day :math:`t_i + \\lceil D' \\rceil` (so "within 26 weeks" is exactly :math:`D' \\le
 182`); for whole-week caps and shifts :math:`D'` is whole days already. With
 :math:`D' = D` every child's first event is its observed one (consistency), so the
-natural course needs no recomputation, and only children whose duration moves are
-worked out again.
+natural course needs no recomputation, and a child whose duration does not move keeps
+its observed outcomes.
+
+Cost: per policy, one argmax over the orders and one first event per cohort child
+(about a quarter more CPU time per world for the three default policies); ``match``
+counts durations per area and day instead of sorting the children.
+
+References
+----------
+Haneuse S, Rotnitzky A (2013). Estimation of the effect of interventions that modify
+the received treatment. *Statistics in Medicine* 32(30):5260-5277.
+
+Díaz I, Williams N, Hoffman KL, Schenck EJ (2023). Nonparametric causal effects based
+on longitudinal modified treatment policies. *Journal of the American Statistical
+Association* 118(542):846-857.
 """
 
 from __future__ import annotations
