@@ -15,7 +15,9 @@ from outcomes.errors import OutcomesError
 from synthetic.policies import (
     DEFAULT_POLICIES,
     AreaCounts,
+    CohortWorlds,
     Policy,
+    PolicyOutcomes,
     PolicySpecError,
     linear_quantiles,
     parse_policies,
@@ -278,6 +280,30 @@ def test_natural_course_is_the_observed_world(world: synthetic.World) -> None:
         assert t.value("policy_risk", h, "natural") == y_arm.mean() == y_clean.mean()
     weeks = (cohort["planned_disposal_date"] - cohort["issue_date"]).dt.days / 7
     assert t.value("policy_mean_weeks", None, "natural") == pytest.approx(weeks.mean())
+
+
+def test_natural_durations_recomputed_give_the_observed_world(
+    world: synthetic.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worked out afresh for every child with :math:`D' = D`, the policy machinery gives
+    each child's observed order and uncensored first event (consistency), which the
+    truth's natural course uses without recomputing."""
+    seen: list[CohortWorlds] = []
+    under = CohortWorlds.under
+
+    def spy(self: CohortWorlds, policy_days: np.ndarray) -> PolicyOutcomes:
+        seen.append(self)
+        return under(self, policy_days)
+
+    monkeypatch.setattr(CohortWorlds, "under", spy)
+    synthetic.generate("default", n_applications=8_000, seed=12, faults=False)
+    cohort = seen[0]
+    order, time, event, time_direct, event_direct = cohort.outcomes(slice(None), cohort.days)
+    clean = world.clean.loc[world.clean["in_cohort"]]
+    assert np.array_equal(order, clean["latent_order"].cat.codes.to_numpy())
+    assert np.array_equal(time, clean["first_event_days"].to_numpy())
+    assert np.array_equal(event, clean["first_event"].cat.codes.to_numpy())
+    assert np.array_equal(time_direct, time) and np.array_equal(event_direct, event)
 
 
 @pytest.mark.parametrize("share", [1.0, 0.3])
