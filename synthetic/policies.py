@@ -248,11 +248,14 @@ class AreaCounts:
         """At flat cells ``cells`` (with children), :math:`u = (r - 1/2)/n_g` with
         :math:`r` the mid rank of the cell's value in its area (the mean of the ranks
         its tied children share) and :math:`n_g` the area's size."""
-        counts = self.counts.ravel()[cells]
-        # children of the area with smaller values: the cumulative count before the cell
-        before = np.cumsum(self.counts, axis=1).ravel()[cells] - counts
-        size = self.counts.sum(axis=1)[cells // self.counts.shape[1]]
-        return (before + (counts + 1) / 2.0 - 0.5) / size
+        flat = self.counts.ravel()
+        counts = flat[cells]
+        area = cells // self.counts.shape[1]
+        size = self.counts.sum(axis=1)
+        # children of the area with smaller values: the cumulative count over all cells
+        # (one fast pass) before the cell, less the children of the areas before
+        before = np.cumsum(flat)[cells] - counts - (np.cumsum(size) - size)[area]
+        return (before + (counts + 1) / 2.0 - 0.5) / size[area]
 
     def children(self, per_cell: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Values given at flat cells ``cells`` (every cell with children), per child."""
@@ -269,7 +272,7 @@ class AreaCounts:
         # the children of the areas before it
         n = size[present]
         offset = np.cumsum(n) - n
-        cum = (np.cumsum(self.counts[present], axis=1) + offset[:, None]).ravel()
+        cum = np.cumsum(self.counts[present].ravel())
         width = self.counts.shape[1]
 
         def order_statistic(j: np.ndarray) -> np.ndarray:
