@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from ._time import DAYS_PER_YEAR
+from .policies import PolicyOutcomes
 from .scenario import Scenario
 
 HORIZONS_YEARS = (1.0, 2.0, 5.0)
@@ -227,27 +228,14 @@ def _ratio(c1: int, c0: int, c10: int, n: int) -> tuple[float, float]:
     return float("nan"), float("nan")
 
 
-@dataclass
-class PolicyWorld:
-    """Per child of the cohort, one duration policy's world: the durations in days, and
-    the days to the first event and its code (0 = ``child_return``) with the order the
-    child gets (``time``, ``event``) and with its natural order (``time_direct``,
-    ``event_direct``). The natural course has ``time_direct`` = ``time``."""
-
-    label: str
-    duration_days: np.ndarray
-    time: np.ndarray
-    event: np.ndarray
-    time_direct: np.ndarray
-    event_direct: np.ndarray
-
-
-def policy_estimands(natural: PolicyWorld, policies: list[PolicyWorld]) -> list[dict[str, Any]]:
+def policy_estimands(
+    natural: PolicyOutcomes, policies: dict[str, PolicyOutcomes]
+) -> list[dict[str, Any]]:
     """The duration policies' estimands (see the module docstring): ``policy_risk`` of
-    the natural course and of each policy, ``policy_risk_difference``,
+    the natural course and of each policy (by spec string), ``policy_risk_difference``,
     ``policy_risk_ratio``, ``policy_direct`` and ``policy_through_order`` of each policy
     against the natural course, per horizon; ``policy_mean_weeks`` of each (no
-    horizon)."""
+    horizon). Event code 0 is ``child_return``."""
     if not policies:
         return []
     n = len(natural.time)
@@ -258,7 +246,7 @@ def policy_estimands(natural: PolicyWorld, policies: list[PolicyWorld]) -> list[
         c0 = int(np.count_nonzero(y0))
         f0 = c0 / n if n else float("nan")
         rows.append(_row("policy_risk", h, f0, _se_binary(c0, c0, n), arm="natural"))
-        for p in policies:
+        for label, p in policies.items():
             y1 = (p.event == 0) & (p.time <= days)
             yd = (p.event_direct == 0) & (p.time_direct <= days)
             c1, cd = int(np.count_nonzero(y1)), int(np.count_nonzero(yd))
@@ -266,10 +254,10 @@ def policy_estimands(natural: PolicyWorld, policies: list[PolicyWorld]) -> list[
                 int(np.count_nonzero(a & b)) for a, b in ((y1, y0), (yd, y0), (y1, yd))
             )
             f1 = c1 / n if n else float("nan")
-            rows.append(_row("policy_risk", h, f1, _se_binary(c1, c1, n), arm=p.label))
+            rows.append(_row("policy_risk", h, f1, _se_binary(c1, c1, n), arm=label))
             rd_se = _se_binary(c1 - c0, c1 + c0 - 2 * c10, n)
-            rows.append(_row("policy_risk_difference", h, f1 - f0, rd_se, contrast=p.label))
-            rows.append(_row("policy_risk_ratio", h, *_ratio(c1, c0, c10, n), contrast=p.label))
+            rows.append(_row("policy_risk_difference", h, f1 - f0, rd_se, contrast=label))
+            rows.append(_row("policy_risk_ratio", h, *_ratio(c1, c0, c10, n), contrast=label))
             direct = (cd - c0) / n if n else float("nan")
             rows.append(
                 _row(
@@ -277,7 +265,7 @@ def policy_estimands(natural: PolicyWorld, policies: list[PolicyWorld]) -> list[
                     h,
                     direct,
                     _se_binary(cd - c0, cd + c0 - 2 * cd0, n),
-                    contrast=p.label,
+                    contrast=label,
                 )
             )
             rows.append(
@@ -286,14 +274,14 @@ def policy_estimands(natural: PolicyWorld, policies: list[PolicyWorld]) -> list[
                     h,
                     (c1 - cd) / n if n else float("nan"),
                     _se_binary(c1 - cd, c1 + cd - 2 * c1d, n),
-                    contrast=p.label,
+                    contrast=label,
                 )
             )
-    for world in (natural, *policies):
+    for label, world in {"natural": natural, **policies}.items():
         weeks = world.duration_days / 7.0
         mean = float(weeks.mean()) if n else float("nan")
         se = float(weeks.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-        rows.append(_row("policy_mean_weeks", None, mean, se, arm=world.label))
+        rows.append(_row("policy_mean_weeks", None, mean, se, arm=label))
     return rows
 
 
@@ -322,13 +310,13 @@ def compute_truth(
     seed: int,
     potential: pd.DataFrame | dict[str, np.ndarray],
     extract: int,
-    natural: PolicyWorld | None = None,
-    policies: list[PolicyWorld] | None = None,
+    natural: PolicyOutcomes | None = None,
+    policies: dict[str, PolicyOutcomes] | None = None,
 ) -> Truth:
     """Build the :class:`Truth` of a world from its potential outcomes (and those of the
     natural course and the duration policies, if given)."""
     params = scenario.to_dict()
-    policies = policies or []
+    policies = policies or {}
     policy_rows = policy_estimands(natural, policies) if natural is not None else []
     policy_notes = [
         "duration policies: each cohort child's duration D becomes the policy's D' "
@@ -359,7 +347,7 @@ def compute_truth(
             "population value",
             *(policy_notes if policy_rows else []),
         ],
-        policies=[p.label for p in policies] if policy_rows else [],
+        policies=list(policies) if policy_rows else [],
     )
     truth.estimands.extend(policy_rows)
     return truth

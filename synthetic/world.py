@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -77,11 +78,12 @@ from .policies import (
     DEFAULT_POLICIES,
     CohortWorlds,
     Policy,
+    PolicyOutcomes,
     area_index,
     parse_policies,
 )
 from .scenario import Scenario, load_scenario
-from .truth import PolicyWorld, Truth, compute_truth
+from .truth import Truth, compute_truth
 
 ORIGINS = ("first", "child_return", "new_child")
 """``origin`` codes of the clean table: how an application came about."""
@@ -131,12 +133,9 @@ class World:
     seed : int
     areas : DataFrame
         The LAs and their effects.
-    policy_outcomes : dict of str to DataFrame
-        Per duration policy (by spec string), one row per child of the disposal cohort
-        (the rows of ``potential_outcomes``): ``duration_days`` under the policy,
-        ``order``, ``time`` and ``event`` (days from the policy's disposal to the first
-        event), and ``time_order_natural``, ``event_order_natural`` with the order held
-        at the natural one (see :mod:`synthetic.policies`).
+    policy_worlds : dict of str to PolicyOutcomes
+        Per duration policy (by spec string), the arrays behind
+        :attr:`policy_outcomes`.
     """
 
     dataset: Dataset
@@ -147,7 +146,30 @@ class World:
     scenario: Scenario
     seed: int
     areas: pd.DataFrame = field(default_factory=pd.DataFrame)
-    policy_outcomes: dict[str, pd.DataFrame] = field(default_factory=dict)
+    policy_worlds: dict[str, PolicyOutcomes] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def policy_outcomes(self) -> dict[str, pd.DataFrame]:
+        """Per duration policy (by spec string), one row per child of the disposal
+        cohort (the rows of ``potential_outcomes``): ``duration_days`` under the policy,
+        ``order``, ``time`` and ``event`` (days from the policy's disposal to the first
+        event), and ``time_order_natural``, ``event_order_natural`` with the order held
+        at the natural one (see :mod:`synthetic.policies`). Made on first use (frames
+        cost more than the arrays)."""
+        orders = order_names(self.scenario)
+        return {
+            spec: pd.DataFrame(
+                {
+                    "duration_days": out.duration_days,
+                    "order": _categorical(orders, out.order),
+                    "time": out.time,
+                    "event": _categorical(EVENT_NAMES, out.event),
+                    "time_order_natural": out.time_direct,
+                    "event_order_natural": _categorical(EVENT_NAMES, out.event_direct),
+                }
+            )
+            for spec, out in self.policy_worlds.items()
+        }
 
     def write(self, path: str | Path, format: Literal["parquet", "csv"] = "parquet") -> Path:
         """Write the dataset folder and ``truth.json`` (needs ``outcomes.io``)."""
@@ -628,7 +650,7 @@ def generate(
         k: unsorted.pop(k)[cohort_rows] if k in unsorted else by_app[k][app[cohort]]
         for k in POTENTIAL_COLUMNS
     }
-    natural, policy_worlds, policy_frames = _policy_worlds(
+    natural, policy_outcomes = _policy_worlds(
         scen,
         cols,
         cohort,
@@ -662,7 +684,7 @@ def generate(
         num, cols, orders, event_child, event_day, event_type, extract, child_ids
     )
 
-    truth = compute_truth(scen, seed, cohort_po, extract, natural, policy_worlds)
+    truth = compute_truth(scen, seed, cohort_po, extract, natural, policy_outcomes)
     potential = _potential_frame(canonical, cols, cohort, cohort_po, orders)
     # what the frames need of the row arrays is in them now: free the rest before the
     # faulty copy is made (less memory at the peak, fewer fresh pages to fault in)
@@ -713,7 +735,7 @@ def generate(
         scenario=scen,
         seed=int(seed),
         areas=area_frame,
-        policy_outcomes=policy_frames,
+        policy_worlds=policy_outcomes,
     )
 
 
@@ -726,13 +748,13 @@ def _policy_worlds(
     areas: Areas,
     orders: list[str],
     policies: tuple[Policy, ...],
-) -> tuple[PolicyWorld | None, list[PolicyWorld], dict[str, pd.DataFrame]]:
+) -> tuple[PolicyOutcomes | None, dict[str, PolicyOutcomes]]:
     """The natural course and each duration policy's world for the disposal cohort
     (rows ``cohort`` of the sorted ``cols``; ``inputs`` holds their
-    :data:`POLICY_COLUMNS`), and the policies' frames for :attr:`World.policy_outcomes`.
+    :data:`POLICY_COLUMNS`), by spec string.
     """
     if not policies:
-        return None, [], {}
+        return None, {}
     child, dob, issue = cols["child"][cohort], cols["dob"][cohort], cols["issue"][cohort]
     days = cols["disposal"][cohort] - issue
     age_out = age_out_day(dob, float(scen["events.age_out"]))
@@ -759,34 +781,13 @@ def _policy_worlds(
         event,
         orders.index("no_order"),
     )
-    natural = PolicyWorld("natural", days.astype(float), time, event, time, event)
+    natural = PolicyOutcomes(days.astype(float), order, time, event, time, event)
     la = cols["la"][cohort]
-    worlds: list[PolicyWorld] = []
-    frames: dict[str, pd.DataFrame] = {}
-    for policy in policies:
-        out = cohort_worlds.under(policy.durations(days, la, list(areas.la_code)))
-        worlds.append(
-            PolicyWorld(
-                policy.spec,
-                out.duration_days,
-                out.time,
-                out.event,
-                out.time_direct,
-                out.event_direct,
-            )
-        )
-        frames[policy.spec] = pd.DataFrame(
-            {
-                "duration_days": out.duration_days,
-                "order": _categorical(orders, out.order),
-                "time": out.time,
-                "event": _categorical(EVENT_NAMES, out.event),
-                "time_order_natural": out.time_direct,
-                "event_order_natural": _categorical(EVENT_NAMES, out.event_direct),
-            },
-            copy=False,  # fresh arrays
-        )
-    return natural, worlds, frames
+    outcomes = {
+        policy.spec: cohort_worlds.under(policy.durations(days, la, list(areas.la_code)))
+        for policy in policies
+    }
+    return natural, outcomes
 
 
 def _numeric_rows(
