@@ -40,7 +40,7 @@ natural course needs no recomputation, and a child whose duration does not move 
 its observed outcomes.
 
 Cost: per policy, one argmax over the orders and one first event per cohort child
-(about a quarter more CPU time per world for the three default policies); ``match``
+(10-25% more CPU time per world for the three default policies); ``match``
 counts durations per area and day instead of sorting the children.
 
 References
