@@ -11,7 +11,8 @@ Typical use::
     world = synthetic.generate("default", n_applications=5_000, seed=1)
     world.dataset.proceedings        # what an analyst gets (with faults)
     world.clean                      # before faults, with the latent variables
-    world.truth.table()              # true marginal risks, RD, RR, mediation split
+    world.truth.table()              # true marginal risks, RD, RR, mediation split,
+                                     # duration policies' effects
     world.faults                     # every injected fault, by row
     synthetic.calibration_report(world)
     world.write("world/")            # dataset folder + truth.json
@@ -19,9 +20,9 @@ Typical use::
 Modules: :mod:`~synthetic.scenario` (TOML scenarios with provenance),
 :mod:`~synthetic.areas`, :mod:`~synthetic.families`, :mod:`~synthetic.duration`,
 :mod:`~synthetic.orders`, :mod:`~synthetic.outcomes` (the structural model),
-:mod:`~synthetic.truth`, :mod:`~synthetic.faults`, :mod:`~synthetic.episodes`,
-:mod:`~synthetic.ssda903`, :mod:`~synthetic.calibration` and :mod:`~synthetic.world`
-(putting it together).
+:mod:`~synthetic.policies` (duration policies), :mod:`~synthetic.truth`,
+:mod:`~synthetic.faults`, :mod:`~synthetic.episodes`, :mod:`~synthetic.ssda903`,
+:mod:`~synthetic.calibration` and :mod:`~synthetic.world` (putting it together).
 """
 
 from .calibration import calibration_report

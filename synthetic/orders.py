@@ -112,11 +112,14 @@ def draw_orders(
     gumbel: SiblingGumbel,
     days_short: np.ndarray,
     days_long: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each child's order under both duration arms, :math:`\\arg\\max_o(\\eta_o + G_o)`.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's order under both duration arms, :math:`\\arg\\max_o(\\eta_o + G_o)`,
+    and its utilities without the duration term, :math:`\\eta_o - \\beta^D_o \\log(D/26)
+    + G_o` (float32, orders x children), from which :func:`choose_order` gives its order
+    under any other duration (the duration policies of :mod:`synthetic.policies`).
 
     Worked out block by block of children (see :mod:`synthetic._blocks`): the
-    (orders x children) arrays would take hundreds of MB. They are laid out orders
+    intermediate (orders x children) arrays stay small. They are laid out orders
     first, so every operation runs along the children (NumPy is slow along a short
     last axis). ``la_practice`` is the practice score of every LA; the rest are per
     child.
@@ -124,9 +127,10 @@ def draw_orders(
     n = len(complexity)
     table = utility_table(scenario, la_practice)
     beta_c = scenario.array("orders.complexity").astype(np.float32)[:, None]
-    beta_d = scenario.array("orders.log_duration").astype(np.float32)[:, None]
+    beta_d = duration_coefficients(scenario)
     order_short = np.empty(n, dtype=np.int8)
     order_long = np.empty(n, dtype=np.int8)
+    utility = np.empty((len(beta_d), n), dtype=np.float32)
     own_used = 0
     for start in range(0, n, BLOCK_ROWS):
         rows = slice(start, start + BLOCK_ROWS)
@@ -138,14 +142,25 @@ def draw_orders(
         cell = 8 * la[rows] + binary_combination(age_years[rows], pre_reform[rows])
         base += np.take(table, cell, axis=1)
         base += beta_c * complexity[rows].astype(np.float32)
-        order_short[rows] = _choose(base, beta_d, days_short[rows])
-        order_long[rows] = _choose(base, beta_d, days_long[rows])
-    return order_short, order_long
+        utility[:, rows] = base
+        order_short[rows] = choose_order(base, beta_d, days_short[rows])
+        order_long[rows] = choose_order(base, beta_d, days_long[rows])
+    return order_short, order_long, utility
 
 
-def _choose(base: np.ndarray, beta_d: np.ndarray, duration_days: np.ndarray) -> np.ndarray:
+def duration_coefficients(scenario: Scenario) -> np.ndarray:
+    """:math:`\\beta^D_o` as float32, orders x 1 (as :func:`choose_order` takes it)."""
+    return scenario.array("orders.log_duration").astype(np.float32)[:, None]
+
+
+def choose_order(base: np.ndarray, beta_d: np.ndarray, duration_days: np.ndarray) -> np.ndarray:
     """:math:`\\arg\\max_o` of ``base`` (utilities + Gumbel, orders x children) plus the
-    duration term: the first order reaching the children's maximum."""
+    duration term :math:`\\beta^D_o \\log(D/182)` for ``duration_days`` :math:`D`: the
+    first order reaching the children's maximum.
+
+    The same float32 arithmetic for every caller, so the same utilities and duration
+    always give the same order (the truth of the duration policies relies on it).
+    """
     total = beta_d * np.log(duration_days / 182.0).astype(np.float32)
     total += base
     best = total.max(axis=0)
@@ -155,3 +170,12 @@ def _choose(base: np.ndarray, beta_d: np.ndarray, duration_days: np.ndarray) -> 
     for o in range(len(total) - 2, -1, -1):
         choice = np.where(total[o] == best, np.int8(o), choice)
     return choice
+
+
+def aged_out_order(
+    order: np.ndarray, disposal: np.ndarray, age_out: np.ndarray, no_order: int
+) -> np.ndarray:
+    """``no_order`` for proceedings that end on or after the child's ageing-out day: no
+    care or supervision order can be made once a child is 17 (s31(3) Children Act
+    1989)."""
+    return np.where(disposal >= age_out, no_order, order)

@@ -157,13 +157,20 @@ class FirstEvents:
         self.placement_index = placement_index
 
     def __call__(
-        self, rows: slice | np.ndarray, disposal: np.ndarray, order: np.ndarray, short: bool
+        self,
+        rows: slice | np.ndarray,
+        disposal: np.ndarray,
+        order: np.ndarray,
+        short: bool | np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Days from disposal to the first event, and its code, of children ``rows`` (a
         slice or indices) disposed on days ``disposal`` with orders ``order`` (both for
-        those rows alone) in arm "within 26 weeks" (``short``) or "after"."""
+        those rows alone) in arm "within 26 weeks" (``short``) or "after"; ``short`` may
+        also be one flag per child."""
         scale = self.rates[order] * self.relative[rows]
-        if short:
+        if isinstance(short, np.ndarray):
+            scale = np.where(short, scale * self.hr_short, scale)
+        elif short:
             scale *= self.hr_short
         target = self.e_return[rows] / scale
         ret = years_to_days(_piecewise_inverse(target, self.breaks, self.shape))

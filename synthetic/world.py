@@ -20,7 +20,9 @@ appearance, the truth is computed from the potential outcomes of the disposal co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -55,14 +57,30 @@ from .families import (
     sex_draw,
 )
 from .faults import MISCODED_LABELS, apply_faults, empty_fault_record, first_appearance
-from .orders import SiblingGumbel, draw_orders, order_names, standard_gumbel
+from .orders import (
+    SiblingGumbel,
+    aged_out_order,
+    draw_orders,
+    duration_coefficients,
+    order_names,
+    standard_gumbel,
+)
 from .outcomes import (
     EVENT_NAMES,
+    ChildDraws,
     FirstEvents,
     child_draws,
     new_child_years,
     return_linear_predictor,
     years_to_days,
+)
+from .policies import (
+    DEFAULT_POLICIES,
+    CohortWorlds,
+    Policy,
+    PolicyOutcomes,
+    area_index,
+    parse_policies,
 )
 from .scenario import Scenario, load_scenario
 from .truth import Truth, compute_truth
@@ -82,6 +100,12 @@ POTENTIAL_COLUMNS = (
 )
 """Arrays needed for the disposal cohort only (the potential outcomes): the durations
 per application, the rest per row."""
+
+POLICY_COLUMNS = ("utility", "e_return", "u_adopt", "z_adopt")
+"""Per row, the common random numbers the duration policies' potential outcomes reuse
+(see :mod:`synthetic.policies`): the order utilities without the duration term
+(orders x rows) and the draws of :class:`~synthetic.outcomes.ChildDraws`. Needed for
+the disposal cohort only."""
 
 
 @dataclass
@@ -107,6 +131,11 @@ class World:
         One row per fault (see :mod:`synthetic.faults`); empty without faults.
     scenario : Scenario
     seed : int
+    areas : DataFrame
+        The LAs and their effects.
+    policy_worlds : dict of str to PolicyOutcomes
+        Per duration policy (by spec string), the arrays behind
+        :attr:`policy_outcomes`.
     """
 
     dataset: Dataset
@@ -117,6 +146,30 @@ class World:
     scenario: Scenario
     seed: int
     areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    policy_worlds: dict[str, PolicyOutcomes] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def policy_outcomes(self) -> dict[str, pd.DataFrame]:
+        """Per duration policy (by spec string), one row per child of the disposal
+        cohort (the rows of ``potential_outcomes``): ``duration_days`` under the policy,
+        ``order``, ``time`` and ``event`` (days from the policy's disposal to the first
+        event), and ``time_order_natural``, ``event_order_natural`` with the order held
+        at the natural one (see :mod:`synthetic.policies`). Made on first use (frames
+        cost more than the arrays)."""
+        orders = order_names(self.scenario)
+        return {
+            spec: pd.DataFrame(
+                {
+                    "duration_days": out.duration_days,
+                    "order": _categorical(orders, out.order),
+                    "time": out.time,
+                    "event": _categorical(EVENT_NAMES, out.event),
+                    "time_order_natural": out.time_direct,
+                    "event_order_natural": _categorical(EVENT_NAMES, out.event_direct),
+                }
+            )
+            for spec, out in self.policy_worlds.items()
+        }
 
     def write(self, path: str | Path, format: Literal["parquet", "csv"] = "parquet") -> Path:
         """Write the dataset folder and ``truth.json`` (needs ``outcomes.io``)."""
@@ -214,6 +267,10 @@ def _generation_rows(
         "t_cross": worlds.t_cross,
         "e_cross": worlds.e_cross,
         "base_lp": worlds.base_lp,
+        "utility": arms.utility,
+        "e_return": worlds.draws.e_return,
+        "u_adopt": worlds.draws.u_adopt,
+        "z_adopt": worlds.draws.z_adopt,
     }
 
     # the next generation: each returning child is a one-child application, each new
@@ -248,6 +305,7 @@ class _Arms:
     age_out: np.ndarray
     order_short: np.ndarray
     order_long: np.ndarray
+    utility: np.ndarray  # orders x rows: utilities + Gumbel without the duration term
 
 
 def _orders_by_arm(
@@ -277,7 +335,7 @@ def _orders_by_arm(
     app_gumbel = standard_gumbel(rng, (len(orders), len(apps.issue)))
     own = standard_gumbel(rng, (len(orders), len(app) - int(np.count_nonzero(shared))))
     gumbel = SiblingGumbel(by_app=app_gumbel, app=app, shared=shared, own=own)
-    order_short, order_long = draw_orders(
+    order_short, order_long, utility = draw_orders(
         scenario,
         complexity,
         age_years,
@@ -288,12 +346,11 @@ def _orders_by_arm(
         days_short,
         days_long,
     )
-    # no care or supervision order can be made once a child is 17 (s31(3) Children
-    # Act 1989): proceedings that outlast a child's 17th birthday end with no order
+    # proceedings that outlast a child's 17th birthday end with no order
     age_out = age_out_day(dob, float(scenario["events.age_out"]))
     no_order = orders.index("no_order")
-    order_short = np.where(issue + days_short >= age_out, no_order, order_short)
-    order_long = np.where(issue + days_long >= age_out, no_order, order_long)
+    order_short = aged_out_order(order_short, issue + days_short, age_out, no_order)
+    order_long = aged_out_order(order_long, issue + days_long, age_out, no_order)
     return _Arms(
         issue=issue,
         dob=dob,
@@ -305,6 +362,7 @@ def _orders_by_arm(
         age_out=age_out,
         order_short=order_short,
         order_long=order_long,
+        utility=utility,
     )
 
 
@@ -320,6 +378,7 @@ class _Worlds:
     t_cross: np.ndarray
     e_cross: np.ndarray
     base_lp: np.ndarray
+    draws: ChildDraws
 
 
 def _first_events(
@@ -337,9 +396,10 @@ def _first_events(
     base_lp = return_linear_predictor(
         scenario, arms.complexity, arms.age_years, areas.log_frailty[arms.la]
     )
+    draws = child_draws(rng, len(rows.app))
     events = FirstEvents(
         scenario,
-        child_draws(rng, len(rows.app)),
+        draws,
         base_lp,
         arms.dob,
         people.death_day[child],
@@ -363,7 +423,7 @@ def _first_events(
         return t_short, e_short, t_long, e_long, t_cross, e_cross
 
     t_s, e_s, t_l, e_l, t_x, e_x = blockwise(len(rows.app), worlds)
-    return _Worlds(t_s, e_s, t_l, e_l, t_x, e_x, base_lp)
+    return _Worlds(t_s, e_s, t_l, e_l, t_x, e_x, base_lp, draws)
 
 
 def _indicators(
@@ -460,7 +520,9 @@ def _all_generations(
         gen += 1
     return (
         {k: np.concatenate([p[k] for p in app_parts]) for k in app_parts[0]},
-        {k: np.concatenate([p[k] for p in row_parts]) for k in row_parts[0]},
+        {  # the rows are the last axis (the utilities are orders x rows)
+            k: np.concatenate([p[k] for p in row_parts], axis=-1) for k in row_parts[0]
+        },
     )
 
 
@@ -500,6 +562,7 @@ def generate(
     n_applications: int | None = None,
     seed: int = 0,
     faults: bool = True,
+    policies: Sequence[str] | None = None,
 ) -> World:
     """Generate a synthetic world.
 
@@ -519,25 +582,43 @@ def generate(
     faults : bool
         Apply the data-quality layer to ``world.dataset`` (``world.clean`` never has
         faults).
+    policies : sequence of str, optional
+        Duration policies whose effects the truth holds, as spec strings (``"cap:26"``,
+        ``"shift:-4"``, ``"shift:-4:floor=10"``, ``"match:best_quartile"``,
+        ``"match:national"``, ``"match:<LA code>"``; see :mod:`synthetic.policies`).
+        Default: the scenario's ``truth.policies``, else
+        :data:`~synthetic.policies.DEFAULT_POLICIES`. An empty list adds none. They
+        change the truth only, never the data.
 
     Returns
     -------
     World
+
+    Raises
+    ------
+    synthetic.policies.PolicySpecError
+        A policy spec that cannot be read or names an LA the world does not have.
     """
     scen = load_scenario(scenario)
     if n_applications is not None and int(n_applications) < 1:
         raise ValueError(f"n_applications must be positive, got {n_applications}")
+    if policies is None:
+        policies = scen.values.get("truth.policies", DEFAULT_POLICIES)
+    parsed = parse_policies(policies)
     streams = Streams(seed)
     orders = order_names(scen)
     extract = to_day(scen["window.extract_date"])
     areas = make_areas(scen, streams.get("areas"))
+    for policy in parsed:  # an unknown LA is found before the world is generated
+        if policy.kind == "match" and policy.reference not in ("best_quartile", "national"):
+            area_index(policy, list(areas.la_code))
     apps, rows, people = first_generation(scen, areas, streams.get("families/0"), n_applications)
 
     by_app, cols = _all_generations(scen, streams, apps, rows, people, areas, extract, orders)
     dob = people.child_dob[cols["child"]]
     order_rows = _row_order(cols["app"], by_app["issue"], dob)
     # the potential outcomes are put in row order for the disposal cohort alone, below
-    unsorted = {k: cols.pop(k) for k in POTENTIAL_COLUMNS if k in cols}
+    unsorted = {k: cols.pop(k) for k in (*POTENTIAL_COLUMNS, *POLICY_COLUMNS) if k in cols}
     for k, v in cols.items():  # one column at a time: the unsorted one is freed at once
         cols[k] = v[order_rows]
     cols["dob"] = dob[order_rows]
@@ -569,6 +650,16 @@ def generate(
         k: unsorted.pop(k)[cohort_rows] if k in unsorted else by_app[k][app[cohort]]
         for k in POTENTIAL_COLUMNS
     }
+    natural, policy_outcomes = _policy_worlds(
+        scen,
+        cols,
+        cohort,
+        {k: unsorted.pop(k)[..., cohort_rows] for k in POLICY_COLUMNS},
+        people,
+        areas,
+        orders,
+        parsed,
+    )
     canonical = codec.columns(num)
     clean = pd.DataFrame(
         {
@@ -593,7 +684,7 @@ def generate(
         num, cols, orders, event_child, event_day, event_type, extract, child_ids
     )
 
-    truth = compute_truth(scen, seed, cohort_po, extract)
+    truth = compute_truth(scen, seed, cohort_po, extract, natural, policy_outcomes)
     potential = _potential_frame(canonical, cols, cohort, cohort_po, orders)
     # what the frames need of the row arrays is in them now: free the rest before the
     # faulty copy is made (less memory at the peak, fewer fresh pages to fault in)
@@ -644,7 +735,59 @@ def generate(
         scenario=scen,
         seed=int(seed),
         areas=area_frame,
+        policy_worlds=policy_outcomes,
     )
+
+
+def _policy_worlds(
+    scen: Scenario,
+    cols: dict[str, np.ndarray],
+    cohort: np.ndarray,
+    inputs: dict[str, np.ndarray],
+    people: People,
+    areas: Areas,
+    orders: list[str],
+    policies: tuple[Policy, ...],
+) -> tuple[PolicyOutcomes | None, dict[str, PolicyOutcomes]]:
+    """The natural course and each duration policy's world for the disposal cohort
+    (rows ``cohort`` of the sorted ``cols``; ``inputs`` holds their
+    :data:`POLICY_COLUMNS`), by spec string.
+    """
+    if not policies:
+        return None, {}
+    child, dob, issue = cols["child"][cohort], cols["dob"][cohort], cols["issue"][cohort]
+    days = cols["disposal"][cohort] - issue
+    age_out = age_out_day(dob, float(scen["events.age_out"]))
+    # the observed first event is the natural course's (consistency)
+    order, time, event = cols["order"][cohort], cols["t_obs"][cohort], cols["e_obs"][cohort]
+    events = FirstEvents(
+        scen,
+        ChildDraws(inputs["e_return"], inputs["u_adopt"], inputs["z_adopt"]),
+        cols["base_lp"][cohort],
+        dob,
+        people.death_day[child],
+        age_out,
+        orders.index("placement_order"),
+    )
+    cohort_worlds = CohortWorlds(
+        events,
+        inputs["utility"],
+        duration_coefficients(scen),
+        issue,
+        age_out,
+        days,
+        order,
+        time,
+        event,
+        orders.index("no_order"),
+    )
+    natural = PolicyOutcomes(days.astype(float), order, time, event, time, event)
+    la = cols["la"][cohort]
+    outcomes = {
+        policy.spec: cohort_worlds.under(policy.durations(days, la, list(areas.la_code)))
+        for policy in policies
+    }
+    return natural, outcomes
 
 
 def _numeric_rows(

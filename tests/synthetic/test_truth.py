@@ -29,8 +29,16 @@ def test_truth_is_json_and_complete(world: synthetic.World) -> None:
         "risk_ratio",
         "natural_direct",
         "natural_indirect",
+        # the duration policies' (tests/synthetic/test_policies.py)
+        "policy_risk",
+        "policy_risk_difference",
+        "policy_risk_ratio",
+        "policy_direct",
+        "policy_through_order",
+        "policy_mean_weeks",
     }
-    assert set(table["horizon_years"]) == {1.0, 2.0, 5.0}
+    by_horizon = table[table["estimand"] != "policy_mean_weeks"]
+    assert set(by_horizon["horizon_years"]) == {1.0, 2.0, 5.0}
     assert (table["mc_std_error"] > 0).all()
 
 
@@ -126,7 +134,8 @@ def test_marginal_truth_agrees_with_direct_monte_carlo(world: synthetic.World) -
             y = first_is_return & (t_ret <= h)
             results[arm][h] = (y.mean(), y.std(ddof=1) / np.sqrt(n))
 
-    truth = world.truth.table().set_index(["estimand", "horizon_years", "arm"])
+    table = world.truth.table()
+    truth = table[table["estimand"] == "cif"].set_index(["estimand", "horizon_years", "arm"])
     for arm in ("short", "long"):
         for h in (1.0, 2.0, 5.0):
             mc, mc_se = results[arm][h]
