@@ -68,9 +68,9 @@ RUNS = {
     "by_size": Run(n_applications=3000, effects=(0.02,), seed=SEED + 1),
 }
 N_BOOT = 50
-REPLICATES = 100
+REPLICATES = 60
 OUT = Path(__file__).resolve().parent / "results" / "power_curve"
-CHUNK = 10
+CHUNK = 5
 
 
 def design(name: str) -> dict[str, list[int]]:
