@@ -65,7 +65,7 @@ class Run(NamedTuple):
 #: 3,000 applications for the middle effect, the comparison by world size.
 RUNS = {
     "by_effect": Run(n_applications=1000, effects=(0.0, 0.02, 0.04), seed=SEED),
-    "by_size": Run(n_applications=3000, effects=(0.02,), seed=SEED + 1),
+    "by_size": Run(n_applications=3000, effects=(0.0, 0.02), seed=SEED + 1),
 }
 N_BOOT = 50
 REPLICATES = 60
