@@ -45,6 +45,11 @@ RESULT_COLUMNS = (
     "error",
 )
 _NUMBERS = ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")
+_DTYPES: dict[str, type] = {
+    "point": np.int64,
+    "rep": np.int64,
+    **dict.fromkeys((*_NUMBERS, "truth"), np.float64),
+}
 #: The estimand of a method row that does not name one.
 DEFAULT_ESTIMAND = "theta"
 _MANIFEST = "study.json"
@@ -312,12 +317,15 @@ class _Job:
         rows: list[dict[str, Any]] = []
         for task in tasks:
             rows.extend(self._replicate(task))
-        frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
-        # fixed dtypes, so chunks from any backend are byte-identical Parquet
-        frame = frame.astype(
-            {"point": "int64", "rep": "int64", **dict.fromkeys((*_NUMBERS, "truth"), "float64")}
+        # fixed dtypes, so chunks from any backend are byte-identical Parquet; built
+        # column by column, as a frame of records then cast would cost about 20 ms a
+        # chunk in pandas' dtype machinery
+        return pd.DataFrame(
+            {
+                name: np.array([row[name] for row in rows], dtype=_DTYPES.get(name, object))
+                for name in RESULT_COLUMNS
+            }
         )
-        return frame
 
     def _replicate(self, task: _Task) -> list[dict[str, Any]]:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(task.point, task.rep))
