@@ -153,7 +153,7 @@ def test_a_replicate_is_what_the_code_computes(saved):
         seed=spec.seed,
     )
     point = spec.effects.index(effect)
-    params = {str(k): v for k, v in study.design.iloc[point].to_dict().items()}
+    params = study.design.to_dict("records")[point]  # as the study hands it out
     rng = np.random.default_rng(study.seed_sequence(point, rep))
     data, truth = study.generate(params, rng)
     again = study.methods["study"](data, params)
