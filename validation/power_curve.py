@@ -24,13 +24,14 @@ Performance measures
     Rejection rate at alpha = 0.05 per design point, effect and method with its Monte
     Carlo SE :math:`\\sqrt{\\hat\\pi(1-\\hat\\pi)/R}`; the empirical SE of the estimates.
 
-:data:`REPLICATES` worlds per cell. The estimates' SD is about 1.4 points at 1,000
-applications (the null run) and so about 0.8 at 3,000: the effects sit at 0 to 3
-standard errors at 1,000 applications and the 2-point effect at 2.5 at 3,000, where
-the steps of the curve (0.25 to 0.5 in power) are five or more Monte Carlo SEs (at
-most 0.05 each) apart. The cells are those the checks need, so that the primary
-analysis, with its bootstrap, runs in every one: about ten minutes of one core, more
-on a shared machine.
+:data:`REPLICATES` worlds per cell. The estimates' SD is about 1.5 points at 1,000
+applications and 0.8 at 3,000, so the 2-point effect is about 1.3 standard errors at
+1,000 applications (a power of about a quarter) and 2.4 at 3,000, the 4-point one 2.6
+at 1,000: the steps from 2 to 4 points at 1,000 applications, from 0 to 2 at 3,000 and
+from 1,000 to 3,000 at 2 points are 0.4 to 0.6 in power, several Monte Carlo SEs (at
+most 0.065 each). The cells are those these comparisons need, so that the primary
+analysis, with its bootstrap, runs in every one: about ten minutes of one core, more on
+a shared machine. ``docs/simulation.md`` reports the results.
 
 Run ``python -m validation.power_curve [--replicates R] [--backend processes]``: results
 go to ``validation/results/power_curve/`` (Parquet chunks written as they finish: an
