@@ -153,7 +153,8 @@ def test_a_replicate_is_what_the_code_computes(saved):
         seed=spec.seed,
     )
     point = spec.effects.index(effect)
-    params = study.design.to_dict("records")[point]  # as the study hands it out
+    # the parameters as the study hands them out
+    params = {str(k): v for k, v in study.design.to_dict("records")[point].items()}
     rng = np.random.default_rng(study.seed_sequence(point, rep))
     data, truth = study.generate(params, rng)
     again = study.methods["study"](data, params)
