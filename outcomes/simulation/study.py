@@ -476,9 +476,9 @@ WORKER_CONFIG: dict[str, Any] = {
     # memory back to the system. Setting it switches off glibc's adaptive mmap
     # threshold: every array above 128 KiB is then mapped afresh and every page of it
     # faulted in. A replicate of the study's primary analysis on a 2,000-application
-    # world took about 19,000 page faults and 0.1-0.3 s more CPU per world that way
-    # (serial: 200 faults). None removes the variable; glibc's defaults hold the
-    # memory of one replicate at most.
+    # world took 19,000-24,000 page faults and 0.2-0.5 s more CPU per world that way
+    # (serial: under 200 faults). None removes the variable: glibc then keeps freed
+    # memory for the next replicate to reuse.
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     # The rest is housekeeping that wakes a worker's event loop, which must then take
     # the GIL from the replicate running beside it: the statistical profiler (every
