@@ -66,9 +66,11 @@ bench: venv r-deps
 # study's pseudo-value regression on 300 demo-size worlds (validation/results/
 # pseudo_synthetic/, about a quarter of an hour of one core), and the size of the
 # study's test under no effect (validation/results/power_null/, 400 worlds, about half
-# an hour of one core). `make test` checks the saved runs (tests/study/test_coverage.py,
-# tests/study/test_one_la.py, tests/regression/test_pseudo_synthetic.py,
-# tests/simulation/test_power_null.py).
+# an hour of one core) and its power curve by effect and world size (validation/results/
+# power_curve/, 300 worlds, about ten minutes of one core). `make test` checks the saved
+# runs (tests/study/test_coverage.py, tests/study/test_one_la.py,
+# tests/regression/test_pseudo_synthetic.py, tests/simulation/test_power_null.py,
+# tests/simulation/test_power_curve.py).
 coverage: venv
 	$(BIN)/python validation/coverage.py --n-applications 1500
 	$(BIN)/python validation/coverage.py --n-applications 5000
@@ -77,8 +79,10 @@ coverage: venv
 	$(BIN)/python -m validation.one_la
 	$(BIN)/python -m validation.pseudo_synthetic
 	$(BIN)/python -m validation.power_null
+	$(BIN)/python -m validation.power_curve
 	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py \
-		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py
+		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py \
+		tests/simulation/test_power_curve.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/

@@ -2,24 +2,31 @@
 
 Usage::
 
-    python benchmarks/bench_simulation.py            # 24 worlds of 2,000 applications;
+    python benchmarks/bench_simulation.py            # 32 worlds of 2,000 applications;
                                                      # writes benchmarks/results/simulation.md
     python benchmarks/bench_simulation.py --quick    # 4 worlds of 300, prints only
 
-The study draws synthetic worlds (``faults=False``), builds the child-return cohort
-and estimates the crude Aalen-Johansen risks of return at 2 years (short vs long
-proceedings): CPU-bound Python and NumPy, one world per replicate. Every backend runs
-the same study, chunk size 2, and must return exactly the serial results.
+The replicate is the one a power study runs (:func:`outcomes.simulation.power.power_study`):
+a synthetic world of a proposed evaluation -- 2,000 applications from 10 local
+authorities over 5 issue years, a true 2-year risk difference of 2 points dialled in --
+analysed by ``RushedDisposalStudy.primary()``: the crude Aalen-Johansen comparison and
+the primary IPTW Aalen-Johansen estimate with 50 bootstrap replicates. About 2 s of one
+core per world, so the framework's per-chunk costs are small beside it and what is left
+is whether two workers get two cores' work done. Every backend runs the same study, one
+world per chunk (the balance of the last chunks matters more than the round trips at
+this size), and must return exactly the serial results.
 
-The Dask cluster (a ``LocalCluster`` of 2 single-threaded worker processes) is started
-and warmed up (one small study, so the workers have imported the toolkit) before the
-timed run, which goes to it by address; the start-up is reported on its own. BLAS runs
-single-threaded everywhere (``OMP_NUM_THREADS=1``), so two workers do not fight over
-two cores.
+The Dask cluster is :func:`outcomes.simulation.local_cluster` (2 single-threaded worker
+processes with the framework's worker settings), started and warmed up (one small study,
+so the workers have imported the toolkit) before the timed run, which goes to it by
+address; the start-up is reported on its own. BLAS runs single-threaded everywhere.
 
-What one replicate of a study of the full analysis costs -- ``RushedDisposalStudy`` on
-a 5,000-application world, part by part, before and after its fast paths -- is
-measured by ``benchmarks/bench_study.py``.
+Per backend the fragment reports CPU seconds per world of the processes that ran the
+worlds (what the framework adds shows as a figure above serial's) and their minor page
+faults per world, and the CPU share (CPU seconds per wall second, 2 at most): on a
+machine shared with other jobs, throughput is bounded by that share, not by the
+framework. What one world of the full study costs, part by part, is
+``benchmarks/bench_study.py``'s.
 """
 
 from __future__ import annotations
@@ -34,9 +41,7 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,120 +50,106 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _common import machine_details, write_fragment  # noqa: E402
 
-import synthetic  # noqa: E402
-from outcomes.cohort import build_cohort  # noqa: E402
-from outcomes.simulation import SimulationStudy  # noqa: E402
-from outcomes.survival import cumulative_incidence  # noqa: E402
+from outcomes.simulation import SimulationStudy, local_cluster  # noqa: E402
+from outcomes.simulation.power import power_study  # noqa: E402
 
-HORIZON_YEARS = 2.0
+SEED = 20261204
+EFFECT = 0.02
+N_BOOT = 50
 
 
-def world(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
-    """One synthetic world's child-return cohort and its true 2-year risk difference."""
-    w = synthetic.generate(
-        "default",
-        n_applications=params["n_applications"],
-        seed=int(rng.integers(2**32)),
-        faults=False,
+def study(n_worlds: int, n_applications: int, n_boot: int = N_BOOT) -> SimulationStudy:
+    """``n_worlds`` worlds of a 10-authority, 5-year evaluation, each analysed by the
+    study's primary analysis."""
+    sim, _ = power_study(
+        {"n_applications": [n_applications], "n_las": [10], "years": [5]},
+        (EFFECT,),
+        n_worlds,
+        n_boot=n_boot,
+        seed=SEED,
     )
-    cohort = build_cohort(w.dataset, outcome="child_return").data
-    return cohort[["time", "event", "short_duration"]], w.truth.value("risk_difference", 2)
+    return sim
 
 
-def crude(data: pd.DataFrame, params: dict[str, Any]) -> dict[str, float]:
-    """Crude Aalen-Johansen risk difference at 2 years (Wald interval)."""
-    at = cumulative_incidence(
-        data, "time", "event", event_of_interest=1, by="short_duration", times=HORIZON_YEARS
-    ).table.set_index("group")
-    rd = float(at.loc[True, "estimate"] - at.loc[False, "estimate"])
-    se = float(np.sqrt(at.loc[True, "variance"] + at.loc[False, "variance"]))
-    return {
-        "estimand": "risk_difference",
-        "estimate": rd,
-        "std_error": se,
-        "ci_lower": rd - 1.96 * se,
-        "ci_upper": rd + 1.96 * se,
-    }
+def usage() -> tuple[float, int]:
+    """CPU seconds and minor page faults of this process so far."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_minflt
 
 
-def children_cpu() -> float:
-    """CPU seconds of the finished child processes of this one."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def study(n_worlds: int, n_applications: int) -> SimulationStudy:
-    return SimulationStudy(
-        world,
-        {"crude": crude},
-        n_reps=n_worlds,
-        seed=20261204,
-        design={"n_applications": [n_applications]},
-    )
+def children_usage() -> tuple[float, int]:
+    """The same for the finished child processes of this one."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime, r.ru_minflt
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    n_worlds, n_applications = (4, 300) if args.quick else (24, 2_000)
+    n_worlds, n_applications = (4, 300) if args.quick else (32, 2_000)
     facts = machine_details()
-    sim = study(n_worlds, n_applications)
-    chunk = 2
+    sim = study(n_worlds, n_applications)  # calibrates the effect: not timed
+    warm_up = study(2, 300, n_boot=5)
+    chunk = 1
 
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}  # CPU seconds spent by whoever ran the worlds
+    faults: dict[str, int] = {}
     results: dict[str, pd.DataFrame] = {}
-    study(2, 100).run("serial", progress=False)  # warm-up: first-call costs not counted
-    start, own = time.perf_counter(), time.process_time()
+    warm_up.run("serial", progress=False)  # first-call costs not counted
+    start, (own, flt) = time.perf_counter(), usage()
     results["serial"] = sim.run("serial", chunk_size=chunk, progress=False)
     timings["serial"] = time.perf_counter() - start
-    cpu["serial"] = time.process_time() - own
+    cpu["serial"], faults["serial"] = usage()[0] - own, usage()[1] - flt
 
-    start, children = time.perf_counter(), children_cpu()
+    start, (own, flt) = time.perf_counter(), children_usage()
     results["processes"] = sim.run("processes", n_workers=2, chunk_size=chunk, progress=False)
     timings["processes"] = time.perf_counter() - start
-    cpu["processes"] = children_cpu() - children  # the pool has exited: its CPU is counted
+    # the pool has exited: its CPU is counted
+    cpu["processes"], faults["processes"] = children_usage()[0] - own, children_usage()[1] - flt
 
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     start = time.perf_counter()
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        study(2, 100).run("dask", scheduler=cluster.scheduler_address, progress=False)
+    with local_cluster(2) as cluster:
+        warm_up.run("dask", scheduler=cluster.scheduler_address, progress=False)
         startup = time.perf_counter() - start
         with Client(cluster.scheduler_address) as client:
-            before = sum(client.run(time.process_time).values())
+            before = client.run(usage)
             start = time.perf_counter()
             results["dask"] = sim.run(
                 "dask", scheduler=cluster.scheduler_address, chunk_size=chunk, progress=False
             )
             timings["dask"] = time.perf_counter() - start
-            cpu["dask"] = sum(client.run(time.process_time).values()) - before
+            after = client.run(usage)
+            cpu["dask"] = sum(after[w][0] - before[w][0] for w in after)
+            faults["dask"] = sum(after[w][1] - before[w][1] for w in after)
 
     lines = [
         f"## Simulation study: {n_worlds} worlds of {n_applications:,} applications, "
         "serial vs processes vs Dask",
         "",
-        "`outcomes.simulation.SimulationStudy.run`: each replicate draws a synthetic world, "
-        "builds the child-return cohort and estimates the crude Aalen-Johansen 2-year risk "
-        "difference; chunks of 2 worlds; 2 workers for processes and Dask (a `LocalCluster` "
-        f"of single-threaded worker processes, started and warmed up first: {startup:.1f} s, "
-        "not counted). One timed run per backend. Produced by "
-        "`benchmarks/bench_simulation.py`. The machine's 2 cores were shared with other "
-        "jobs (see the load below): the ratios understate what 2 free cores give.",
+        "`outcomes.simulation.SimulationStudy.run` on the study a power calculation runs "
+        "(`outcomes.simulation.power.power_study`): each replicate draws a synthetic world "
+        "of 10 authorities over 5 years with a 2-point effect and analyses it as "
+        f"`RushedDisposalStudy.primary()` does (crude and IPTW Aalen-Johansen, {N_BOOT} "
+        "bootstrap replicates); one world per chunk; 2 workers for processes and Dask "
+        "(`outcomes.simulation.local_cluster`, started and warmed up first: "
+        f"{startup:.1f} s, not counted). One timed run per backend. Produced by "
+        "`benchmarks/bench_simulation.py`.",
         "",
-        "| backend | seconds | worlds / s | vs serial | CPU s / world | CPU share "
-        "| results identical to serial |",
-        "|---|---:|---:|---:|---:|---:|:---:|",
+        "| backend | seconds | worlds / s | vs serial | CPU s / world | page faults / world "
+        "| CPU share | results identical to serial |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for name, seconds in timings.items():
         same = results[name].equals(results["serial"])
         lines.append(
             f"| {name} | {seconds:.1f} | {n_worlds / seconds:.2f} | "
             f"{timings['serial'] / seconds:.2f}x | {cpu[name] / n_worlds:.2f} | "
-            f"{cpu[name] / seconds:.2f} | {'yes' if same else 'NO'} |"
+            f"{faults[name] / n_worlds:,.0f} | {cpu[name] / seconds:.2f} | "
+            f"{'yes' if same else 'NO'} |"
         )
     try:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -170,7 +161,7 @@ def main() -> None:
         f"Target: Dask with 2 workers at least 1.7x serial: {ratio:.2f}x, "
         f"{'met' if ratio >= 1.7 else 'not met'} on this run. CPU s / world is the "
         "CPU time of the processes that ran the worlds per world (the framework's "
-        "overhead shows as a larger figure than serial); CPU share is CPU seconds per "
+        "overhead shows as a larger figure than serial's); CPU share is CPU seconds per "
         "wall second, the cores the backend actually got (2 at most): on a machine "
         "shared with other jobs, throughput is bounded by that share, not by the "
         "framework.",

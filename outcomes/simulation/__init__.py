@@ -14,14 +14,22 @@ from __future__ import annotations
 
 from outcomes.simulation.performance import MEASURES, performance
 from outcomes.simulation.plots import coverage_plot, nested_loop_plot, zip_plot
-from outcomes.simulation.study import RESULT_COLUMNS, SimulationError, SimulationStudy
+from outcomes.simulation.study import (
+    RESULT_COLUMNS,
+    WORKER_CONFIG,
+    SimulationError,
+    SimulationStudy,
+    local_cluster,
+)
 
 __all__ = [
     "MEASURES",
     "RESULT_COLUMNS",
     "SimulationError",
     "SimulationStudy",
+    "WORKER_CONFIG",
     "coverage_plot",
+    "local_cluster",
     "nested_loop_plot",
     "performance",
     "zip_plot",

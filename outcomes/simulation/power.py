@@ -160,26 +160,18 @@ def power(
     -------
     PowerResult
     """
+    if not 0 < target_power < 1:
+        raise SimulationError(f"target_power must be in (0, 1), got {target_power}")
     points = _design(design)
-    effects = [float(e) for e in effect_grid]
-    if not effects or not all(math.isfinite(e) and abs(e) < 0.5 for e in effects):
-        raise SimulationError(f"effects must be risk differences in (-0.5, 0.5), got {effects}")
-    if not 0 < alpha < 1 or not 0 < target_power < 1:
-        raise SimulationError("alpha and target_power must be in (0, 1)")
-    if not (math.isfinite(horizon) and horizon > 0):
-        raise SimulationError(f"horizon must be positive years, got {horizon}")
-    calibration = []
-    for point in points:
-        for effect in effects:
-            hr, achieved = hazard_ratio_for(scenario, point, effect, horizon)
-            calibration.append({**point, "effect": effect, "hr_short": hr, "achieved": achieved})
-    grid = pd.DataFrame(calibration)
-    study = SimulationStudy(
-        functools.partial(_generate, scenario),
-        {"study": functools.partial(analyse_primary, horizon=horizon, n_boot=n_boot, alpha=alpha)},
-        n_reps=n_reps,
+    study, grid = power_study(
+        design,
+        effect_grid,
+        n_reps,
+        scenario=scenario,
+        horizon=horizon,
+        alpha=alpha,
+        n_boot=n_boot,
         seed=seed,
-        design=grid.drop(columns="achieved"),
     )
     raw = study.run(
         backend=backend,  # type: ignore[arg-type]
@@ -200,6 +192,54 @@ def power(
     ]
     mde = _mde(table, list(points[0]), alpha, target_power)
     return PowerResult(results=results, power=table, mde=mde, calibration=grid)
+
+
+def power_study(
+    design: Mapping[str, Sequence[Any]] | None = None,
+    effect_grid: Sequence[float] = (0.0, 0.02, 0.04),
+    n_reps: int = 200,
+    *,
+    scenario: str = "default",
+    horizon: float = HORIZON,
+    alpha: float = 0.05,
+    n_boot: int = 50,
+    seed: int = 0,
+) -> tuple[SimulationStudy, pd.DataFrame]:
+    """The simulation study :func:`power` runs, not yet run, and its calibration.
+
+    The arguments are :func:`power`'s. Each design point is crossed with each effect,
+    whose ``hr_short`` is found by :func:`hazard_ratio_for`; one method, ``"study"``,
+    returns the crude and primary rows of each world (:func:`analyse_primary`). Useful
+    to run one replicate again, or to time the study's replicates.
+
+    Returns
+    -------
+    (SimulationStudy, DataFrame)
+        The study, and per design point and effect its ``hr_short`` and the
+        ``achieved`` effect.
+    """
+    points = _design(design)
+    effects = [float(e) for e in effect_grid]
+    if not effects or not all(math.isfinite(e) and abs(e) < 0.5 for e in effects):
+        raise SimulationError(f"effects must be risk differences in (-0.5, 0.5), got {effects}")
+    if not 0 < alpha < 1:
+        raise SimulationError(f"alpha must be in (0, 1), got {alpha}")
+    if not (math.isfinite(horizon) and horizon > 0):
+        raise SimulationError(f"horizon must be positive years, got {horizon}")
+    calibration = []
+    for point in points:
+        for effect in effects:
+            hr, achieved = hazard_ratio_for(scenario, point, effect, horizon)
+            calibration.append({**point, "effect": effect, "hr_short": hr, "achieved": achieved})
+    grid = pd.DataFrame(calibration)
+    study = SimulationStudy(
+        functools.partial(_generate, scenario),
+        {"study": functools.partial(analyse_primary, horizon=horizon, n_boot=n_boot, alpha=alpha)},
+        n_reps=n_reps,
+        seed=seed,
+        design=grid.drop(columns="achieved"),
+    )
+    return study, grid
 
 
 def scenario_for(scenario: str, point: Mapping[str, Any], hr_short: float | None = None) -> Any:
@@ -295,15 +335,13 @@ def analyse_primary(
 ) -> list[dict[str, Any]]:
     """The crude and primary risk-difference rows of ``RushedDisposalStudy.primary()``
     on one simulated data set (a dataset or cohort, and the study's seed)."""
-    from threadpoolctl import threadpool_limits
-
     from outcomes.study import RushedDisposalStudy
 
     dataset, seed = data
     # one BLAS thread: the workers run side by side, and a threaded BLAS on a busy machine
     # costs more in contention than it gains; warnings are the study's own business here
     # (a small world's positivity warnings are expected, not errors of the simulation)
-    with threadpool_limits(limits=1), warnings.catch_warnings():
+    with _blas_controller().limit(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimates = RushedDisposalStudy(
             dataset,
@@ -325,6 +363,15 @@ def analyse_primary(
         }
         for _, r in rows.iterrows()
     ]
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """The process's BLAS/OpenMP thread pools, found once: ``threadpool_limits`` looks
+    them up afresh on every call, which costs about 8 ms among the study's libraries."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _design(design: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -256,6 +257,28 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path: Path) -> Non
     assert chunk_bytes(tmp_path / "processes") == chunk_bytes(tmp_path / "serial")
     assert chunk_bytes(tmp_path / "dask") == chunk_bytes(tmp_path / "serial")
     assert len(chunk_bytes(tmp_path / "serial")) == 8
+
+
+def test_local_cluster_workers_have_the_framework_settings_and_agree() -> None:
+    import dask
+    from distributed import Client
+
+    from outcomes.simulation import WORKER_CONFIG, local_cluster
+
+    serial = study().run("serial", chunk_size=16, progress=False)
+    with local_cluster(2) as cluster, Client(cluster.scheduler_address) as client:
+        trim = client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+        settings = {key: client.run(dask.config.get, key) for key in WORKER_CONFIG}
+        dask_results = study().run(
+            "dask", scheduler=cluster.scheduler_address, chunk_size=16, progress=False
+        )
+    # worker processes of their own, which dask would start with a low trim threshold
+    assert len(trim) == 2
+    assert set(trim.values()) == {None}
+    for key, value in WORKER_CONFIG.items():
+        if not key.startswith("distributed.nanny.pre-spawn-environ"):
+            assert set(settings[key].values()) == {value}, key
+    pd.testing.assert_frame_equal(dask_results, serial, check_exact=True)
 
 
 # -- the statistics recover the truth ------------------------------------------------
