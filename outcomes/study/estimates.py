@@ -200,7 +200,7 @@ def bootstrap_contrasts(
     for h, horizon in enumerate(horizons):
         r1, r0 = point[0, h], point[1, h]
         b1, b0 = replicates[:, 0, h], replicates[:, 1, h]
-        values = {
+        values: dict[str, tuple[float, np.ndarray, BootstrapScale]] = {
             "risk_exposed": (r1, b1, "risk"),
             "risk_unexposed": (r0, b0, "risk"),
             "risk_difference": (r1 - r0, b1 - b0, "difference"),

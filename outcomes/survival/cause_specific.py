@@ -259,6 +259,13 @@ class CauseSpecificCox(RegressionFitter):
             last = max(f.last_time_ for f in self.fitters_.values())
             warn_beyond_followup(times, last, "CauseSpecificCox")
         t = grid if times is None else np.asarray(times, dtype=np.float64)
+        if t.size:
+            # steps after the last time asked for change nothing at the times asked for
+            last_asked = float(np.max(t))
+            steps = {
+                k: tuple(a[time <= last_asked] for a in (time, stratum, hazard))
+                for k, (time, stratum, hazard) in steps.items()
+            }
         risks = {k: np.exp(np.asarray(scores[k], dtype=np.float64)) for k in self.fitters_}
         codes = np.asarray(strata, dtype=np.int64)
         # A row's hazards step only at its own stratum's event times, so each stratum has
