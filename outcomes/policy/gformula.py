@@ -207,6 +207,12 @@ class DurationPolicyEffect:
     alpha : float, default 0.05
     n_jobs : int, default 1
         Worker processes for the replicates (same result for a seed whatever it is).
+    positivity_tolerance : float, default 0.01
+        A :class:`~outcomes.causal.PositivityWarning` is issued when a policy moves more
+        than this share of the cases outside the durations observed in their area or
+        in their case-mix stratum (:meth:`positivity`). A handful of cases in areas
+        whose every case took longer than a cap is ordinary and is reported, not
+        warned about; ``0`` warns for any case.
 
     Attributes
     ----------
@@ -233,6 +239,7 @@ class DurationPolicyEffect:
         seed: int = 0,
         alpha: float = 0.05,
         n_jobs: int = 1,
+        positivity_tolerance: float = 0.01,
     ) -> None:
         self.spline_df = spline_df
         self.thresholds = thresholds
@@ -240,6 +247,7 @@ class DurationPolicyEffect:
         self.seed = seed
         self.alpha = alpha
         self.n_jobs = n_jobs
+        self.positivity_tolerance = positivity_tolerance
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -557,6 +565,31 @@ class DurationPolicyEffect:
             out[s] = np.r_[risk, held, weeks.mean()]
         return out
 
+    def positivity(
+        self, policies: Sequence[Policy | str | Callable[[pd.DataFrame], Any]]
+    ) -> pd.DataFrame:
+        """Cases each policy moves outside the durations seen in their area or stratum.
+
+        See :meth:`_positivity` for the definitions; :meth:`estimate` runs this check
+        and keeps its table in ``diagnostics_["positivity"]``.
+
+        Returns
+        -------
+        DataFrame
+            Per policy: ``moved`` (cases whose duration changes), ``outside_area``,
+            ``outside_stratum`` and their shares of the analysed cases.
+
+        Warns
+        -----
+        PositivityWarning
+            Naming the policy, when either share exceeds ``positivity_tolerance``.
+        """
+        if not hasattr(self, "models_"):
+            raise OutcomesError("call fit() before positivity()")
+        chosen = [as_policy(p) for p in policies]
+        chosen = [p.fixed(self.data_) if isinstance(p, MatchDistribution) else p for p in chosen]
+        return self._positivity(self.data_, chosen)
+
     def _positivity(self, frame: pd.DataFrame, policies: list[Policy]) -> pd.DataFrame:
         """Cases each policy moves outside the durations seen in their area or stratum.
 
@@ -599,7 +632,7 @@ class DurationPolicyEffect:
                     "share_outside_stratum": shares["stratum"],
                 }
             )
-            if counts["area"] or counts["stratum"]:
+            if max(shares.values()) > self.positivity_tolerance:
                 warnings.warn(
                     f"policy {policy.spec} moves {counts['area']:,} of {len(frame):,} "
                     f"cases ({100 * shares['area']:.1f}%) outside the range of durations "
@@ -608,7 +641,7 @@ class DurationPolicyEffect:
                     f"stratum ({', '.join(cells) or 'the whole cohort'}): their risks "
                     "there rest on the models' extrapolation",
                     PositivityWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
         return pd.DataFrame(rows)
 

@@ -382,7 +382,9 @@ def parse_policy(spec: str) -> Policy:
     except ValueError as exc:
         if isinstance(exc, OutcomesError) and str(exc).startswith(f"policy {spec!r}"):
             raise
-        raise OutcomesError(f"policy {spec!r}: {exc}; {SPEC_HELP}") from None
+        # a constructor's message starts "policy cap: ..."; the spec names it here
+        detail = str(exc).split(": ", 1)[-1]
+        raise OutcomesError(f"policy {spec!r}: {detail}; {SPEC_HELP}") from None
     raise OutcomesError(f"policy {spec!r}: unknown kind {kind!r}; {SPEC_HELP}")
 
 
