@@ -207,12 +207,16 @@ class DurationPolicyEffect:
     alpha : float, default 0.05
     n_jobs : int, default 1
         Worker processes for the replicates (same result for a seed whatever it is).
-    positivity_tolerance : float, default 0.01
+    positivity_tolerance : float, default 0.05
         A :class:`~outcomes.causal.PositivityWarning` is issued when a policy moves more
         than this share of the cases outside the durations observed in their area or
-        in their case-mix stratum (:meth:`positivity`). A handful of cases in areas
-        whose every case took longer than a cap is ordinary and is reported, not
-        warned about; ``0`` warns for any case.
+        in their case-mix stratum (:meth:`positivity`); the counts are reported in
+        ``diagnostics_["positivity"]`` whatever they are. Small areas have narrow
+        observed ranges, so a cap at 26 weeks moves a percent or so of cases below the
+        shortest duration of an area whose every case took longer: ordinary, and not
+        what moves a cohort average. A twentieth of the cohort outside the data is
+        where the average starts to lean on the models' extrapolation; ``0`` warns for
+        any case.
 
     Attributes
     ----------
@@ -239,7 +243,7 @@ class DurationPolicyEffect:
         seed: int = 0,
         alpha: float = 0.05,
         n_jobs: int = 1,
-        positivity_tolerance: float = 0.01,
+        positivity_tolerance: float = 0.05,
     ) -> None:
         self.spline_df = spline_df
         self.thresholds = thresholds
