@@ -574,8 +574,12 @@ class DurationPolicyEffect:
     ) -> pd.DataFrame:
         """Cases each policy moves outside the durations seen in their area or stratum.
 
-        See :meth:`_positivity` for the definitions; :meth:`estimate` runs this check
-        and keeps its table in ``diagnostics_["positivity"]``.
+        The **case-mix stratum** of a case is its cell of the categorical and binary
+        confounders (by default the issue period crossed with the recorded 0/1 case-mix
+        indicators); with none, the whole cohort. A case moved to a duration below the
+        shortest, or above the longest, observed in its area (or stratum) is outside
+        it: its risk there is the models' extrapolation. :meth:`estimate` runs this
+        check and keeps its table in ``diagnostics_["positivity"]``.
 
         Returns
         -------
@@ -595,14 +599,7 @@ class DurationPolicyEffect:
         return self._positivity(self.data_, chosen)
 
     def _positivity(self, frame: pd.DataFrame, policies: list[Policy]) -> pd.DataFrame:
-        """Cases each policy moves outside the durations seen in their area or stratum.
-
-        The **case-mix stratum** of a case is its cell of the categorical and binary
-        confounders (by default the issue period crossed with the recorded 0/1 case-mix
-        indicators); with none, the whole cohort. A case moved to a duration below the
-        shortest, or above the longest, observed in its area (or stratum) is outside
-        it: its risk there is the models' extrapolation.
-        """
+        """:meth:`positivity` on ``frame``, for policies already made."""
         weeks = frame[DURATION].to_numpy(dtype=np.float64)
         cells = [c for c in self.confounders_ if _is_categorical(frame, c) or _binary(frame, c)]
         stratum = (

@@ -48,6 +48,7 @@ Statistical Association* 118(542), 846-857.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,7 +80,7 @@ DEFAULT_FLOOR_WEEKS = 8.0
 """The floor of :class:`Shift`: no case is moved below 8 weeks (56 days)."""
 
 
-class Policy:
+class Policy(ABC):
     """A rule giving each case a new duration in weeks.
 
     Attributes
@@ -93,10 +94,10 @@ class Policy:
     spec: str
     label: str
 
+    @abstractmethod
     def __call__(self, frame: pd.DataFrame) -> FloatArray:
         """The new duration in weeks of each row of ``frame`` (columns
         ``duration_weeks`` and ``la_code``)."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r})"
