@@ -1,4 +1,4 @@
-r"""The order model of the policy g-formula, fitted on factor codes with warm starts.
+r"""The order model of the policy g-formula, fitted on factor codes.
 
 The model is the study's order model (:func:`outcomes.study.mediation.order_model`):
 a multinomial logistic regression of the order made on standardised numeric columns
@@ -11,14 +11,17 @@ scikit-learn's ``LogisticRegression(C=1)`` is,
     + \frac{1}{2Cn} \lVert W \rVert^2, \qquad \eta_{im} = x_i^\top W_m + b_m,
 
 with the symmetric (all-classes) parametrisation and unpenalised intercepts. The
-g-formula refits it in every bootstrap replicate, where scikit-learn's fit -- one-hot
-columns materialised, a cold start -- takes seconds. Here each factor is a vector of
-codes (its rows of :math:`W` are looked up, its gradient is a sum by level), the
-numeric columns keep the full data's centring and scale, and a replicate starts
-L-BFGS from the full data's solution, over the same columns (levels absent from a
-resample keep their place and shrink towards zero under the penalty). A fit costs
-tens of milliseconds. ``tests/policy/test_order_model.py`` checks the probabilities
-against :func:`~outcomes.study.mediation.order_model`'s.
+g-formula refits it in every bootstrap replicate. Here each factor is a vector of
+codes (its rows of :math:`W` are looked up, its gradient is a sum by level) rather than
+a materialised one-hot matrix, and the same L-BFGS runs on the same objective with the
+same tolerance: on the 7,564 children of a 5,000-application world, with one BLAS
+thread on a busy two-core machine, 3.2 s against scikit-learn's 4.8 s (both several
+times faster on an idle one). A replicate keeps the full data's columns, centring and
+scale (levels absent from a resample keep their place and shrink towards zero under
+the penalty), so every replicate fits the same model, and starts from the full data's
+solution, which saves a few iterations (a resample of areas moves the area
+coefficients far). ``tests/policy/test_gformula.py`` checks the
+probabilities against :func:`~outcomes.study.mediation.order_model`'s.
 """
 
 from __future__ import annotations
@@ -58,8 +61,12 @@ class MultinomialFit:
         return np.asarray(softmax(self._eta(dense, factors, self.coef), axis=1))
 
     def _eta(self, dense: FloatArray, factors: list[IntArray], coef: FloatArray) -> FloatArray:
+        return self._eta_standardised((dense - self.centre) / self.scale, factors, coef)
+
+    def _eta_standardised(
+        self, x: FloatArray, factors: list[IntArray], coef: FloatArray
+    ) -> FloatArray:
         K = self.n_classes
-        x = (dense - self.centre) / self.scale
         q = x.shape[1]
         W = coef.reshape(-1, K)
         eta = x @ W[:q] + W[-1]
@@ -106,8 +113,9 @@ def fit_multinomial(
         centre, scale, init = start.centre, start.scale, start.coef
     model = MultinomialFit(centre, scale, list(levels), K, init, False)
     x = (dense - centre) / scale
-    onehots = [
-        scipy.sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, size))
+    # each factor's (levels x rows) indicator matrix, for its gradient (sums by level)
+    by_level = [
+        scipy.sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(size, n))
         for codes, size in zip(factors, levels, strict=True)
     ]
     rows = np.arange(n)
@@ -119,7 +127,7 @@ def fit_multinomial(
 
     def objective(coef: FloatArray) -> tuple[float, FloatArray]:
         W = coef.reshape(-1, K)
-        eta = model._eta(dense, factors, coef)
+        eta = model._eta_standardised(x, factors, coef)
         eta -= eta.max(axis=1, keepdims=True)
         expd = np.exp(eta)
         total = expd.sum(axis=1)
@@ -128,9 +136,9 @@ def fit_multinomial(
         grad = np.empty_like(W)
         grad[:q] = x.T @ R
         at = q
-        for onehot in onehots:
-            size = onehot.shape[1]
-            grad[at : at + size] = onehot.T @ R
+        for indicator in by_level:
+            size = indicator.shape[0]
+            grad[at : at + size] = indicator @ R
             at += size
         grad[-1] = R.sum(axis=0)
         Wp = W * penalised

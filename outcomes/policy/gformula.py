@@ -67,7 +67,7 @@ fitted once, the linear predictor of each policy and order is the fitted one plu
 change in the duration and order terms, and the cumulative incidences of every child
 under every order come from one vectorised pass per policy
 (:meth:`~outcomes.survival.CauseSpecificCox.cumulative_incidence_from_scores`); the
-order model starts from the full data's solution.
+order model is fitted on factor codes (:mod:`outcomes.policy._order_model`).
 
 References
 ----------
