@@ -251,7 +251,9 @@ class MatchDistribution(Policy):
             return weeks
         areas = _areas(frame)
         if ref == "best_quartile":
-            medians = pd.Series(weeks).groupby(areas).median()
+            # in whole days when the data are, so that an area whose median ties the
+            # quartile is in or out exactly as the definition in days says
+            medians = pd.Series(_days(weeks)).groupby(areas).median()
             best = medians.index[medians.to_numpy() <= np.quantile(medians.to_numpy(), 0.25)]
             return weeks[np.isin(areas, best)]
         own = weeks[areas == ref]
@@ -280,13 +282,17 @@ class MatchDistribution(Policy):
         ranks = pd.Series(weeks).groupby(areas).rank(method="average").to_numpy()
         sizes = pd.Series(weeks).groupby(areas).transform("size").to_numpy()
         u = (ranks - 0.5) / sizes
-        days, ref_days = weeks * 7.0, reference * 7.0
-        whole = np.allclose(days, np.rint(days), rtol=0, atol=1e-6) and np.allclose(
-            ref_days, np.rint(ref_days), rtol=0, atol=1e-6
-        )
-        if whole:
-            return np.asarray(np.quantile(np.rint(ref_days), u) / 7.0, dtype=np.float64)
+        ref_days = _days(reference)
+        if np.array_equal(ref_days, np.rint(ref_days)):
+            return np.asarray(np.quantile(ref_days, u) / 7.0, dtype=np.float64)
         return np.asarray(np.quantile(reference, u), dtype=np.float64)
+
+
+def _days(weeks: FloatArray) -> FloatArray:
+    """Durations in days: whole days when every value is one (to rounding)."""
+    days = np.asarray(weeks, dtype=np.float64) * 7.0
+    whole = np.rint(days)
+    return whole if np.allclose(days, whole, rtol=0, atol=1e-6) else days
 
 
 def _areas(frame: pd.DataFrame) -> NDArray[Any]:
