@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from outcomes.errors import OutcomesError
-from outcomes.policy import Cap, Custom, MatchDistribution, Shift, as_policy, parse_policy
+from outcomes.policy import (
+    Cap,
+    Custom,
+    DurationBasis,
+    MatchDistribution,
+    Shift,
+    as_policy,
+    parse_policy,
+)
 
 
 def frame(weeks: list[float], areas: list[str] | None = None) -> pd.DataFrame:
@@ -120,3 +128,15 @@ def test_custom_policies_are_checked() -> None:
         Custom(lambda f: [1.0, -1.0], name="negative")(data)
     with pytest.raises(OutcomesError, match="not a policy"):
         as_policy(26)  # type: ignore[arg-type]
+
+
+def test_duration_basis_steps_at_each_threshold_and_only_there() -> None:
+    basis = DurationBasis(4, (26,)).fit(np.linspace(5, 100, 200))
+    assert basis.names == [f"duration_spline_{j}" for j in (1, 2, 3, 4)] + ["duration_within_26"]
+    # 26 weeks (182 days) is within; one day later is not; the spline barely moves
+    B = basis.transform(np.array([26.0, 183 / 7]))
+    assert B[0, -1] == 1.0 and B[1, -1] == 0.0
+    np.testing.assert_allclose(B[0, :4], B[1, :4], atol=0.02)
+    # thresholds=() keeps the spline only
+    plain = DurationBasis(4, ()).fit(np.linspace(5, 100, 200))
+    assert plain.transform(np.array([26.0])).shape == (1, 4)
