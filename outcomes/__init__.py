@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from outcomes.cohort import Cohort, build_cohort
     from outcomes.io import Dataset, Manifest, read_dataset, read_proceedings, write_dataset
     from outcomes.linkage import linkage_diagnostics
+    from outcomes.policy import DurationPolicyEffect, parse_policy
     from outcomes.quality import QualityReport, check_quality
     from outcomes.simulation.plasmode import plasmode
     from outcomes.simulation.power import power
@@ -37,6 +38,8 @@ _LAZY: dict[str, str] = {
     "read_proceedings": "outcomes.io",
     "write_dataset": "outcomes.io",
     "linkage_diagnostics": "outcomes.linkage",
+    "DurationPolicyEffect": "outcomes.policy",
+    "parse_policy": "outcomes.policy",
     "QualityReport": "outcomes.quality",
     "check_quality": "outcomes.quality",
     "RushedDisposalStudy": "outcomes.study",
@@ -48,6 +51,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "Cohort",
     "Dataset",
+    "DurationPolicyEffect",
     "Manifest",
     "QualityReport",
     "RushedDisposalStudy",
@@ -57,6 +61,7 @@ __all__ = [
     "check_quality",
     "errors",
     "linkage_diagnostics",
+    "parse_policy",
     "plasmode",
     "power",
     "read_dataset",

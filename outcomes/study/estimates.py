@@ -195,54 +195,102 @@ def bootstrap_contrasts(
     DiCiccio, T. J. and Efron, B. (1996). Bootstrap confidence intervals.
     *Statistical Science* 11(3), 189-228.
     """
-    if interval not in ("percentile", "normal"):
-        raise OutcomesError(f"interval must be 'percentile' or 'normal', got {interval!r}")
+    check_interval(interval)
     rows = []
-    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
     for h, horizon in enumerate(horizons):
         r1, r0 = point[0, h], point[1, h]
         b1, b0 = replicates[:, 0, h], replicates[:, 1, h]
-        values = {
-            "risk_exposed": (r1, b1),
-            "risk_unexposed": (r0, b0),
-            "risk_difference": (r1 - r0, b1 - b0),
-            "risk_ratio": (r1 / r0 if r0 > 0 else np.nan, b1 / np.where(b0 > 0, b0, np.nan)),
+        values: dict[str, tuple[float, np.ndarray, BootstrapScale]] = {
+            "risk_exposed": (r1, b1, "risk"),
+            "risk_unexposed": (r0, b0, "risk"),
+            "risk_difference": (r1 - r0, b1 - b0, "difference"),
+            "risk_ratio": (
+                r1 / r0 if r0 > 0 else np.nan,
+                b1 / np.where(b0 > 0, b0, np.nan),
+                "ratio",
+            ),
         }
-        for estimand, (estimate, draws) in values.items():
-            draws = draws[np.isfinite(draws)]
-            if estimand == "risk_ratio":
-                logs = np.log(draws[draws > 0])
-                se = bootstrap_se(logs)
-                p = two_sided_p(float(np.log(estimate)), se) if estimate > 0 else np.nan
-            else:
-                se = bootstrap_se(draws)
-                p = two_sided_p(float(estimate), se) if estimand == "risk_difference" else np.nan
-            if len(draws) < 2:
-                lo, hi = np.nan, np.nan
-            elif interval == "percentile":
-                lo, hi = np.percentile(draws, q)
-            elif estimand == "risk_ratio":
-                lo, hi = np.nan, np.nan
-                if estimate > 0:
-                    lo, hi = np.exp(normal_ci(float(np.log(estimate)), se, alpha))
-            else:
-                lo, hi = normal_ci(float(estimate), se, alpha)
-                if estimand != "risk_difference":
-                    # a risk lies in [0, 1]: cutting the interval there changes no coverage
-                    lo, hi = max(lo, 0.0), min(hi, 1.0)
+        for estimand, (estimate, draws, scale) in values.items():
             rows.append(
-                row(
+                bootstrap_row(
                     method,
                     estimand,
                     contrast,
+                    horizon,
                     float(estimate),
-                    horizon=horizon,
-                    std_error=se,
-                    ci=(float(lo), float(hi)),
-                    p_value=p,
+                    draws,
+                    alpha,
+                    interval,
+                    scale,
                 )
             )
     return rows
+
+
+BootstrapScale = Literal["risk", "difference", "ratio", "mean"]
+"""What a bootstrapped estimate is, for :func:`bootstrap_row`."""
+
+
+def check_interval(interval: str) -> None:
+    """Refuse an interval other than ``"percentile"`` or ``"normal"``."""
+    if interval not in ("percentile", "normal"):
+        raise OutcomesError(f"interval must be 'percentile' or 'normal', got {interval!r}")
+
+
+def bootstrap_row(
+    method: str,
+    estimand: str,
+    contrast: str,
+    horizon: float,
+    estimate: float,
+    draws: np.ndarray,
+    alpha: float,
+    interval: BootstrapInterval,
+    scale: BootstrapScale,
+) -> dict[str, object]:
+    """One estimate with its bootstrap standard error, interval and p-value.
+
+    The rule of :func:`bootstrap_contrasts` for one quantity: non-finite replicates
+    are left out; the standard error is :func:`bootstrap_se` (of the log for a
+    ``"ratio"``); the interval is percentile or normal (on the log scale for a ratio,
+    cut to :math:`[0, 1]` for a ``"risk"``); the Wald p-value tests a difference
+    against 0 and a ratio against 1 (none for a risk or a ``"mean"``). A degenerate
+    spread gives no interval (:func:`row`).
+    """
+    check_interval(interval)
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    draws = np.asarray(draws, dtype=np.float64)
+    draws = draws[np.isfinite(draws)]
+    if scale == "ratio":
+        logs = np.log(draws[draws > 0])
+        se = bootstrap_se(logs)
+        p = two_sided_p(float(np.log(estimate)), se) if estimate > 0 else np.nan
+    else:
+        se = bootstrap_se(draws)
+        p = two_sided_p(float(estimate), se) if scale == "difference" else np.nan
+    if len(draws) < 2:
+        lo, hi = np.nan, np.nan
+    elif interval == "percentile":
+        lo, hi = np.percentile(draws, q)
+    elif scale == "ratio":
+        lo, hi = np.nan, np.nan
+        if estimate > 0:
+            lo, hi = np.exp(normal_ci(float(np.log(estimate)), se, alpha))
+    else:
+        lo, hi = normal_ci(float(estimate), se, alpha)
+        if scale == "risk":
+            # a risk lies in [0, 1]: cutting the interval there changes no coverage
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+    return row(
+        method,
+        estimand,
+        contrast,
+        float(estimate),
+        horizon=horizon,
+        std_error=se,
+        ci=(float(lo), float(hi)),
+        p_value=p,
+    )
 
 
 def bootstrap_effects(

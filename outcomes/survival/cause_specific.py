@@ -26,10 +26,11 @@ Cox, D. R. (1972). Regression models and life-tables. *JRSS B* 34, 187-220.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._base import RegressionFitter
@@ -204,10 +205,51 @@ class CauseSpecificCox(RegressionFitter):
             (1 - e^{-d\\hat\\Lambda})` with :math:`\\Lambda = \\sum_k \\Lambda_k`, which is
             what R's ``survfit`` does for a multi-state ``coxph`` and never leaves [0, 1].
         """
+        self.check_is_fitted()
+        if cause not in self.fitters_:
+            raise OutcomesError(f"cause {cause} was not fitted (causes: {self.causes_})")
+        # the causes' models share one design (fit), so the rows are coded once
+        design = self.fitters_[cause].design_matrix(X).to_numpy()
+        scores = {k: design @ f.params_.to_numpy() for k, f in self.fitters_.items()}
+        # Every cause's model is fitted on the same rows and strata, so one coding serves.
+        codes = self.fitters_[cause].stratum_codes(X)
+        out = self.cumulative_incidence_from_scores(scores, codes, times, cause, method)
+        return pd.DataFrame(out[1], index=pd.Index(out[0], name="time"), columns=X.index)
+
+    def cumulative_incidence_from_scores(
+        self,
+        scores: Mapping[int, FloatArray],
+        strata: NDArray[np.int64],
+        times: Sequence[float] | FloatArray | None = None,
+        cause: int = 1,
+        method: str = "product_limit",
+    ) -> tuple[FloatArray, FloatArray]:
+        """:meth:`predict_cumulative_incidence` from linear predictors already computed.
+
+        For callers that predict many versions of the same rows (a g-formula that
+        changes one covariate) and can form :math:`x^\\top\\hat\\beta_k` by adding a
+        term's contribution instead of coding a design matrix per version.
+
+        Parameters
+        ----------
+        scores : mapping of int to array, shape (n,)
+            Each fitted cause's linear predictor :math:`x^\\top\\hat\\beta_k` per row.
+        strata : array of int, shape (n,)
+            Each row's stratum code (:meth:`~outcomes.survival.CoxFitter.stratum_codes`).
+        times, cause, method
+            As for :meth:`predict_cumulative_incidence`.
+
+        Returns
+        -------
+        times : ndarray, shape (T,)
+        incidence : ndarray, shape (T, n)
+        """
         check_choice("method", method, ("product_limit", "exponential"))
         self.check_is_fitted()
         if cause not in self.fitters_:
             raise OutcomesError(f"cause {cause} was not fitted (causes: {self.causes_})")
+        if set(scores) != set(self.fitters_):
+            raise OutcomesError(f"scores are needed for every cause: {self.causes_}")
         steps = {
             k: tuple(f.baseline_hazard_steps_[c].to_numpy() for c in ("time", "stratum", "hazard"))
             for k, f in self.fitters_.items()
@@ -217,11 +259,15 @@ class CauseSpecificCox(RegressionFitter):
             last = max(f.last_time_ for f in self.fitters_.values())
             warn_beyond_followup(times, last, "CauseSpecificCox")
         t = grid if times is None else np.asarray(times, dtype=np.float64)
-        # the causes' models share one design (fit), so the rows are coded once
-        design = self.fitters_[cause].design_matrix(X).to_numpy()
-        risks = {k: np.exp(design @ f.params_.to_numpy()) for k, f in self.fitters_.items()}
-        # Every cause's model is fitted on the same rows and strata, so one coding serves.
-        codes = self.fitters_[cause].stratum_codes(X)
+        if t.size:
+            # steps after the last time asked for change nothing at the times asked for
+            last_asked = float(np.max(t))
+            steps = {
+                k: tuple(a[time <= last_asked] for a in (time, stratum, hazard))
+                for k, (time, stratum, hazard) in steps.items()
+            }
+        risks = {k: np.exp(np.asarray(scores[k], dtype=np.float64)) for k in self.fitters_}
+        codes = np.asarray(strata, dtype=np.int64)
         # A row's hazards step only at its own stratum's event times, so each stratum has
         # its own time grid (every cause's event times in it): with S strata this is
         # about S times less work than one grid of every stratum's times. Strata whose
@@ -253,7 +299,7 @@ class CauseSpecificCox(RegressionFitter):
         # the last grid place at or before each time, per stratum (0: before the first)
         at = np.stack([np.bincount(grid_stratum[grid_time <= u], minlength=n_strata) for u in t])
         bucket = np.frexp(size)[1][codes]
-        out = np.zeros((t.size, len(X)))
+        out = np.zeros((t.size, codes.size))
         for b in np.unique(bucket):
             cols = np.flatnonzero(bucket == b)
             rows_strata = codes[cols]
@@ -267,7 +313,7 @@ class CauseSpecificCox(RegressionFitter):
                     own = dH
             cif = np.vstack([np.zeros((1, cols.size)), _cumulative_incidence(total, own, method)])
             out[:, cols] = np.take_along_axis(cif, at[:, rows_strata], axis=0)
-        return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=X.index)
+        return t, out
 
 
 def _cumulative_incidence(total: FloatArray, own: FloatArray, method: str) -> FloatArray:
