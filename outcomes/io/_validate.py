@@ -65,6 +65,9 @@ REASONS: dict[str, str] = {
 """Every row-level reason code, in the order checks take precedence."""
 
 _CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+"""The bytes :data:`_CONTROL_PATTERN` matches, as a lookup table."""
 
 Details = Callable[[np.ndarray], list[str]]
 
@@ -300,18 +303,26 @@ def _text_checks(raw: RawTable, add: Callable[..., None]) -> None:
     """Values too long for a cell, or holding control characters, in any column."""
     for name in raw.frame.columns:
         text = arrow_text(raw.frame[name])
-        lengths = pc.utf8_length(text)
-        longest = pc.max(lengths).as_py()
-        if longest is not None and longest > MAX_FIELD_CHARS:
-            add(
-                "oversized_field",
-                name,
-                pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False).to_numpy(
-                    zero_copy_only=False
-                ),
-                _describe("a value of {n:,} characters", n=lengths.to_numpy(zero_copy_only=False)),
-            )
-        if raw.control_checked:
+        offsets, data = _buffers(text)
+        # a value's length in bytes bounds its length in characters: counting characters
+        # is needed only when some value has more bytes than a cell may hold characters
+        if np.diff(offsets).max(initial=0) > MAX_FIELD_CHARS:
+            lengths = pc.utf8_length(text)
+            longest = pc.max(lengths).as_py()
+            if longest is not None and longest > MAX_FIELD_CHARS:
+                add(
+                    "oversized_field",
+                    name,
+                    pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False).to_numpy(
+                        zero_copy_only=False
+                    ),
+                    _describe(
+                        "a value of {n:,} characters", n=lengths.to_numpy(zero_copy_only=False)
+                    ),
+                )
+        # In UTF-8 a control byte is never part of another character, so the regex runs
+        # only on a column whose bytes hold one (the screen is a table lookup per byte).
+        if raw.control_checked or not _CONTROL_BYTES[data].any():
             continue
         control = pc.fill_null(pc.match_substring_regex(text, _CONTROL_PATTERN), False)
         if pc.any(control).as_py():
@@ -321,6 +332,19 @@ def _text_checks(raw: RawTable, add: Callable[..., None]) -> None:
                 control.to_numpy(zero_copy_only=False),
                 _describe("the value holds a control character"),
             )
+
+
+def _buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets and the character bytes of a ``large_string`` array."""
+    _, offsets, data = text.buffers()
+    start = text.offset
+    offs = np.frombuffer(offsets, dtype=np.int64)[start : start + len(text) + 1]
+    chars = (
+        np.frombuffer(data, dtype=np.uint8)[offs[0] : offs[-1]]
+        if data is not None and len(offs)
+        else np.zeros(0, dtype=np.uint8)
+    )
+    return offs, chars
 
 
 def _placeholder_ids(frame: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
@@ -345,10 +369,11 @@ def _placeholder_ids(frame: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
 
 def _placeholder_note(written: pd.Series) -> np.ndarray:
     """`` ('NULL' is a placeholder)`` where a placeholder was written, else empty."""
-    return np.array(
-        ["" if v is pd.NA or pd.isna(v) else f" ({v!r} is a placeholder)" for v in written],
-        dtype=object,
-    )
+    # only the (few) placeholders are formatted: a loop over every row cost seconds
+    note = np.full(len(written), "", dtype=object)
+    hit = written.notna().to_numpy()
+    note[hit] = [f" ({v!r} is a placeholder)" for v in written[hit]]
+    return note
 
 
 def _duplicate_check(

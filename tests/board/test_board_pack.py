@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import synthetic
@@ -83,6 +84,7 @@ def test_cli_writes_page_workbook_and_figures(folder: Path, tmp_path: Path) -> N
         (["--area", "DFJ01", "--period", "2023Q5"], "quarter like 2023Q4"),
         (["--area", "DFJ01", "--period", "2031"], "after the extract date"),
         (["--area", "DFJ01", "--period", "1990Q1"], "before the first case"),
+        (["--area", "DFJ01", "--period", "2023Q4", "--jobs", "0"], "--jobs must be"),
     ],
 )
 def test_cli_mistakes_exit_2_with_a_clear_message(
@@ -137,3 +139,18 @@ def test_national_pack_reads_its_numbers(national: Built) -> None:
     for p in pack.panels:
         assert p.reading and p.definition
     assert all(pack.panel(k).figure is not None for k in ("trend", "returns", "quadrant"))
+
+
+def test_quality_report_in_a_second_process_gives_the_same_pack(national: Built) -> None:
+    area = largest(national.world, "dfj_area")
+    two = board_pack(national.world.dataset, area=area, period="2023Q4", n_jobs=2)
+    assert two.tables.keys() == national.pack.tables.keys()
+    for name, table in national.pack.tables.items():
+        pd.testing.assert_frame_equal(two.tables[name], table, obj=name)
+    assert [p.reading for p in two.panels] == [p.reading for p in national.pack.panels]
+
+
+@pytest.mark.parametrize("jobs", [0, -2])
+def test_n_jobs_must_be_a_number_of_processes(small: Built, jobs: int) -> None:
+    with pytest.raises(BoardError, match="n_jobs"):
+        board_pack(small.world.dataset, area=small.pack.area, period="2023Q4", n_jobs=jobs)
