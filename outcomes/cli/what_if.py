@@ -142,33 +142,12 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def national_references(policies: list[Any], cohort_rows: Any) -> list[Any]:
-    """Named references (``best_quartile``, ``national``) taken from the whole cohort
-    and held, so that an area is compared with the nation, not with itself."""
-    from outcomes.policy import MatchDistribution
-
-    out = []
-    for p in policies:
-        if isinstance(p, MatchDistribution) and isinstance(p.reference, str):
-            weeks = cohort_rows.loc[cohort_rows["duration_weeks"] > 0]
-            held = MatchDistribution(
-                p.reference_weeks(weeks), label=f"{p.label} (national reference)"
-            )
-            held.spec = p.spec
-            out.append(held)
-        else:
-            out.append(p)
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     """Read the dataset, estimate the policies, write the report; returns 0."""
-    import dataclasses
-
     from outcomes.cohort import build_cohort
     from outcomes.io import read_dataset
     from outcomes.io.output import OutputFolder, echo
-    from outcomes.policy.report import ENTRIES, what_if
+    from outcomes.policy.report import ENTRIES, area_cohort, what_if
 
     opts = options(args)
     if not args.dataset.is_dir():
@@ -189,15 +168,10 @@ def run(args: argparse.Namespace) -> int:
     }
     policies = opts["policies"]
     if args.area is not None:
-        from outcomes.board.pack import resolve_area
-
         try:
-            level = resolve_area(dataset.proceedings, args.area)
+            cohort, policies = area_cohort(cohort, args.area, policies)
         except OutcomesError as exc:
             raise WhatIfArgumentError(f"--area: {exc}") from None
-        policies = national_references(policies, cohort.data)
-        mine = cohort.data[level].astype(str) == str(args.area)
-        cohort = dataclasses.replace(cohort, data=cohort.data.loc[mine].reset_index(drop=True))
         settings["area"] = str(args.area)
     report = what_if(
         cohort,

@@ -63,7 +63,7 @@ from outcomes.costs import (
 from outcomes.disclosure import DEFAULT_THRESHOLD, MARKER, publishable_count
 from outcomes.errors import OutcomesError
 from outcomes.policy.gformula import COLUMNS, NATURAL, DurationPolicyEffect
-from outcomes.policy.policies import Policy, as_policy
+from outcomes.policy.policies import MatchDistribution, Policy, as_policy
 from outcomes.study import estimates as est
 
 if TYPE_CHECKING:
@@ -71,7 +71,14 @@ if TYPE_CHECKING:
 
     from outcomes.cohort import Cohort
 
-__all__ = ["ENTRIES", "PUBLISHED_COLUMNS", "WhatIf", "what_if"]
+__all__ = [
+    "ENTRIES",
+    "PUBLISHED_COLUMNS",
+    "WhatIf",
+    "area_cohort",
+    "positive_durations",
+    "what_if",
+]
 
 ENTRIES = ("what_if.html", "what_if.csv", "figures")
 """What :meth:`WhatIf.write` writes into its folder (and replaces on a later run)."""
@@ -348,6 +355,41 @@ def positive_durations(cohort: Cohort | pd.DataFrame) -> tuple[Cohort | pd.DataF
         new_flow = flow
     data = rows.loc[keep].reset_index(drop=True)
     return dataclasses.replace(cohort, data=data, flow=new_flow), dropped
+
+
+def area_cohort(
+    cohort: Cohort, area: str, policies: list[str | Policy]
+) -> tuple[Cohort, list[Policy]]:
+    """One area's children, with the named references held at their national values.
+
+    ``area`` is a local authority code or a DFJ area name of the cohort. The returned
+    cohort holds that area's children only; ``match:best_quartile`` and
+    ``match:national`` become :class:`~outcomes.policy.MatchDistribution` policies with
+    the reference computed from the whole cohort (positive durations) and held, so that
+    the area is compared with the nation rather than with itself. Their spec is kept.
+
+    Raises
+    ------
+    OutcomesError
+        When ``area`` is neither a local authority nor a DFJ area of the cohort.
+    """
+    from outcomes.board.pack import resolve_area
+
+    level = resolve_area(cohort.data, area)
+    national = cohort.data.loc[pd.to_numeric(cohort.data["duration_weeks"]) > 0]
+    chosen = []
+    for p in (as_policy(p) for p in policies):
+        if isinstance(p, MatchDistribution) and isinstance(p.reference, str):
+            held = MatchDistribution(
+                p.reference_weeks(national), label=f"{p.label} (national reference)"
+            )
+            held.spec = p.spec
+            chosen.append(held)
+        else:
+            chosen.append(p)
+    mine = (cohort.data[level].astype(str) == str(area)).to_numpy()
+    data = cohort.data.loc[mine].reset_index(drop=True)
+    return dataclasses.replace(cohort, data=data), chosen
 
 
 # -- disclosure ---------------------------------------------------------------------------
