@@ -377,7 +377,7 @@ def area_cohort(
 
     level = resolve_area(cohort.data, area)
     national = cohort.data.loc[pd.to_numeric(cohort.data["duration_weeks"]) > 0]
-    chosen = []
+    chosen: list[Policy] = []
     for p in (as_policy(p) for p in policies):
         if isinstance(p, MatchDistribution) and isinstance(p.reference, str):
             held = MatchDistribution(
