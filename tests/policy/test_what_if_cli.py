@@ -338,3 +338,32 @@ def test_an_unknown_area_exits_2(world_folder: Path, tmp_path: Path) -> None:
     code = main(["what-if", str(world_folder), "--policy", "cap:26", "--area", "Atlantis",
                  "--out", str(tmp_path / "o")])  # fmt: skip
     assert code == 2
+
+
+def test_help_loads_neither_sklearn_nor_matplotlib() -> None:
+    from tests.test_startup import loaded_after, run_cli
+
+    assert loaded_after(run_cli("what-if", "--help")) == []
+
+
+def test_horizons_with_few_returns_or_few_non_returns_are_withheld() -> None:
+    from outcomes.policy.report import withheld_horizons
+
+    # 9 returns by 1 year, 15 by 2 years, 100 children; then all but 5 by 5 years
+    years = np.r_[np.full(9, 0.5), np.full(6, 1.5), np.full(80, 3.0), np.full(5, 8.0)]
+    frame = pd.DataFrame({"years": years, "event": np.r_[np.ones(95), np.zeros(5)]})
+    assert withheld_horizons(frame, (1.0, 2.0, 5.0)) == [1.0, 5.0]
+    assert withheld_horizons(frame, (1.0, 2.0, 5.0), threshold=5) == []
+
+
+def test_positivity_is_published_as_rounded_counts() -> None:
+    from outcomes.policy.report import positivity_message, published_positivity
+
+    table = pd.DataFrame(
+        {"policy": ["cap:26"], "moved": [1234], "outside_area": [7], "outside_stratum": [0],
+         "share_outside_area": [0.0057], "share_outside_stratum": [0.0]}
+    )  # fmt: skip
+    shown = published_positivity(table)
+    assert shown.iloc[0].tolist() == ["cap:26", 1230, "[c]", 0]
+    message = positivity_message(table.iloc[0])
+    assert "[c] children" in message and "%" not in message and "7" not in message
