@@ -77,6 +77,7 @@ __all__ = [
     "WhatIf",
     "area_cohort",
     "positive_durations",
+    "reading",
     "what_if",
 ]
 
@@ -489,11 +490,16 @@ def _with_ci(row: pd.Series | None, scale: float, digits: int) -> str:
     v = row["estimate"]
     if not np.isfinite(v):
         return NOT_AVAILABLE
-    text = f"{scale * v:,.{digits}f}"
+
+    def shown(x: float) -> str:
+        # + 0.0 turns a negative zero (a small negative rounded) into 0
+        return f"{round(scale * x, digits) + 0.0:,.{digits}f}"
+
+    text = shown(v)
     lo, hi = row["ci_lower"], row["ci_upper"]
     if np.isfinite(lo) and np.isfinite(hi):
-        a, b = sorted((scale * lo, scale * hi))
-        text += f" ({a:,.{digits}f} to {b:,.{digits}f})"
+        a, b = sorted((lo, hi), key=lambda x: scale * x)
+        text += f" ({shown(a)} to {shown(b)})"
     return text
 
 
@@ -682,7 +688,7 @@ def _figures(
         y -= 0.5
     ax.axvline(0, color="0.3", lw=1)
     ax.set_yticks(ticks, names, fontsize=8)
-    ax.set_xlabel("change in the risk of return to court against the observed durations, points")
+    ax.set_xlabel("change in the risk of return against the observed durations, points")
     ax.set_title("Effect of each policy on the risk of return, with 95% intervals", fontsize=10)
     figures["risk_difference"] = fig
 
@@ -713,9 +719,11 @@ def _figures(
 
 def _tornado_figure(table: pd.DataFrame, label: str) -> Figure:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(8, 0.5 * max(len(table), 2) + 1.6), layout="constrained")
+    fig = Figure(figsize=(10, 0.5 * max(len(table), 2) + 1.6), layout="constrained")
     ax = tornado_plot(table, ax=fig.add_subplot())
+    ax.xaxis.set_major_locator(MaxNLocator(5))  # pound labels are wide
     ax.set_title(f"{label}: one-way sensitivity of the net cost to each unit cost", fontsize=10)
     return fig
 
@@ -766,7 +774,7 @@ def render(report: WhatIf, images: dict[str, bytes] | None = None) -> str:
         f'<p class="note">{html.escape(_setting_text(s))}</p>',
         f'<p class="note">{html.escape(note(int(s["threshold"])))}</p>',
         '<section id="headline"><h2>The policies side by side</h2>',
-        f'<p class="reading">{html.escape(_reading(report))}</p>',
+        f'<p class="reading">{html.escape(reading(report))}</p>',
         _table(report.headline, f"policies against the observed durations, {h:g} years"),
     ]
     for name in ("risk_difference", "weeks_and_risk"):
@@ -820,7 +828,7 @@ def _setting_text(s: dict[str, Any]) -> str:
     return " ".join(bits)
 
 
-def _reading(report: WhatIf) -> str:
+def reading(report: WhatIf) -> str:
     """The headline in words, from the published figures only."""
     s = report.settings
     h = s["headline_horizon"]
@@ -852,7 +860,7 @@ def _reading(report: WhatIf) -> str:
         sure = (
             ""
             if not (math.isfinite(lo) and math.isfinite(hi))
-            else " The interval includes no change."
+            else " The interval includes zero."
             if lo <= 0 <= hi
             else ""
         )
