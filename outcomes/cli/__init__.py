@@ -14,12 +14,23 @@ import sys
 from collections.abc import Sequence
 
 from outcomes import __version__
-from outcomes.cli import board, demo, import_, kpis, power, quality, simulate, study, validate
+from outcomes.cli import (
+    board,
+    demo,
+    import_,
+    kpis,
+    power,
+    quality,
+    simulate,
+    study,
+    validate,
+    what_if,
+)
 from outcomes.errors import OutcomesError
 
 EXIT_STRUCTURAL = 2
 EXIT_INTERNAL = 3
-SUBCOMMANDS = (validate, import_, quality, kpis, board, simulate, study, power, demo)
+SUBCOMMANDS = (validate, import_, quality, kpis, board, simulate, study, what_if, power, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
