@@ -228,6 +228,12 @@ class DurationPolicyEffect:
     diagnostics_ : dict
         Rows and confounders, the inference rule, and after :meth:`estimate` the
         positivity table and the bootstrap's replicates.
+    point_, replicates_ : ndarray
+        After :meth:`estimate`: the estimates behind its table, shape (1 + P, 2H + 1),
+        and the same for each bootstrap replicate, shape (B, 1 + P, 2H + 1) -- per
+        scenario (the natural course, then each policy), the risk at each horizon, the
+        risk with the order held at the natural course's, and the mean weeks. Anything
+        derived from these (a cost, say) gets its interval from the same replicates.
 
     Examples
     --------
@@ -492,6 +498,8 @@ class DurationPolicyEffect:
         }
         if len(boot) == 0:
             boot = np.full((0, *point.shape), np.nan)
+        # kept for what is computed from the same replicates (e.g. costs' intervals)
+        self.point_, self.replicates_ = point, boot
         table = self._rows(chosen, hs, point, boot)
         table.attrs.update(
             alpha=self.alpha,

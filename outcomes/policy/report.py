@@ -105,27 +105,6 @@ class WhatIfError(OutcomesError):
     """A what-if report that cannot be made as asked."""
 
 
-class _RecordedEffect(DurationPolicyEffect):
-    """:class:`DurationPolicyEffect` keeping the bootstrap replicates it summarises.
-
-    The costs need each replicate's risks and mean weeks, paired across scenarios.
-    ``replicates_`` has shape (B, 1 + P, 2H + 1): per replicate, per scenario (the
-    natural course, then each policy), the risk at each horizon, the risk with the
-    order held, and the mean weeks. The estimates are the parent's, unchanged.
-    """
-
-    def _rows(
-        self,
-        policies: list[Policy],
-        horizons: tuple[float, ...],
-        point: np.ndarray,
-        boot: np.ndarray,
-    ) -> pd.DataFrame:
-        self.replicates_ = np.asarray(boot, dtype=np.float64)
-        self.point_ = np.asarray(point, dtype=np.float64)
-        return super()._rows(policies, horizons, point, boot)
-
-
 @dataclasses.dataclass
 class WhatIf:
     """A what-if report: the estimates, what of them may be published, costs, figures.
@@ -238,7 +217,7 @@ def what_if(
     chosen = [as_policy(p) for p in policies]
     messages: list[str] = []
     cohort, dropped = positive_durations(cohort)
-    effect = _RecordedEffect(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
+    effect = DurationPolicyEffect(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         effect.fit(cohort)
@@ -540,7 +519,7 @@ def headline(
 
 
 def _costs(
-    effect: _RecordedEffect,
+    effect: DurationPolicyEffect,
     specs: list[str],
     horizons: tuple[float, ...],
     cost_horizon: float,
