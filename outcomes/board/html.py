@@ -61,6 +61,17 @@ def note(threshold: int) -> str:
     return NOTE.format(last=threshold - 1, threshold=threshold)
 
 
+def page_start(title: str) -> list[str]:
+    """The opening lines of a self-contained page: head, style sheet and heading."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+
+
 def render(pack: BoardPack, images: dict[str, bytes] | None = None) -> str:
     """The board page as a string (``images``: each panel's PNG, if already drawn)."""
     images = images if images is not None else figures_png(pack)
@@ -72,11 +83,7 @@ def render(pack: BoardPack, images: dict[str, bytes] | None = None) -> str:
         else "The dataset holds no other area, so national comparisons are not available."
     )
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        *page_start(title),
         f'<p class="note">{html.escape(pack.area)} ({kind}). Source: '
         f"{html.escape(pack.source)}. Extract date {pack.extract_date:%d %B %Y}. "
         f"{comparison}</p>",

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.board._text import NOT_AVAILABLE
-from outcomes.board.html import CSS, _figure, _table, note, png
+from outcomes.board.html import _figure, _table, note, page_start, png
 from outcomes.causal import PositivityWarning
 from outcomes.costs import (
     PriceYearWarning,
@@ -745,11 +745,7 @@ def render(report: WhatIf, images: dict[str, bytes] | None = None) -> str:
     title = "What if durations changed?" + (f" {area}" if area else "")
     h = s["headline_horizon"]
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        *page_start(title),
         f'<p class="note">{html.escape(_setting_text(s))}</p>',
         f'<p class="note">{html.escape(note(int(s["threshold"])))}</p>',
         '<section id="headline"><h2>The policies side by side</h2>',
