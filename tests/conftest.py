@@ -13,6 +13,7 @@ from hypothesis import settings
 if TYPE_CHECKING:
     import synthetic
     from outcomes.study import StudyResult
+    from tests.board.conftest import Built
 
 # Tests draw figures without a screen.
 matplotlib.use("Agg")
@@ -43,6 +44,24 @@ def small_study_report(
         result = RushedDisposalStudy(world.dataset, horizons=(2,), n_boot=10).run()
     path = result.to_html(tmp_path_factory.mktemp("report") / "report.html", note="Synthetic.")
     return world, result, path
+
+
+@pytest.fixture(scope="session")
+def national_world() -> synthetic.World:
+    """The small nation of ``tests.board.conftest.small_nation`` (12,000 applications)."""
+    from tests.board.conftest import small_nation
+
+    return small_nation()
+
+
+@pytest.fixture(scope="session")
+def national(national_world: synthetic.World, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The board pack of the small nation's largest DFJ area in 2023Q4, written: shared
+    by the board tests and the Chromium check of ``board.html``."""
+    from tests.board.conftest import build, largest
+
+    area = largest(national_world, "dfj_area")
+    return build(national_world, area, "2023Q4", tmp_path_factory.mktemp("national"))
 
 
 # Property tests draw the same examples on every run: a failure is reproducible, and
