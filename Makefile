@@ -54,7 +54,7 @@ docs: venv
 
 # The last line of `make test` is pytest's summary.
 test: venv r-deps browser-deps lint docs
-	$(BIN)/pytest -n 2 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
+	$(BIN)/pytest -n 2 --durations=20 tests $(if $(NOTEBOOKS),--nbmake $(NOTEBOOKS))
 
 bench: venv r-deps
 	$(BIN)/python benchmarks/run_all.py

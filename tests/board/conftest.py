@@ -34,7 +34,7 @@ def largest(world: synthetic.World, column: str) -> str:
     return str(world.dataset.proceedings[column].value_counts().idxmax())
 
 
-def _build(world: synthetic.World, area: str, period: str, folder: Path) -> Built:
+def build(world: synthetic.World, area: str, period: str, folder: Path) -> Built:
     pack = board_pack(world.dataset, area=area, period=period)
     pack.write(folder)
     return Built(world, pack, folder)
@@ -43,7 +43,7 @@ def _build(world: synthetic.World, area: str, period: str, folder: Path) -> Buil
 @pytest.fixture(scope="session")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
     world = synthetic.generate("default", n_applications=300, seed=5)
-    return _build(world, largest(world, "dfj_area"), "2023Q4", tmp_path_factory.mktemp("small"))
+    return build(world, largest(world, "dfj_area"), "2023Q4", tmp_path_factory.mktemp("small"))
 
 
 def small_nation(n_applications: int = 12_000, seed: int = 7) -> synthetic.World:
@@ -53,15 +53,8 @@ def small_nation(n_applications: int = 12_000, seed: int = 7) -> synthetic.World
     return synthetic.generate(scenario, n_applications=n_applications, seed=seed)
 
 
-@pytest.fixture(scope="session")
-def national_world() -> synthetic.World:
-    return small_nation()
-
-
-@pytest.fixture(scope="session")
-def national(national_world: synthetic.World, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    area = largest(national_world, "dfj_area")
-    return _build(national_world, area, "2023Q4", tmp_path_factory.mktemp("national"))
+# national_world and national (the pack of its largest DFJ area) are in tests/conftest.py:
+# the Chromium check of board.html reads the same pack.
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +62,4 @@ def national_la(
     national_world: synthetic.World, tmp_path_factory: pytest.TempPathFactory
 ) -> Built:
     area = largest(national_world, "la_code")
-    return _build(national_world, area, "2023", tmp_path_factory.mktemp("national_la"))
+    return build(national_world, area, "2023", tmp_path_factory.mktemp("national_la"))

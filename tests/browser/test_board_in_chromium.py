@@ -9,19 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from outcomes.board import board_pack
-from tests.board.conftest import small_nation
+from tests.board.conftest import Built
 
 from .chromium import check_page
 
 
 @pytest.fixture(scope="module")
-def board(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    world = small_nation()
-    area = str(world.dataset.proceedings["dfj_area"].value_counts().idxmax())
-    out = tmp_path_factory.mktemp("board") / "pack"
-    board_pack(world.dataset, area=area, period="2023Q4").write(out)
-    return out / "board.html"
+def board(national: Built) -> Path:
+    # the board tests' national pack: the small nation's largest DFJ area in 2023Q4
+    return national.folder / "board.html"
 
 
 def test_board_renders_in_chromium(board: Path) -> None:

@@ -4,25 +4,16 @@ image decoded and drawn, every table present with rows; a screenshot is kept."""
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import pytest
-
-import synthetic
-from outcomes.causal import PositivityWarning
-from outcomes.study import RushedDisposalStudy
 
 from .chromium import check_page
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    world = synthetic.generate("default", n_applications=3_000, seed=2, faults=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PositivityWarning)  # a small world; not the point
-        result = RushedDisposalStudy(world.dataset, horizons=(2,), n_boot=10).run()
-    return result.to_html(tmp_path_factory.mktemp("report") / "report.html", note="Synthetic.")
+def report(small_study_report: tuple[object, object, Path]) -> Path:
+    return small_study_report[2]
 
 
 def test_report_renders_in_chromium(report: Path) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import tomli_w
 
+from outcomes.cli import main
 from outcomes.errors import MappingError, SchemaError
 from outcomes.io import (
     import_extract,
@@ -38,6 +39,13 @@ def _cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd,
         check=False,
     )
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
+    """``outcomes`` in this process (the same ``main`` a user's process runs; the tests
+    above start a real one): the exit code and what it printed to stderr."""
+    code = main([str(a) for a in args])
+    return code, capsys.readouterr().err
 
 
 def _mapping(**tables: object) -> dict[str, object]:
@@ -218,10 +226,10 @@ def test_excel_tracker_with_title_row_and_interim_order(tmp_path):
     assert (ds.proceedings["sibling_group_size"] == 1).all()
 
 
-def test_template_guesses_and_never_overwrites(tmp_path):
+def test_template_guesses_and_never_overwrites(tmp_path, capsys):
     target = tmp_path / "guess.toml"
-    done = _cli("import", RAW, "--write-mapping-template", "--mapping", target)
-    assert done.returncode == 0, done.stderr
+    code, err = _main(capsys, "import", RAW, "--write-mapping-template", "--mapping", target)
+    assert code == 0, err
     text = target.read_text(encoding="utf-8")
     parsed = tomllib.loads(text)
     assert parsed["columns"]["Case No"] == "proceedings_id"
@@ -231,8 +239,8 @@ def test_template_guesses_and_never_overwrites(tmp_path):
     for label in ("S/O", "Care & Placement", "SGO to family"):
         assert f'"{label}" = ""   # not recognised' in text
     assert "# la_code =" in text and "REQUIRED" in text
-    again = _cli("import", RAW, "--write-mapping-template", "--mapping", target)
-    assert again.returncode == 2 and "never overwrites" in again.stderr
+    code, err = _main(capsys, "import", RAW, "--write-mapping-template", "--mapping", target)
+    assert code == 2 and "never overwrites" in err and "Traceback" not in err
     assert target.read_text(encoding="utf-8") == text
     # The template as written is a valid mapping; completed, it imports the file.
     parsed["constants"] = {"la_code": "E10000099", "dfj_area": "Westshire"}
@@ -246,12 +254,12 @@ def test_template_marks_interim_labels(tmp_path):
     assert write_mapping_template(DATA / "tracker_titled.xlsx", tmp_path / "t.toml").is_file()
 
 
-def test_overwrite_is_explicit_and_atomic(tmp_path):
+def test_overwrite_is_explicit_and_atomic(tmp_path, capsys):
     out = tmp_path / "ds"
-    assert _cli("import", RAW, "--mapping", MAPPING, "--out", out).returncode == 0
-    done = _cli("import", RAW, "--mapping", MAPPING, "--out", out)
-    assert done.returncode == 2 and "--overwrite" in done.stderr
-    assert _cli("import", RAW, "--mapping", MAPPING, "--out", out, "--overwrite").returncode == 0
+    assert _main(capsys, "import", RAW, "--mapping", MAPPING, "--out", out)[0] == 0
+    code, err = _main(capsys, "import", RAW, "--mapping", MAPPING, "--out", out)
+    assert code == 2 and "--overwrite" in err and "Traceback" not in err
+    assert _main(capsys, "import", RAW, "--mapping", MAPPING, "--out", out, "--overwrite")[0] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]  # no staging left behind
     assert sorted(p.name for p in out.iterdir()) == [
         ".care-outcomes-output",  # the marker that lets a later run replace it

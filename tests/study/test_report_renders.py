@@ -7,26 +7,22 @@ command and what it showed); this test checks what a browser cannot miss.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import pytest
 
 import synthetic
-from outcomes.causal import PositivityWarning
 from outcomes.errors import PrivacyError
-from outcomes.study import RushedDisposalStudy, StudyResult
+from outcomes.study import StudyResult
 
 DATA_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[synthetic.World, StudyResult, str]:
-    world = synthetic.generate("default", n_applications=3_000, seed=2, faults=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PositivityWarning)  # a small world; not the point
-        result = RushedDisposalStudy(world.dataset, horizons=(2,), n_boot=10).run()
-    path = result.to_html(tmp_path_factory.mktemp("report") / "report.html", note="Synthetic.")
+def run(
+    small_study_report: tuple[synthetic.World, StudyResult, Path],
+) -> tuple[synthetic.World, StudyResult, str]:
+    world, result, path = small_study_report
     return world, result, path.read_text(encoding="utf-8")
 
 
