@@ -65,8 +65,8 @@ bench: venv r-deps
 # one-LA extracts (validation/results/one_la/, about half an hour of one core) and the
 # study's pseudo-value regression on 300 demo-size worlds (validation/results/
 # pseudo_synthetic/, about a quarter of an hour of one core), and the size of the
-# study's test under no effect (validation/results/power_null/, 400 worlds, about half
-# an hour of one core) and its power curve by effect and world size (validation/results/
+# study's test under no effect (validation/results/power_null/, 400 worlds with 200
+# bootstrap replicates each, about forty minutes of one core) and its power curve by effect and world size (validation/results/
 # power_curve/, 300 worlds, about ten minutes of one core). `make test` checks the saved
 # runs (tests/study/test_coverage.py, tests/study/test_one_la.py,
 # tests/regression/test_pseudo_synthetic.py, tests/simulation/test_power_null.py,
