@@ -185,6 +185,16 @@ class RiskSets:
         if entry is not None:
             self._entry_index(entry, strata_codes)
         self._efron_terms()
+        # each sorted row's tie groups at risk: those of its stratum after its entry
+        # (the stratum's start without one), up to and including its exit time
+        ks = self._key_exit_sorted
+        lo_keys = self._key_entry_sorted_rows if entry is not None else self.strata * self._nt
+        self._exposure_bounds = (
+            np.searchsorted(self.group_keys, ks, side="right"),
+            np.searchsorted(
+                self.group_keys, lo_keys, side="right" if entry is not None else "left"
+            ),
+        )
         self.tail = tail
         if tail is not None:
             self._tail_sums(tail)
@@ -311,10 +321,13 @@ class RiskSets:
             )
 
     # ------------------------------------------------------------------ sums
-    def _row_terms(self, beta: FloatArray) -> tuple[FloatArray, float, FloatArray]:
-        r"""Return eta, the shift c and the per-row terms [w e^(eta-c), w e^(eta-c) x,
-        w e^(eta-c) x x^T (upper triangle)] as rows of an (m, n) array, so every operation
-        runs on contiguous memory (about 4x faster than the (n, m) layout at n = 300,000).
+    def _row_terms(
+        self, beta: FloatArray, second: bool = False
+    ) -> tuple[FloatArray, float, FloatArray]:
+        r"""Return eta, the shift c and the per-row terms [w e^(eta-c), w e^(eta-c) x] --
+        with ``second``, also w e^(eta-c) x x^T (upper triangle) -- as rows of an (m, n)
+        array, so every operation runs on contiguous memory (about 4x faster than the
+        (n, m) layout at n = 300,000).
 
         The shift is the log-sum-exp device: every risk-set sum is scaled by
         :math:`e^{-c}`, which cancels in the score and information and is added back to
@@ -327,11 +340,12 @@ class RiskSets:
         r = self.w * np.exp(eta - shift) if shift else self.w * np.exp(eta)
         i0, i1 = self._iu
         p = self.p
-        V = np.empty((1 + p + i0.shape[0], self.n))
+        V = np.empty((1 + p + (i0.shape[0] if second else 0), self.n))
         V[0] = r
         np.multiply(r, self._XT, out=V[1 : 1 + p])
-        for k in range(i0.shape[0]):  # p(p+1)/2 products, not rows
-            np.multiply(V[1 + i0[k]], self._XT[i1[k]], out=V[1 + p + k])
+        if second:
+            for k in range(i0.shape[0]):  # p(p+1)/2 products, not rows
+                np.multiply(V[1 + i0[k]], self._XT[i1[k]], out=V[1 + p + k])
         return eta, shift, V
 
     def _risk_sums(self, V: FloatArray) -> FloatArray:
@@ -348,32 +362,66 @@ class RiskSets:
         return np.ascontiguousarray(S.T)
 
     def _sub_terms(
-        self, beta: FloatArray
-    ) -> tuple[FloatArray, float, FloatArray, FloatArray, FloatArray]:
+        self, beta: FloatArray, second: bool = False
+    ) -> tuple[FloatArray, float, FloatArray, FloatArray, FloatArray | None]:
         """eta, the shift c of :meth:`_row_terms` and the Efron/Breslow sub-term sums
-        d0 (K,), d1 (K, p), d2 (K, m2), all scaled by :math:`e^{-c}`.
+        d0 (K,), d1 (K, p) and, with ``second``, d2 (K, m2), all scaled by
+        :math:`e^{-c}`.
 
-        The last evaluation is cached: Newton's final step, the residuals and the
-        baseline hazard all ask for the same beta."""
+        The last evaluation without ``second`` is cached: Newton's final step, the
+        residuals and the baseline hazard all ask for the same beta. The information
+        needs no d2 (:meth:`evaluate`); only the per-sub-term covariances of
+        :meth:`sub_term_moments` do."""
         key = beta.tobytes()
-        if self._cache is not None and self._cache[0] == key:
+        if not second and self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        eta, shift, V = self._row_terms(beta)
+        eta, shift, V = self._row_terms(beta, second)
         S = self._risk_sums(V)
         D = S if self._identity_subs else S[self.sub_group]
         if self._efron_subs.size:
             E = np.add.reduceat(V[:, self._tied_death_pos], self._tied_first, axis=1).T
             subs = self._efron_subs
             D[subs] -= self.sub_frac[subs, None] * E[self._efron_sub_tied]
-        out = (eta, shift, D[:, 0], D[:, 1 : 1 + self.p], D[:, 1 + self.p :])
-        self._cache = (key, out)
+        out = (
+            eta,
+            shift,
+            D[:, 0],
+            D[:, 1 : 1 + self.p],
+            D[:, 1 + self.p :] if second else None,
+        )
+        if not second:
+            self._cache = (key, out)
         return out
+
+    def _exposure(self, haz: FloatArray) -> FloatArray:
+        r"""Per sorted row, :math:`a_i = \sum_k c_k\, \omega_{ik}`: the sum of a
+        per-sub-term quantity :math:`c_k` over the sub-terms whose risk set holds row
+        :math:`i`, with the row's weight there :math:`\omega_{ik}` (1 at risk; a tied
+        event's :math:`1 - k/d` in its own group's Efron sub-terms; a Fine-Gray tail
+        row's :math:`G(t_k-)/G(t_i-)` after its exit). Then
+        :math:`\sum_k c_k S^{(r)}_k = \sum_i a_i w_i e^{\eta_i} x_i^{\otimes r}`: a sum
+        over rows in place of one over risk sets. ``O(n + K)``."""
+        G = self.n_groups
+        H = np.bincount(self.sub_group, weights=haz, minlength=G).astype(np.float64)
+        cH = np.concatenate([[0.0], np.cumsum(H)])
+        hi, lo = self._exposure_bounds
+        a = cH[hi] - cH[lo]
+        if self._efron_subs.size:
+            own = np.bincount(self.sub_group, weights=haz * self.sub_frac, minlength=G)
+            a[self.death_pos] -= own[self.death_group]
+        if self.tail is not None:
+            stratum_hi = np.searchsorted(self.group_keys, (self.strata + 1) * self._nt, "left")
+            for c in self.tail_groups:
+                cK0 = np.concatenate([[0.0], np.cumsum(self.tail_curve[int(c)] * H)])
+                rows = np.flatnonzero(self.tail_group == c)
+                a[rows] += (cK0[stratum_hi[rows]] - cK0[hi[rows]]) / self.tail_den[rows]
+        return a
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Log partial likelihood, score and observed information at ``beta``."""
         invalid = (-np.inf, np.zeros(self.p), np.eye(self.p))
         with np.errstate(all="ignore"):
-            eta, shift, d0, d1, d2 = self._sub_terms(beta)
+            eta, shift, d0, d1, _ = self._sub_terms(beta)
             if not np.all(np.isfinite(d0) & (d0 > MIN_RISK_SUM)):
                 # A risk set whose sum underflowed (or overflowed): a step too far.
                 return invalid
@@ -385,11 +433,12 @@ class RiskSets:
                 loglik -= shift * float(wt.sum())
             xbar = d1 / d0[:, None]
             score = wd @ self.X[dp] - wt @ xbar
-            m2 = (wt / d0) @ d2
-            info = np.zeros((self.p, self.p))
-            i0, i1 = self._iu
-            info[i0, i1] = m2
-            info[i1, i0] = m2
+            # sum_k (wt_k / d0_k) S2_k, regrouped by row (:meth:`_exposure`): one
+            # (p x n)(n x p) product instead of cumulative sums of n p(p+1)/2 terms.
+            r = self.w * np.exp(eta - shift) if shift else self.w * np.exp(eta)
+            m = r * self._exposure(wt / d0)
+            info = (self._XT * m) @ self.X
+            info = (info + info.T) / 2.0
             info -= (xbar * wt[:, None]).T @ xbar
         if not (np.isfinite(loglik) and np.all(np.isfinite(score)) and np.all(np.isfinite(info))):
             return invalid
@@ -399,7 +448,8 @@ class RiskSets:
         """Per Efron/Breslow sub-term: weight, :math:`\\bar x` and the covariance
         :math:`S^{(2)}/S^{(0)} - \\bar x\\bar x^\\top` (shape (K, p, p)); ``sub_group``
         maps sub-terms to tie groups. Used by the proportional-hazards score test."""
-        _, _, d0, d1, d2 = self._sub_terms(beta)
+        _, _, d0, d1, d2 = self._sub_terms(beta, second=True)
+        assert d2 is not None  # asked for
         xbar = d1 / d0[:, None]
         K = d0.shape[0]
         M = np.zeros((K, self.p, self.p))
@@ -467,12 +517,7 @@ class RiskSets:
 
         cH = np.concatenate([[0.0], np.cumsum(H)])
         cPsi = np.vstack([np.zeros((1, self.p)), np.cumsum(Psi, axis=0)])
-        ks = self._key_exit_sorted
-        hi = np.searchsorted(self.group_keys, ks, side="right")
-        if self.has_entry:
-            lo = np.searchsorted(self.group_keys, self._key_entry_sorted_rows, side="right")
-        else:
-            lo = np.searchsorted(self.group_keys, self.strata * self._nt, side="left")
+        hi, lo = self._exposure_bounds
         dH = cH[hi] - cH[lo]
         dPsi = cPsi[hi] - cPsi[lo]
         dp = self.death_pos

@@ -81,6 +81,10 @@ def test_score_and_information_are_derivatives(
     )
     np.testing.assert_allclose(score, num_score, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(info, num_info, rtol=1e-5, atol=1e-6)
+    # The information, summed over rows, is the sum over risk sets of the weighted
+    # covariances S2/S0 - xbar xbar' (computed from the risk-set sums themselves).
+    wt, _, covariance = risk.sub_term_moments(beta)
+    np.testing.assert_allclose(info, np.einsum("k,kij->ij", wt, covariance), rtol=1e-12)
     # Weighted score residuals add up to the score, at any beta (not only the estimate).
     resid = risk.score_residuals(beta)
     np.testing.assert_allclose((d["w"].to_numpy()[:, None] * resid).sum(0), score, rtol=1e-9)
