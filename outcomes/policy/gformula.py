@@ -526,13 +526,17 @@ class DurationPolicyEffect:
         mediator = self.mediator_
         basis = models.basis
         B_obs = basis.transform(natural)
-        hazard_frame, _ = pool_eventless_levels(frame, self.confounders_)
-        hazard_frame = hazard_frame.assign(**dict(zip(basis.names, B_obs.T, strict=True)))
         cox = models.outcome
         first = next(iter(cox.fitters_.values()))
-        design = first.design_matrix(hazard_frame).to_numpy()
+        # the models were fitted on these rows: their design is the fitted one
+        design, stratum_codes = first.fitted_design()
         # one row per order (other columns from the first row): the orders' terms
-        profile = hazard_frame.iloc[[0] * M].assign(**{mediator: models.levels})
+        hazard_row, _ = pool_eventless_levels(frame, self.confounders_)
+        profile = (
+            hazard_row.iloc[[0] * M]
+            .assign(**dict(zip(basis.names, B_obs[[0] * M].T, strict=True)))
+            .assign(**{mediator: models.levels})
+        )
         order_design = first.design_matrix(profile).to_numpy()
         observed_order = _codes(frame[mediator], models.levels)
         base, duration_coef, order_terms = {}, {}, {}
@@ -542,7 +546,7 @@ class DurationPolicyEffect:
             duration_coef[k] = fitter.params_.loc[basis.names].to_numpy()
             order_terms[k] = gamma
             base[k] = design @ beta - B_obs @ duration_coef[k] - gamma[observed_order]
-        strata = np.tile(first.stratum_codes(hazard_frame), M)
+        strata = np.tile(stratum_codes, M)
         factor_codes = [
             _codes(frame[c], lv)
             for c, lv in zip(self._factor_columns(frame), models.factor_levels, strict=True)

@@ -382,6 +382,15 @@ class ProportionalHazardsFitter(RegressionFitter):
         X, _, _ = design_matrix(df, self._formula, d.covariate_columns, d.model_spec)
         return pd.DataFrame(X[:, d.keep], index=df.index, columns=self.params_.index)
 
+    def fitted_design(self) -> tuple[FloatArray, NDArray[np.int64]]:
+        """The fitted rows' coded covariates (the columns of ``params_``), in the rows'
+        order, and their stratum codes: :meth:`design_matrix` and :meth:`stratum_codes`
+        of the fitted data, without coding it again."""
+        self.check_is_fitted()
+        d = self._design
+        strata = np.zeros(len(d.X), dtype=np.int64) if d.strata is None else d.strata
+        return d.X, strata
+
     def stratum_codes(self, df: pd.DataFrame) -> NDArray[np.int64]:
         """Stratum code of each row of ``df`` (as in ``baseline_hazard_steps_``)."""
         self.check_is_fitted()

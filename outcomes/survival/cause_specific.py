@@ -43,6 +43,11 @@ from outcomes.survival.cox import CoxFitter
 __all__ = ["CauseSpecificCox"]
 
 
+CHUNK_CELLS = 1 << 16
+"""Cells (steps x rows) in one block of the cumulative incidence's computation: 512 KiB
+of float64, small enough for a core's cache."""
+
+
 class CauseSpecificCox(RegressionFitter):
     r"""One :class:`~outcomes.survival.CoxFitter` per cause, sharing every argument.
 
@@ -302,39 +307,52 @@ class CauseSpecificCox(RegressionFitter):
         out = np.zeros((t.size, codes.size))
         for b in np.unique(bucket):
             cols = np.flatnonzero(bucket == b)
-            rows_strata = codes[cols]
-            length = int(size[rows_strata].max())
-            total = np.zeros((length, cols.size))
-            own = np.zeros((length, cols.size))
-            for k, base in bases.items():
-                dH = base[:length, rows_strata] * risks[k][cols][None, :]
-                total += dH
-                if k == cause:
-                    own = dH
-            cif = np.vstack([np.zeros((1, cols.size)), _cumulative_incidence(total, own, method)])
-            out[:, cols] = np.take_along_axis(cif, at[:, rows_strata], axis=0)
+            length = int(size[codes[cols]].max())
+            if length == 0:
+                continue  # strata without a step: no incidence at any time
+            # Columns in chunks of about CHUNK_CELLS cells, so that the few passes over
+            # each (steps x rows) block run in cache rather than in main memory.
+            width = max(1, CHUNK_CELLS // max(length, 1))
+            for first in range(0, cols.size, width):
+                chunk = cols[first : first + width]
+                rows_strata = codes[chunk]
+                dH = {k: base[:length, rows_strata] * risks[k][chunk] for k, base in bases.items()}
+                total = dH[cause].copy()
+                for k, part in dH.items():
+                    if k != cause:
+                        total += part
+                cif = _cumulative_incidence(total, dH[cause], method)
+                # the incidence after each row's last step at or before each time asked
+                place = at[:, rows_strata]
+                values = np.take_along_axis(cif, np.maximum(place - 1, 0), axis=0)
+                out[:, chunk] = np.where(place > 0, values, 0.0)
         return t, out
 
 
 def _cumulative_incidence(total: FloatArray, own: FloatArray, method: str) -> FloatArray:
-    """Cumulative incidence of one cause from hazard increments, shape (times, rows).
-
-    ``total`` holds every cause's increments summed, ``own`` the cause's own.
-    """
-    n = total.shape[1]
+    """Cumulative incidence of one cause after each step, shape (steps, rows), from
+    hazard increments; ``total`` holds every cause's increments summed, ``own`` the
+    cause's own. Both arrays are overwritten (the callers' are temporaries: each pass
+    over them in place saves a copy of an array of steps x rows)."""
     if method == "product_limit":
         # S(u-) = prod_{v < u} (1 - sum_k dH_k(v)). A step whose summed increments
         # exceed 1 (possible for very high predicted risk) removes everyone left, and
         # is shared between causes in proportion to their increments.
-        surv = np.cumprod(np.clip(1.0 - total, 0.0, None), axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(total > 1.0, own / total, own)
+        over = total > 1.0
+        step = own
+        if over.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = np.where(over, own / total, own)
+        surv = np.subtract(1.0, total, out=total)
+        np.maximum(surv, 0.0, out=surv)
+        np.cumprod(surv, axis=0, out=surv)
     else:
-        surv = np.exp(-np.cumsum(total, axis=0))
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(total > 0, own / total * -np.expm1(-total), 0.0)
-    surv_before = np.vstack([np.ones((1, n)), surv[:-1]])
-    return np.asarray(np.cumsum(surv_before * step, axis=0))
+        surv = np.cumsum(total, axis=0, out=total)
+        np.exp(np.negative(surv, out=surv), out=surv)
+    step[1:] *= surv[:-1]
+    return np.cumsum(step, axis=0, out=step)
 
 
 def _block_diagonal(blocks: list[FloatArray]) -> FloatArray:
