@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 from outcomes.errors import OutcomesError
+
+PARALLEL_CHILDREN = 2_000
+"""From this many children in the cohort the bootstrap runs on every core by default."""
 
 
 class WhatIfArgumentError(OutcomesError):
@@ -77,6 +81,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for the bootstrap replicates; the same result whatever it is "
+        f"(default: every core for {PARALLEL_CHILDREN:,} analysed children or more, "
+        "else one)",
+    )
+    parser.add_argument(
         "--area",
         default=None,
         metavar="LA_OR_DFJ",
@@ -118,6 +131,8 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
         )
     if args.n_boot < 2:
         raise WhatIfArgumentError(f"--n-boot must be at least 2, got {args.n_boot}")
+    if args.jobs is not None and args.jobs < 1:
+        raise WhatIfArgumentError(f"--jobs must be a positive number, not {args.jobs}")
     policies = []
     for spec in args.policy:
         try:
@@ -139,6 +154,7 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
         "costs": costs,
         "n_boot": args.n_boot,
         "seed": args.seed,
+        "jobs": args.jobs,
     }
 
 
@@ -173,6 +189,11 @@ def run(args: argparse.Namespace) -> int:
         except OutcomesError as exc:
             raise WhatIfArgumentError(f"--area: {exc}") from None
         settings["area"] = str(args.area)
+    jobs = opts["jobs"]
+    if jobs is None:
+        # A worker process costs a second or two to start; a replicate on a few
+        # thousand children costs a few tenths, so from there the cores pay.
+        jobs = (os.cpu_count() or 1) if len(cohort.data) >= PARALLEL_CHILDREN else 1
     report = what_if(
         cohort,
         policies,
@@ -181,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         costs=opts["costs"],
         n_boot=opts["n_boot"],
         seed=opts["seed"],
+        n_jobs=jobs,
         settings=settings,
     )
     report.write(args.out, overwrite=args.overwrite)

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._base import RegressionFitter
-from outcomes.survival._engine import FloatArray
+from outcomes.survival._engine import FloatArray, IntArray
 from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._inference import VarianceChoice
 from outcomes.survival._validation import check_choice, prepare_design
@@ -316,7 +316,10 @@ class CauseSpecificCox(RegressionFitter):
             for first in range(0, cols.size, width):
                 chunk = cols[first : first + width]
                 rows_strata = codes[chunk]
-                dH = {k: base[:length, rows_strata] * risks[k][chunk] for k, base in bases.items()}
+                dH = {
+                    k: _increments(base, length, rows_strata, risks[k][chunk])
+                    for k, base in bases.items()
+                }
                 total = dH[cause].copy()
                 for k, part in dH.items():
                     if k != cause:
@@ -345,14 +348,38 @@ def _cumulative_incidence(total: FloatArray, own: FloatArray, method: str) -> Fl
                 step = np.where(over, own / total, own)
         surv = np.subtract(1.0, total, out=total)
         np.maximum(surv, 0.0, out=surv)
-        np.cumprod(surv, axis=0, out=surv)
+        _accumulate(np.multiply, surv)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(total > 0, own / total * -np.expm1(-total), 0.0)
-        surv = np.cumsum(total, axis=0, out=total)
+        surv = _accumulate(np.add, total)
         np.exp(np.negative(surv, out=surv), out=surv)
     step[1:] *= surv[:-1]
-    return np.cumsum(step, axis=0, out=step)
+    return _accumulate(np.add, step)
+
+
+def _increments(base: FloatArray, length: int, strata: IntArray, risk: FloatArray) -> FloatArray:
+    """Each row's hazard increments, shape (length, rows): its stratum's column of
+    ``base`` times its relative risk. Gathered a step at a time (one contiguous ``take``
+    per step: about twice as fast as one fancy index over the block)."""
+    out = np.empty((length, strata.size))
+    for i in range(length):
+        np.take(base[i], strata, out=out[i])
+    out *= risk
+    return out
+
+
+def _accumulate(op: np.ufunc, a: FloatArray) -> FloatArray:
+    """``op.accumulate(a, axis=0)`` in place. On a block wider than it is tall, a loop
+    over its rows, each one vectorised operation along contiguous memory, is about ten
+    times faster than numpy's accumulation down the columns, which strides through
+    memory a column at a time."""
+    if a.shape[0] > a.shape[1]:
+        op.accumulate(a, axis=0, out=a)
+        return a
+    for i in range(1, a.shape[0]):
+        op(a[i - 1], a[i], out=a[i])
+    return a
 
 
 def _block_diagonal(blocks: list[FloatArray]) -> FloatArray:

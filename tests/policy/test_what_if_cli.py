@@ -18,6 +18,7 @@ import pytest
 import synthetic
 from outcomes.causal import PositivityWarning
 from outcomes.cli import main
+from outcomes.cli.what_if import PARALLEL_CHILDREN
 from outcomes.cohort import build_cohort
 from outcomes.io import read_dataset
 from outcomes.policy import DurationPolicyEffect, parse_policy
@@ -367,3 +368,27 @@ def test_positivity_is_published_as_rounded_counts() -> None:
     assert shown.iloc[0].tolist() == ["cap:26", 1230, "[c]", 0]
     message = positivity_message(table.iloc[0])
     assert "[c] children" in message and "%" not in message and "7" not in message
+
+
+def test_one_process_gives_the_same_report_as_every_core(
+    main_run: Run, cohort: object, few_cap: str, tmp_path: Path
+) -> None:
+    # main_run's cohort is over the size from which the bootstrap runs on every core
+    assert len(cohort.data) >= PARALLEL_CHILDREN  # type: ignore[attr-defined]
+    out = tmp_path / "one"
+    capsys = _Capture()
+    code = main(
+        ["what-if", str(main_run.folder), "--policy", "cap:26", "--policy",
+         "match:best_quartile", "--policy", few_cap, "--n-boot", str(N_BOOT), "--seed",
+         str(SEED), "--jobs", "1", "--out", str(out)]
+    )  # fmt: skip
+    capsys.done()
+    assert code == 0
+    assert (out / "what_if.csv").read_bytes() == (main_run.out / "what_if.csv").read_bytes()
+
+
+def test_jobs_must_be_a_number_of_processes(world_folder: Path, tmp_path: Path) -> None:
+    done = run_process(str(world_folder), "--policy", "cap:26", "--jobs", "0",
+                       "--out", str(tmp_path / "o"))  # fmt: skip
+    assert done.returncode == 2 and "--jobs" in done.stderr
+    assert "Traceback" not in done.stderr
