@@ -530,19 +530,17 @@ class DurationPolicyEffect:
         first = next(iter(cox.fitters_.values()))
         # the models were fitted on these rows: their design is the fitted one
         design, stratum_codes = first.fitted_design()
-        # one row per order (other columns from the first row): the orders' terms
-        hazard_row, _ = pool_eventless_levels(frame, self.confounders_)
-        profile = (
-            hazard_row.iloc[[0] * M]
-            .assign(**dict(zip(basis.names, B_obs[[0] * M].T, strict=True)))
-            .assign(**{mediator: models.levels})
-        )
-        order_design = first.design_matrix(profile).to_numpy()
         observed_order = _codes(frame[mediator], models.levels)
+        # each order's terms: the order's columns of a row that has it (every order
+        # modelled has rows, or the fit would have refused)
+        order_columns = first.params_.index.get_indexer(
+            pd.Index(first.term_columns(f"C({mediator})"))
+        )
+        with_order = design[np.argmax(observed_order[None, :] == np.arange(M)[:, None], axis=1)]
         base, duration_coef, order_terms = {}, {}, {}
         for k, fitter in cox.fitters_.items():
             beta = fitter.params_.to_numpy()
-            gamma = order_design @ beta
+            gamma = with_order[:, order_columns] @ beta[order_columns]
             duration_coef[k] = fitter.params_.loc[basis.names].to_numpy()
             order_terms[k] = gamma
             base[k] = design @ beta - B_obs @ duration_coef[k] - gamma[observed_order]

@@ -74,6 +74,7 @@ class RegressionFitter:
     """
 
     _method: ClassVar[str] = ""
+    _summary: pd.DataFrame | None
 
     def __init__(self, alpha: float = 0.05, tol: float = 1e-9, max_iter: int = 50) -> None:
         self.alpha = alpha
@@ -100,6 +101,8 @@ class RegressionFitter:
         model's own columns; ``summary.attrs`` holds ``alpha``, ``variance`` (the kind
         used), ``n_clusters``, ``df`` and ``correction``."""
         self.check_is_fitted()
+        if self._summary is None:
+            self._summary = self._wald_table()
         return self._summary
 
     def _set_results(
@@ -134,16 +137,17 @@ class RegressionFitter:
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(var)), index=index, name="se")
         self.n_rows_ = n_rows
         self.n_events_ = n_events
-        lo, hi, p = wald(params, self.standard_errors_.to_numpy(), self.alpha, self.df_)
+        # built when first asked for: a bootstrap's refits never ask
+        self._summary = None
+
+    def _wald_table(self) -> pd.DataFrame:
+        """The ``summary`` table from the estimates and the variance in use."""
+        params = self.params_.to_numpy()
+        se = self.standard_errors_.to_numpy()
+        lo, hi, p = wald(params, se, self.alpha, self.df_)
         table = pd.DataFrame(
-            {
-                "estimate": params,
-                "std_error": self.standard_errors_.to_numpy(),
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "p_value": p,
-            },
-            index=index,
+            {"estimate": params, "std_error": se, "ci_lower": lo, "ci_upper": hi, "p_value": p},
+            index=self.params_.index,
         )
         table = self._decorate(table)
         table["method"] = self.method
@@ -154,7 +158,7 @@ class RegressionFitter:
             df=self.df_,
             correction=self.correction_,
         )
-        self._summary = table
+        return table
 
     def _decorate(self, table: pd.DataFrame) -> pd.DataFrame:
         """Add the model's own columns to the Wald table (e.g. hazard ratios)."""
@@ -381,6 +385,21 @@ class ProportionalHazardsFitter(RegressionFitter):
         d = self._design
         X, _, _ = design_matrix(df, self._formula, d.covariate_columns, d.model_spec)
         return pd.DataFrame(X[:, d.keep], index=df.index, columns=self.params_.index)
+
+    def term_columns(self, term: str) -> list[str]:
+        """The columns of ``params_`` that code one term of the formula (e.g. the
+        treatment contrasts of ``"C(order)"``), or the column itself without a formula.
+        Columns dropped as degenerate in the fit are not among them."""
+        self.check_is_fitted()
+        spec = self._design.model_spec
+        if spec is None:
+            names = [term]
+        else:
+            try:
+                names = list(spec.column_names[spec.get_slice(term)])
+            except (KeyError, ValueError):
+                raise OutcomesError(f"{term!r} is not a term of the formula") from None
+        return [n for n in names if n in self.params_.index]
 
     def fitted_design(self) -> tuple[FloatArray, NDArray[np.int64]]:
         """The fitted rows' coded covariates (the columns of ``params_``), in the rows'
