@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
+import scipy.linalg
 import scipy.sparse
 from numpy.typing import NDArray
 from scipy.special import softmax
@@ -39,10 +39,15 @@ from outcomes.errors import ModelError
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-GTOL = 1e-4
-"""L-BFGS stops when the largest gradient component is below this: scikit-learn's
-default (``tol=1e-4``) on the same objective, as
-:func:`~outcomes.study.mediation.order_model` fits it."""
+GTOL = 1e-8
+"""The fit stops when the largest gradient component is below this."""
+
+MAX_ITER = 200
+"""Newton iterations allowed before the fit is reported as not converged."""
+
+REFRESH = 0.25
+"""A factorised Hessian is reused while each step divides the largest gradient component
+by at least 1 / REFRESH; otherwise it is rebuilt at the current point."""
 
 
 @dataclass
@@ -55,26 +60,222 @@ class MultinomialFit:
     n_classes: int
     coef: FloatArray
     converged: bool
+    iterations: int = 0
+    max_gradient: float = float("nan")
 
     def probabilities(self, dense: FloatArray, factors: list[IntArray]) -> FloatArray:
         """Class probabilities, shape (n, n_classes)."""
-        return np.asarray(softmax(self._eta(dense, factors, self.coef), axis=1))
-
-    def _eta(self, dense: FloatArray, factors: list[IntArray], coef: FloatArray) -> FloatArray:
-        return self._eta_standardised((dense - self.centre) / self.scale, factors, coef)
-
-    def _eta_standardised(
-        self, x: FloatArray, factors: list[IntArray], coef: FloatArray
-    ) -> FloatArray:
+        x = (dense - self.centre) / self.scale
         K = self.n_classes
         q = x.shape[1]
-        W = coef.reshape(-1, K)
+        W = self.coef.reshape(-1, K)
         eta = x @ W[:q] + W[-1]
         at = q
         for codes, size in zip(factors, self.levels, strict=True):
             eta += W[at : at + size][codes]
             at += size
-        return np.asarray(eta)
+        return np.asarray(softmax(eta, axis=1))
+
+
+class _Objective:
+    """The penalised loss of the module docstring over distinct rows with their counts,
+    its gradient, and its Hessian factorised for Newton steps."""
+
+    def __init__(
+        self,
+        x: FloatArray,
+        factors: list[IntArray],
+        levels: list[int],
+        y: IntArray,
+        n_classes: int,
+        C: float,
+    ) -> None:
+        n, q = x.shape
+        K = n_classes
+        # A bootstrap resample repeats rows (a cluster drawn twice); every sum over rows
+        # is a count-weighted sum over the distinct ones.
+        key = np.column_stack([x, *factors, y])
+        key = np.ascontiguousarray(key + 0.0)  # -0.0 and 0.0 as one key
+        _, first, counts = np.unique(
+            key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(),
+            return_index=True,
+            return_counts=True,
+        )
+        self.n, self.q, self.K = n, q, K
+        m = len(first)
+        self.weight = counts / n
+        self.x = x[first]
+        self.factors = [codes[first] for codes in factors]
+        self.y = y[first]
+        self.levels = list(levels)
+        self.p = q + sum(levels) + 1
+        self.starts = (q + np.concatenate([[0], np.cumsum(levels)[:-1]])).astype(np.intp)
+        self.rows = [s + np.arange(size) for s, size in zip(self.starts, levels, strict=True)]
+        self.indicators = [
+            scipy.sparse.csr_matrix((np.ones(m), (codes, np.arange(m))), shape=(size, m))
+            for codes, size in zip(self.factors, levels, strict=True)
+        ]
+        self.penalty = np.full(self.p, 1.0 / (C * n))
+        self.penalty[-1] = 0.0
+        # the factor with most levels is eliminated through its block-diagonal Hessian
+        self.big = int(np.argmax(levels)) if levels else None
+        self.small = [j for j in range(len(levels)) if j != self.big]
+        self.kept_rows = np.concatenate(
+            [np.arange(q), [self.p - 1], *(self.rows[j] for j in self.small)]
+        ).astype(np.intp)
+        # the Hessian's dense block uses root-weighted columns and the intercept
+        self.root = np.sqrt(self.weight)
+        self.xd = np.hstack([self.x, np.ones((m, 1))]) * self.root[:, None]
+
+    def value(self, coef: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Loss, gradient (shape (p * K,)) and class probabilities (distinct rows, K)."""
+        q = self.q
+        W = coef.reshape(self.p, self.K)
+        eta = self.x @ W[:q]
+        eta += W[-1]
+        for codes, start, size in zip(self.factors, self.starts, self.levels, strict=True):
+            eta += W[start : start + size][codes]
+        observed = np.take_along_axis(eta, self.y[:, None], axis=1)[:, 0]
+        top = eta.max(axis=1)
+        eta -= top[:, None]
+        np.exp(eta, out=eta)
+        total = eta.sum(axis=1)
+        loss = float(self.weight @ (np.log(total) + top - observed))
+        loss += 0.5 * float(self.penalty @ np.einsum("ij,ij->i", W, W))
+        eta /= total[:, None]
+        P = eta
+        R = P * self.weight[:, None]
+        R[np.arange(len(R)), self.y] -= self.weight
+        grad = np.empty_like(W)
+        grad[:q] = self.x.T @ R
+        grad[-1] = R.sum(axis=0)
+        for indicator, start, size in zip(self.indicators, self.starts, self.levels, strict=True):
+            grad[start : start + size] = indicator @ R
+        grad += self.penalty[:, None] * W
+        return loss, grad.ravel(), P
+
+    def hessian(self, P: FloatArray) -> _Newton:
+        r"""The Hessian at probabilities ``P``, factorised for Newton steps.
+
+        Row :math:`i` adds :math:`w_i\,(z_i z_i^\top) \otimes (\operatorname{diag} p_i -
+        p_i p_i^\top)`, :math:`z_i` its dense columns, intercept and one-hot factors.
+        """
+        K = self.K
+        xd = self.xd  # root-weighted dense columns and intercept
+        m, rd = xd.shape
+        dK = rd * K
+        diag = np.arange(K)
+        # V_i = sqrt(w_i) z_i (x) p_i: the dense block is the first term minus V^T V
+        V = (xd[:, :, None] * P[:, None, :]).reshape(m, dK)
+        kept_size = dK + K * sum(self.levels[j] for j in self.small)
+        kept = np.zeros((kept_size, kept_size))
+        dense = kept[:dK, :dK]
+        np.matmul(V.T, V, out=dense)
+        dense *= -1.0
+        first = (xd.T @ V).reshape(rd, rd, K)  # [j', j, k] = sum_i w_i z_ij z_ij' p_ik
+        dense.reshape(rd, K, rd, K)[:, diag, :, diag] += first.transpose(2, 1, 0)
+        rootP = P * self.root[:, None]
+
+        def with_dense(j: int) -> FloatArray:
+            # factor j's levels against the dense block, shape (L * K, rd * K): level a's
+            # rows' sum of w_i (diag p_i - p_i p_i^T) (x) z_i
+            codes, size = self.factors[j], self.levels[j]
+            Q = scipy.sparse.csr_matrix(
+                (rootP.ravel(), (codes[:, None] * K + diag).ravel(), np.arange(0, m * K + 1, K)),
+                shape=(m, size * K),
+            )
+            block = np.asarray(Q.T @ V)
+            block *= -1.0
+            sums = np.asarray(self.indicators[j] @ (V * self.root[:, None]))
+            block.reshape(size, K, rd, K)[:, diag, :, diag] += sums.reshape(size, rd, K).transpose(
+                2, 0, 1
+            )
+            return block
+
+        PP = (rootP[:, :, None] * rootP[:, None, :]).reshape(m, K * K) if self.small else None
+
+        def between(i: int, j: int) -> FloatArray:
+            # factor i's levels against factor j's, shape (L_i * K, L_j * K)
+            Li, Lj = self.levels[i], self.levels[j]
+            pair = scipy.sparse.csr_matrix(
+                (np.ones(m), (self.factors[i] * Lj + self.factors[j], np.arange(m))),
+                shape=(Li * Lj, m),
+            )
+            block = -np.asarray(pair @ PP).reshape(Li, Lj, K, K).transpose(0, 2, 1, 3)
+            sums = np.asarray(pair @ (P * self.weight[:, None])).reshape(Li, Lj, K)
+            block[:, diag, :, diag] += sums.transpose(2, 0, 1)
+            return block.reshape(Li * K, Lj * K)
+
+        def within(cross: FloatArray, size: int) -> FloatArray:
+            # a factor's own block is block-diagonal: level a's block is its cross-block
+            # with the intercept (the dense block's last column)
+            return cross.reshape(size, K, rd, K)[:, :, rd - 1, :]
+
+        bounds = [dK]
+        for j in self.small:
+            bounds.append(bounds[-1] + self.levels[j] * K)
+        crosses = {j: with_dense(j) for j in range(len(self.levels))}
+        for a, i in enumerate(self.small):
+            lo, hi, size = bounds[a], bounds[a + 1], self.levels[i]
+            kept[lo:hi, :dK] = crosses[i]
+            kept[:dK, lo:hi] = crosses[i].T
+            own = kept[lo:hi, lo:hi].reshape(size, K, size, K)
+            own[np.arange(size), :, np.arange(size), :] = within(crosses[i], size)
+            for b, j in enumerate(self.small[a + 1 :], start=a + 1):
+                block = between(i, j)
+                kept[lo:hi, bounds[b] : bounds[b + 1]] = block
+                kept[bounds[b] : bounds[b + 1], lo:hi] = block.T
+        kept[np.diag_indices_from(kept)] += np.repeat(self.penalty[self.kept_rows], K)
+        # The loss is unchanged by a constant added to every class's intercept (the
+        # gradient is orthogonal to that direction and the Hessian singular along it):
+        # adding e e^T there makes the system definite and leaves the step orthogonal to
+        # e, so the intercepts' sum stays where it started.
+        kept[dK - K : dK, dK - K : dK] += 1.0
+        if self.big is None:
+            return _Newton(self, scipy.linalg.cho_factor(kept), None, None)
+        size = self.levels[self.big]
+        blocks = within(crosses[self.big], size).copy()
+        blocks[:, diag, diag] += self.penalty[self.rows[self.big]][:, None]
+        to_kept = np.empty((size * K, kept_size))  # the big factor against the kept rows
+        to_kept[:, :dK] = crosses[self.big]
+        for a, i in enumerate(self.small):
+            to_kept[:, bounds[a] : bounds[a + 1]] = between(i, self.big).T
+        # Eliminate the big factor: its blocks H_a = L_a L_a^T, T_a = L_a^-1 H_a,kept,
+        # the kept rows' Schur complement kept - T^T T.
+        inverse_root = np.linalg.inv(np.linalg.cholesky(blocks))
+        T = np.matmul(inverse_root, to_kept.reshape(size, K, kept_size)).reshape(size * K, -1)
+        kept -= T.T @ T
+        return _Newton(self, scipy.linalg.cho_factor(kept), T, inverse_root)
+
+
+@dataclass
+class _Newton:
+    """A factorised Hessian (see :meth:`_Objective.hessian`)."""
+
+    objective: _Objective
+    kept: tuple[FloatArray, bool]
+    T: FloatArray | None
+    inverse_root: FloatArray | None
+
+    def step(self, grad: FloatArray) -> FloatArray:
+        """The Newton step: minus the inverse Hessian times ``grad``."""
+        obj = self.objective
+        g = grad.reshape(obj.p, obj.K)
+        step = np.zeros_like(g)
+        rhs = -g[obj.kept_rows].ravel()
+        if self.T is None or self.inverse_root is None or obj.big is None:
+            step[obj.kept_rows] = scipy.linalg.cho_solve(self.kept, rhs).reshape(-1, obj.K)
+            return step.ravel()
+        rows = obj.rows[obj.big]
+        # with z = L^-1 g_F: (kept - T^T T) s_kept = -g_kept + T^T z, and
+        # s_F = -L^-T (z + T s_kept)
+        z = np.einsum("lkm,lm->lk", self.inverse_root, g[rows]).ravel()
+        rhs += self.T.T @ z
+        kept = scipy.linalg.cho_solve(self.kept, rhs)
+        step[obj.kept_rows] = kept.reshape(-1, obj.K)
+        w = (z + self.T @ kept).reshape(-1, obj.K)
+        step[rows] = -np.einsum("lmk,lm->lk", self.inverse_root, w)
+        return step.ravel()
 
 
 def fit_multinomial(
@@ -101,6 +302,8 @@ def fit_multinomial(
         Class codes ``0 .. n_classes - 1``.
     C : float
         Inverse ridge strength, as scikit-learn's.
+    start : MultinomialFit, optional
+        A fit over the same columns: its centring, scale and coefficients are used.
     """
     n, q = dense.shape
     K = n_classes
@@ -108,53 +311,53 @@ def fit_multinomial(
         centre = dense.mean(axis=0)
         scale = dense.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
-        init = np.zeros((q + sum(levels) + 1) * K)
+        coef = np.zeros((q + sum(levels) + 1) * K)
     else:
-        centre, scale, init = start.centre, start.scale, start.coef
-    model = MultinomialFit(centre, scale, list(levels), K, init, False)
-    x = (dense - centre) / scale
-    # each factor's (levels x rows) indicator matrix, for its gradient (sums by level)
-    by_level = [
-        scipy.sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(size, n))
-        for codes, size in zip(factors, levels, strict=True)
-    ]
-    rows = np.arange(n)
-    Y = np.zeros((n, K))
-    Y[rows, y] = 1.0
-    penalised = np.ones((q + sum(levels) + 1, K))
-    penalised[-1] = 0.0
-    penalty = 1.0 / (C * n)
-
-    def objective(coef: FloatArray) -> tuple[float, FloatArray]:
-        W = coef.reshape(-1, K)
-        eta = model._eta_standardised(x, factors, coef)
-        eta -= eta.max(axis=1, keepdims=True)
-        expd = np.exp(eta)
-        total = expd.sum(axis=1)
-        loss = float(np.mean(np.log(total) - eta[rows, y]))
-        R = (expd / total[:, None] - Y) / n
-        grad = np.empty_like(W)
-        grad[:q] = x.T @ R
-        at = q
-        for indicator in by_level:
-            size = indicator.shape[0]
-            grad[at : at + size] = indicator @ R
-            at += size
-        grad[-1] = R.sum(axis=0)
-        Wp = W * penalised
-        grad += penalty * Wp
-        loss += 0.5 * penalty * float(np.sum(Wp * Wp))
-        return loss, grad.ravel()
-
-    result = scipy.optimize.minimize(
-        objective,
-        init,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 2000, "gtol": GTOL, "ftol": 64 * np.finfo(float).eps},
-    )
-    if not np.all(np.isfinite(result.x)):
+        centre, scale, coef = start.centre, start.scale, start.coef.copy()
+    objective = _Objective((dense - centre) / scale, factors, list(levels), y, K, C)
+    loss, grad, P = objective.value(coef)
+    newton: _Newton | None = None
+    converged = False
+    iterations = 0
+    while iterations < MAX_ITER:
+        largest = float(np.abs(grad).max())
+        if largest <= GTOL:
+            converged = True
+            break
+        iterations += 1
+        fresh = newton is None
+        if newton is None:
+            newton = objective.hessian(P)
+        step = newton.step(grad)
+        slope = float(grad @ step)
+        t = 1.0
+        while True:
+            trial = objective.value(coef + t * step)
+            # Armijo's condition, with room for the loss's rounding error
+            if trial[0] <= loss + 1e-4 * t * slope + 1e-14 * abs(loss):
+                break
+            t *= 0.5
+            if t < 1e-8:
+                break
+        if t < 1e-8:
+            if fresh:
+                break
+            newton = None
+            continue
+        coef = coef + t * step
+        loss, grad_new, P = trial
+        if t < 1.0 or np.abs(grad_new).max() > REFRESH * largest:
+            newton = None
+        grad = grad_new
+    if not np.all(np.isfinite(coef)):
         raise ModelError("the order model could not be fitted (non-finite coefficients)")
-    model.coef = np.asarray(result.x, dtype=np.float64)
-    model.converged = bool(result.success)
-    return model
+    return MultinomialFit(
+        centre,
+        scale,
+        list(levels),
+        K,
+        np.asarray(coef, dtype=np.float64),
+        converged,
+        iterations,
+        float(np.abs(grad).max()),
+    )
