@@ -45,9 +45,14 @@ GTOL = 1e-8
 MAX_ITER = 200
 """Newton iterations allowed before the fit is reported as not converged."""
 
-REFRESH = 0.25
-"""A factorised Hessian is reused while each step divides the largest gradient component
-by at least 1 / REFRESH; otherwise it is rebuilt at the current point."""
+FORCING = 0.1
+"""Conjugate gradients stop when the residual of the Newton equation is below
+``min(FORCING, sqrt(|g|)) |g|`` (Eisenstat and Walker's forcing term: loose far from the
+optimum, tightening near it so that the convergence stays superlinear)."""
+
+MAX_CG = 10
+"""A factorised Hessian preconditions the conjugate gradients of later iterations until
+they need more than this many products; then it is rebuilt at the current point."""
 
 
 @dataclass
@@ -115,6 +120,8 @@ class _Objective:
             scipy.sparse.csr_matrix((np.ones(m), (codes, np.arange(m))), shape=(size, m))
             for codes, size in zip(self.factors, levels, strict=True)
         ]
+        self.root = np.sqrt(self.weight)
+        self.root_indicators = [indicator.multiply(self.root).tocsr() for indicator in self.indicators]
         self.penalty = np.full(self.p, 1.0 / (C * n))
         self.penalty[-1] = 0.0
         # the factor with most levels is eliminated through its block-diagonal Hessian
@@ -124,7 +131,6 @@ class _Objective:
             [np.arange(q), [self.p - 1], *(self.rows[j] for j in self.small)]
         ).astype(np.intp)
         # the Hessian's dense block uses root-weighted columns and the intercept
-        self.root = np.sqrt(self.weight)
         self.xd = np.hstack([self.x, np.ones((m, 1))]) * self.root[:, None]
 
     def value(self, coef: FloatArray) -> tuple[float, FloatArray, FloatArray]:
@@ -154,6 +160,26 @@ class _Objective:
         grad += self.penalty[:, None] * W
         return loss, grad.ravel(), P
 
+    def hessian_times(self, P: FloatArray, vector: FloatArray) -> FloatArray:
+        """The Hessian at probabilities ``P`` times ``vector`` (shape (p * K,))."""
+        q = self.q
+        D = vector.reshape(self.p, self.K)
+        u = self.x @ D[:q]
+        u += D[-1]
+        for codes, start, size in zip(self.factors, self.starts, self.levels, strict=True):
+            u += D[start : start + size][codes]
+        # w_i (diag p_i - p_i p_i^T) u_i
+        u -= np.einsum("ij,ij->i", P, u)[:, None]
+        u *= P
+        u *= self.weight[:, None]
+        out = np.empty_like(D)
+        out[:q] = self.x.T @ u
+        out[-1] = u.sum(axis=0)
+        for indicator, start, size in zip(self.indicators, self.starts, self.levels, strict=True):
+            out[start : start + size] = indicator @ u
+        out += self.penalty[:, None] * D
+        return out.ravel()
+
     def hessian(self, P: FloatArray) -> _Newton:
         r"""The Hessian at probabilities ``P``, factorised for Newton steps.
 
@@ -169,11 +195,11 @@ class _Objective:
         V = (xd[:, :, None] * P[:, None, :]).reshape(m, dK)
         kept_size = dK + K * sum(self.levels[j] for j in self.small)
         kept = np.zeros((kept_size, kept_size))
-        dense = kept[:dK, :dK]
-        np.matmul(V.T, V, out=dense)
+        dense = V.T @ V
         dense *= -1.0
         first = (xd.T @ V).reshape(rd, rd, K)  # [j', j, k] = sum_i w_i z_ij z_ij' p_ik
         dense.reshape(rd, K, rd, K)[:, diag, :, diag] += first.transpose(2, 1, 0)
+        kept[:dK, :dK] = dense
         rootP = P * self.root[:, None]
 
         def with_dense(j: int) -> FloatArray:
@@ -186,7 +212,7 @@ class _Objective:
             )
             block = np.asarray(Q.T @ V)
             block *= -1.0
-            sums = np.asarray(self.indicators[j] @ (V * self.root[:, None]))
+            sums = np.asarray(self.root_indicators[j] @ V)
             block.reshape(size, K, rd, K)[:, diag, :, diag] += sums.reshape(size, rd, K).transpose(
                 2, 0, 1
             )
@@ -278,6 +304,39 @@ class _Newton:
         return step.ravel()
 
 
+def _newton_step(
+    objective: _Objective, P: FloatArray, grad: FloatArray, newton: _Newton
+) -> tuple[FloatArray, int]:
+    """The Newton step at probabilities ``P`` by conjugate gradients on :math:`H s = -g`
+    with exact Hessian products, preconditioned by a factorised Hessian (from this point
+    or an earlier one); returns the step and the number of products used."""
+    step = np.zeros_like(grad)
+    residual = -grad
+    z = -newton.step(residual)
+    direction = z
+    rz = float(residual @ z)
+    norm = float(np.linalg.norm(grad))
+    tolerance = min(FORCING, np.sqrt(norm)) * norm
+    used = 0
+    while used < objective.p * objective.K:
+        product = objective.hessian_times(P, direction)
+        used += 1
+        curvature = float(direction @ product)
+        if curvature <= 0.0:
+            # only rounding can make it so (the Hessian is definite on the directions the
+            # iterates take); keep what was built, or the preconditioned gradient
+            return (step if used > 1 else direction), used
+        alpha = rz / curvature
+        step += alpha * direction
+        residual -= alpha * product
+        if np.linalg.norm(residual) <= tolerance:
+            break
+        z = -newton.step(residual)
+        rz, previous = float(residual @ z), rz
+        direction = z + (rz / previous) * direction
+    return step, used
+
+
 def fit_multinomial(
     dense: FloatArray,
     factors: list[IntArray],
@@ -325,10 +384,11 @@ def fit_multinomial(
             converged = True
             break
         iterations += 1
-        fresh = newton is None
         if newton is None:
             newton = objective.hessian(P)
-        step = newton.step(grad)
+        step, used = _newton_step(objective, P, grad, newton)
+        if used > MAX_CG:
+            newton = None
         slope = float(grad @ step)
         t = 1.0
         while True:
@@ -340,15 +400,10 @@ def fit_multinomial(
             if t < 1e-8:
                 break
         if t < 1e-8:
-            if fresh:
-                break
-            newton = None
-            continue
+            # no decrease left to find in floating point
+            break
         coef = coef + t * step
-        loss, grad_new, P = trial
-        if t < 1.0 or np.abs(grad_new).max() > REFRESH * largest:
-            newton = None
-        grad = grad_new
+        loss, grad, P = trial
     if not np.all(np.isfinite(coef)):
         raise ModelError("the order model could not be fitted (non-finite coefficients)")
     return MultinomialFit(
