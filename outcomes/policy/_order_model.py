@@ -114,14 +114,16 @@ class _Objective:
         self.y = y[first]
         self.levels = list(levels)
         self.p = q + sum(levels) + 1
-        self.starts = (q + np.concatenate([[0], np.cumsum(levels)[:-1]])).astype(np.intp)
+        self.starts = q + np.cumsum([0, *levels[:-1]], dtype=np.intp)[: len(levels)]
         self.rows = [s + np.arange(size) for s, size in zip(self.starts, levels, strict=True)]
         self.indicators = [
             scipy.sparse.csr_matrix((np.ones(m), (codes, np.arange(m))), shape=(size, m))
             for codes, size in zip(self.factors, levels, strict=True)
         ]
         self.root = np.sqrt(self.weight)
-        self.root_indicators = [indicator.multiply(self.root).tocsr() for indicator in self.indicators]
+        self.root_indicators = [
+            indicator.multiply(self.root).tocsr() for indicator in self.indicators
+        ]
         self.penalty = np.full(self.p, 1.0 / (C * n))
         self.penalty[-1] = 0.0
         # the factor with most levels is eliminated through its block-diagonal Hessian
