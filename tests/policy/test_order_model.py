@@ -87,7 +87,8 @@ def test_newton_steps_solve_the_explicit_hessian(levels: tuple[int, ...]) -> Non
     W = coef.reshape(-1, K)
     prob = np.exp(X @ W)
     prob /= prob.sum(axis=1, keepdims=True)
-    H = sum(np.kron(np.outer(x, x), np.diag(p) - np.outer(p, p)) for x, p in zip(X, prob)) / len(y)
+    rows = zip(X, prob, strict=True)
+    H = sum(np.kron(np.outer(x, x), np.diag(p) - np.outer(p, p)) for x, p in rows) / len(y)
     ridge = np.full(X.shape[1], 1.0 / len(y))
     ridge[-1] = 0.0
     H = H + np.diag(np.repeat(ridge, K))
