@@ -1,4 +1,4 @@
-r"""The order model of the policy g-formula, fitted on factor codes.
+r"""The order model of the policy g-formula, fitted on factor codes by Newton's method.
 
 The model is the study's order model (:func:`outcomes.study.mediation.order_model`):
 a multinomial logistic regression of the order made on standardised numeric columns
@@ -11,17 +11,64 @@ scikit-learn's ``LogisticRegression(C=1)`` is,
     + \frac{1}{2Cn} \lVert W \rVert^2, \qquad \eta_{im} = x_i^\top W_m + b_m,
 
 with the symmetric (all-classes) parametrisation and unpenalised intercepts. The
-g-formula refits it in every bootstrap replicate. Here each factor is a vector of
-codes (its rows of :math:`W` are looked up, its gradient is a sum by level) rather than
-a materialised one-hot matrix, and the same L-BFGS runs on the same objective with the
-same tolerance: on the 7,564 children of a 5,000-application world, with one BLAS
-thread on a busy two-core machine, 3.2 s against scikit-learn's 4.8 s (both several
-times faster on an idle one). A replicate keeps the full data's columns, centring and
-scale (levels absent from a resample keep their place and shrink towards zero under
-the penalty), so every replicate fits the same model, and starts from the full data's
-solution, which saves a few iterations (a resample of areas moves the area
-coefficients far). ``tests/policy/test_gformula.py`` checks the
-probabilities against :func:`~outcomes.study.mediation.order_model`'s.
+g-formula refits it in every bootstrap replicate. Each factor is a vector of codes (its
+rows of :math:`W` are looked up, its gradient is a sum by level), not a materialised
+one-hot matrix, and a resample's repeated rows are summed once with their counts.
+
+**Method.** The objective is smooth and convex, with Hessian
+
+.. math::
+
+    H = \frac1n \sum_i (z_i z_i^\top) \otimes \big(\operatorname{diag} p_i
+    - p_i p_i^\top\big) + \frac{1}{Cn} \operatorname{diag}(\text{penalised}),
+
+:math:`z_i` the row's standardised columns, one-hot levels and intercept,
+:math:`p_i` its class probabilities. A factor's levels never meet in a row, so the
+local authority's part of :math:`H` (the factor with most levels) is block diagonal,
+one :math:`K \times K` block per level, positive definite through the ridge; it is
+eliminated level by level and the remaining rows (numeric columns, intercept, the other
+factors: a few hundred coefficients) are solved through their Schur complement by
+Cholesky. The intercepts are unpenalised and the loss is flat along "add the same
+constant to every class's intercept" (:math:`H` is singular there); the gradient is
+orthogonal to that direction, and adding :math:`e e^\top` to the Schur complement there
+keeps every step orthogonal to it, so the probabilities are untouched. Each iteration
+solves :math:`H s = -g` by conjugate gradients with exact Hessian products (each about
+a gradient's cost), preconditioned by the factorised Hessian of the first iterate
+(rebuilt when it stops being a good one), to Eisenstat and Walker's forcing tolerance,
+then backtracks on the loss (Armijo). This is Newton-CG (Nocedal and Wright, 2006,
+chapter 7): superlinear near the optimum, where L-BFGS is linear.
+
+**Stopping rule and accuracy.** The fit stops when the largest gradient component is
+below :data:`GTOL` (``1e-8``), ten thousand times tighter than the ``1e-4`` of
+scikit-learn's default and of the L-BFGS this module used before. The tighter rule
+costs about one iteration (the last steps divide the gradient by orders of
+magnitude; fits typically end near ``1e-11``), and it matters: on a 5,000-application
+world, L-BFGS stopped at ``1e-4`` leaves probabilities up to 0.015 (mean 4e-4) from the
+optimum, while these fits agree with an independent L-BFGS run to ``1e-9`` within
+1.5e-7.
+
+**Cost.** A replicate keeps the full data's columns, centring and scale (levels absent
+from a resample keep their place and shrink towards zero under the penalty), so every
+replicate fits the same model, and starts from the full data's solution. On the 7,688
+children, 10 orders and 170 coefficient rows (12 numeric, 5 + 152 levels, intercept)
+of a 5,000-application world (seed 7), with one BLAS thread on a two-core machine
+shared with other work, a replicate's fit takes 5 to 8 Newton iterations and about
+0.09 to 0.15 s of CPU (one Hessian factorisation, about 35 Hessian products), against
+0.4 to 0.6 s for the L-BFGS it replaces (about 120 iterations); the full data's cold
+fit about 0.25 s. The cost assumes one factor with many levels: the others join the
+Schur complement, whose size grows with their levels.
+
+``tests/policy/test_order_model.py`` checks the optimum against scikit-learn run to a
+tight tolerance and the Hessian algebra against an explicit Hessian;
+``tests/policy/test_gformula.py`` checks the probabilities against
+:func:`~outcomes.study.mediation.order_model`'s.
+
+References
+----------
+Eisenstat, S. C. and Walker, H. F. (1996). Choosing the forcing terms in an inexact
+Newton method. *SIAM Journal on Scientific Computing* 17, 16-32.
+
+Nocedal, J. and Wright, S. J. (2006). *Numerical Optimization*, 2nd ed. Springer.
 """
 
 from __future__ import annotations
@@ -40,7 +87,12 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 GTOL = 1e-8
-"""The fit stops when the largest gradient component is below this."""
+"""The fit stops when the largest gradient component is below this: 10,000 times
+tighter than scikit-learn's default (``tol=1e-4``) on the same objective. Near the
+optimum the coefficients' error is about :math:`H^{-1} g`, so a smaller gradient is a
+closer solution in the same measure; Newton's superlinear last steps make the margin
+cheap, and in float64 the gradient (sums over rows of terms below one, divided by n)
+is accurate far below it."""
 
 MAX_ITER = 200
 """Newton iterations allowed before the fit is reported as not converged."""
