@@ -372,7 +372,9 @@ def _newton_step(
     norm = float(np.linalg.norm(grad))
     tolerance = min(FORCING, np.sqrt(norm)) * norm
     used = 0
-    while used < objective.p * objective.K:
+    # truncated at 5 * MAX_CG products: any conjugate-gradient iterate is a descent
+    # direction, and the preconditioner is rebuilt for the next iteration
+    while used < 5 * MAX_CG:
         product = objective.hessian_times(P, direction)
         used += 1
         curvature = float(direction @ product)
