@@ -112,7 +112,7 @@ from outcomes.study.frame import (
 from outcomes.study.mediation import MEDIATOR, modelable_levels, pooled_orders
 from outcomes.study.methods import cluster_bootstrap, formula
 from outcomes.study.study import INTERVAL_WORDS, bootstrap_interval
-from outcomes.survival import CauseSpecificCox, natural_spline_term
+from outcomes.survival import CauseSpecificCox, natural_spline_basis
 
 __all__ = ["COLUMNS", "DurationPolicyEffect"]
 
@@ -160,18 +160,13 @@ class DurationBasis:
 
     def fit(self, weeks: FloatArray) -> DurationBasis:
         """Place the spline's knots at the quantiles of ``weeks``."""
-        import formulaic
-
-        term = natural_spline_term(DURATION, self.df)
-        matrix = formulaic.model_matrix(f"0 + {term}", pd.DataFrame({DURATION: weeks}))
-        self.spec_ = matrix.model_spec
+        self.state_: dict[str, Any] = {}
+        natural_spline_basis(weeks, self.df, self.state_)
         return self
 
     def transform(self, weeks: FloatArray) -> FloatArray:
         """The basis columns at ``weeks``, shape (n, len(names))."""
-        spline = np.asarray(
-            self.spec_.get_model_matrix(pd.DataFrame({DURATION: weeks})), dtype=np.float64
-        )
+        spline = natural_spline_basis(weeks, self.df, dict(self.state_))
         steps = [(weeks * 7 <= t * 7).astype(np.float64)[:, None] for t in self.thresholds]
         return np.hstack([spline, *steps])
 

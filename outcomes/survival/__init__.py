@@ -13,6 +13,7 @@ from outcomes.survival.recurrent import (
 )
 from outcomes.survival.splines import (
     duration_hazard_ratio,
+    natural_spline_basis,
     natural_spline_term,
     plot_duration_hazard_ratio,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "PWPFitter",
     "mean_cumulative_function",
     "duration_hazard_ratio",
+    "natural_spline_basis",
     "natural_spline_term",
     "plot_duration_hazard_ratio",
 ]

@@ -41,7 +41,12 @@ from outcomes.survival._inference import wald
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["duration_hazard_ratio", "natural_spline_term", "plot_duration_hazard_ratio"]
+__all__ = [
+    "duration_hazard_ratio",
+    "natural_spline_basis",
+    "natural_spline_term",
+    "plot_duration_hazard_ratio",
+]
 
 
 def natural_spline_term(column: str = "duration_weeks", df: int = 4) -> str:
@@ -65,6 +70,38 @@ def natural_spline_term(column: str = "duration_weeks", df: int = 4) -> str:
     if df < 1:
         raise OutcomesError(f"df must be at least 1, not {df}")
     return f"cr({column}, df={df}, constraints='center')"
+
+
+def natural_spline_basis(values: Any, df: int, state: dict[str, Any]) -> np.ndarray:
+    """The columns of :func:`natural_spline_term`'s term at ``values``, without a formula.
+
+    For code that evaluates the same basis many times (a g-formula evaluates it at
+    every policy's durations in every bootstrap replicate), where building a model
+    matrix costs several times the basis itself.
+
+    Parameters
+    ----------
+    values : array-like, shape (n,)
+    df : int
+        As for :func:`natural_spline_term`.
+    state : dict
+        The basis's knots and centring. An empty dict is filled from ``values`` (the
+        fit: knots at their quantiles); a filled one is used as it is (new values,
+        the knots of the fit). It is formulaic's transform state for the term, so a
+        model spec's (``spec.transform_state[term]``) serves as well.
+
+    Returns
+    -------
+    ndarray, shape (n, df)
+        Equal to the term's columns in a formulaic model matrix.
+    """
+    from formulaic.transforms.cubic_spline import cubic_spline
+
+    if df < 1:
+        raise OutcomesError(f"df must be at least 1, not {df}")
+    x = np.asarray(values, dtype=np.float64)
+    columns = cubic_spline(x, df=df, constraints="center", _state=state)  # {name: column}
+    return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])
 
 
 def duration_hazard_ratio(

@@ -144,3 +144,24 @@ def test_plot() -> None:
     assert len(marker) == 1 and np.asarray(marker[0].get_xdata())[0] == 26
     assert ax.get_yscale() == "log" and len(ax.collections) == 1
     plt.close(fig)
+
+
+def test_the_basis_without_a_formula_is_the_terms_columns() -> None:
+    import formulaic
+
+    from outcomes.survival import natural_spline_basis
+
+    rng = np.random.default_rng(5)
+    fitted = rng.gamma(4.0, 10.0, 500)
+    new = np.r_[rng.gamma(4.0, 10.0, 200), fitted.min() - 5, fitted.max() + 30]
+    term = natural_spline_term("weeks", 4)
+    spec = formulaic.model_matrix(f"0 + {term}", pd.DataFrame({"weeks": fitted})).model_spec
+    state: dict[str, object] = {}
+    at_fit = natural_spline_basis(fitted, 4, state)
+    assert np.array_equal(
+        at_fit, np.asarray(spec.get_model_matrix(pd.DataFrame({"weeks": fitted})))
+    )
+    expected = np.asarray(spec.get_model_matrix(pd.DataFrame({"weeks": new})))
+    assert np.array_equal(natural_spline_basis(new, 4, dict(state)), expected)
+    # the model spec's own state serves as well
+    assert np.array_equal(natural_spline_basis(new, 4, dict(spec.transform_state[term])), expected)
