@@ -516,10 +516,23 @@ def cluster_bootstrap(
             return None
 
     if n_jobs > 1 and n_boot > 1:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(replicate)(pick) for pick in picks
+        # A task carries the frame and the estimator, pickled for each task: for an
+        # estimator that holds fitted models that is megabytes (about 17 MB and 60 ms
+        # for the policy g-formula on 7,700 children), so replicates go in a few blocks
+        # per worker rather than one task each.
+        blocks = np.array_split(np.arange(n_boot), min(n_boot, 4 * effective_n_jobs(n_jobs)))
+
+        def run_block(block: np.ndarray) -> list[np.ndarray | None]:
+            return [replicate(picks[b]) for b in block]
+
+        results = (
+            value
+            for values in Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(run_block)(block) for block in blocks
+            )
+            for value in values
         )
     else:
         results = (replicate(pick) for pick in picks)
