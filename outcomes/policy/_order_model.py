@@ -146,18 +146,22 @@ class _Objective:
         y: IntArray,
         n_classes: int,
         C: float,
+        weights: IntArray | None = None,
     ) -> None:
-        n, q = x.shape
+        _, q = x.shape
         K = n_classes
-        # A bootstrap resample repeats rows (a cluster drawn twice); every sum over rows
-        # is a count-weighted sum over the distinct ones.
+        # A bootstrap resample repeats rows (a cluster drawn twice, or a row given a
+        # frequency weight); every sum over rows is a count-weighted sum over the
+        # distinct ones.
         key = np.column_stack([x, *factors, y])
         key = np.ascontiguousarray(key + 0.0)  # -0.0 and 0.0 as one key
-        _, first, counts = np.unique(
+        _, first, inverse = np.unique(
             key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(),
             return_index=True,
-            return_counts=True,
+            return_inverse=True,
         )
+        counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
+        n = float(counts.sum())
         self.n, self.q, self.K = n, q, K
         m = len(first)
         self.weight = counts / n
@@ -401,6 +405,7 @@ def fit_multinomial(
     n_classes: int,
     C: float = 1.0,
     start: MultinomialFit | None = None,
+    weights: IntArray | None = None,
 ) -> MultinomialFit:
     """Fit the model; ``start`` (a fit over the same columns) gives the scaling and the
     starting point, as a bootstrap replicate wants.
@@ -419,17 +424,22 @@ def fit_multinomial(
         Inverse ridge strength, as scikit-learn's.
     start : MultinomialFit, optional
         A fit over the same columns: its centring, scale and coefficients are used.
+    weights : int array, shape (n,), optional
+        Frequency weights: a row of weight k counts as k copies of it.
     """
-    n, q = dense.shape
+    _, q = dense.shape
     K = n_classes
     if start is None:
-        centre = dense.mean(axis=0)
-        scale = dense.std(axis=0)
+        if weights is None:
+            centre, scale = dense.mean(axis=0), dense.std(axis=0)
+        else:
+            centre = np.average(dense, axis=0, weights=weights)
+            scale = np.sqrt(np.average((dense - centre) ** 2, axis=0, weights=weights))
         scale = np.where(scale > 0, scale, 1.0)
         coef = np.zeros((q + sum(levels) + 1) * K)
     else:
         centre, scale, coef = start.centre, start.scale, start.coef.copy()
-    objective = _Objective((dense - centre) / scale, factors, list(levels), y, K, C)
+    objective = _Objective((dense - centre) / scale, factors, list(levels), y, K, C, weights)
     loss, grad, P = objective.value(coef)
     newton: _Newton | None = None
     converged = False

@@ -117,6 +117,7 @@ from outcomes.survival import CauseSpecificCox, natural_spline_basis
 __all__ = ["COLUMNS", "DurationPolicyEffect"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 METHOD = "g_formula"
 COLUMNS = [
@@ -137,6 +138,8 @@ NATURAL = "natural"
 ORIGIN = "policy_model_area"
 """A copy of the area taken before resampling: the order model's area factor keeps
 the full data's levels in every replicate (so that it can start from the full fit)."""
+WEIGHT = "policy_bootstrap_copies"
+"""The frequency weight of a resample's distinct rows: how often its cluster was drawn."""
 
 
 class DurationBasis:
@@ -347,29 +350,35 @@ class DurationPolicyEffect:
             self.models_ = self._fit_models(frame, None)
         return self
 
-    def _fit_models(self, frame: pd.DataFrame, start: _Models | None) -> _Models:
-        """The duration basis, the cause-specific models and the order model."""
+    def _fit_models(
+        self, frame: pd.DataFrame, start: _Models | None, weights: IntArray | None = None
+    ) -> _Models:
+        """The duration basis, the cause-specific models and the order model; a row
+        of frequency weight k counts as k copies of it (see :meth:`estimate`)."""
         area = self.af_.area
         mediator = self.mediator_
+        weeks = frame[DURATION].to_numpy(dtype=np.float64)
+        # the knots at the quantiles of the copies' durations
         basis = DurationBasis(self.spline_df, self.thresholds).fit(
-            frame[DURATION].to_numpy(dtype=np.float64)
+            weeks if weights is None else np.repeat(weeks, weights)
         )
-        B = basis.transform(frame[DURATION].to_numpy(dtype=np.float64))
+        B = basis.transform(weeks)
         hazard_frame, _ = pool_eventless_levels(frame, self.confounders_)
         rhs = formula(self.confounders_, hazard_frame, exposure=False)
         terms = [*basis.names, f"C({mediator})"] + ([] if rhs == "0" else [rhs])
         missing = sorted(set(self.levels_) - set(frame[mediator].astype(str)))
         if missing:
             raise OutcomesError(f"orders absent from these rows: {', '.join(missing)}")
+        columns = dict(zip(basis.names, B.T, strict=True))
+        if weights is not None:
+            columns[WEIGHT] = weights
         outcome = CauseSpecificCox().fit(
-            hazard_frame.assign(
-                **dict(zip(basis.names, B.T, strict=True)),
-                event=np.minimum(frame["event"].to_numpy(), 2),
-            ),
+            hazard_frame.assign(**columns, event=np.minimum(frame["event"].to_numpy(), 2)),
             "years",
             "event",
             formula=" + ".join(terms),
             strata=area,
+            weights_col=None if weights is None else WEIGHT,
         )
         factor_columns = self._factor_columns(frame)
         if start is None:
@@ -386,8 +395,31 @@ class DurationPolicyEffect:
             y,
             len(self.levels_),
             start=None if start is None else start.order,
+            weights=weights,
         )
         return _Models(basis, outcome, order, self.levels_, factor_levels)
+
+    def _copies_are_weights(self, frame: pd.DataFrame) -> bool:
+        """Whether a bootstrap resample can be fitted as its distinct rows with
+        frequency weights (:func:`~outcomes.study.methods.cluster_bootstrap`) rather
+        than as copies, to the same estimates.
+
+        It can when whole clusters are resampled and every local authority -- a
+        stratum of the hazard models -- lies in one cluster: the copies of a cluster
+        are then copies of whole strata, and k copies of a stratum contribute k times
+        its partial likelihood, exactly what weight k on its rows does (Breslow or
+        Efron: the weights within a stratum are equal); the order model and the
+        spline's knots see the copies through the weights, and the policies are
+        applied to the copies themselves (:func:`_policy_durations`). A family
+        bootstrap, whose copies share their authority's stratum and tie with each
+        other there, is fitted on the copies.
+        """
+        inference = self.af_.inference
+        if inference.resample_within is not None or inference.resample != self.af_.cluster:
+            return False
+        if self.af_.area is None or self.af_.cluster == self.af_.area:
+            return True
+        return bool(frame.groupby(self.af_.area)[self.af_.cluster].nunique().max() == 1)
 
     def _factor_columns(self, frame: pd.DataFrame) -> list[str]:
         categorical = [c for c in self.confounders_ if _is_categorical(frame, c)]
@@ -473,8 +505,9 @@ class DurationPolicyEffect:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 warnings.simplefilter("ignore", FollowUpWarning)
                 warnings.simplefilter("ignore", PositivityWarning)
-                models = self._fit_models(sample, self.models_)
-                return self._evaluate(sample, models, chosen, hs)
+                weights = sample.pop(WEIGHT).to_numpy() if WEIGHT in sample else None
+                models = self._fit_models(sample, self.models_, weights)
+                return self._evaluate(sample, models, chosen, hs, weights)
 
         inference = self.af_.inference
         boot = cluster_bootstrap(
@@ -485,6 +518,7 @@ class DurationPolicyEffect:
             n_jobs=self.n_jobs,
             cluster=inference.resample,
             within=inference.resample_within,
+            frequency_weights=WEIGHT if self._copies_are_weights(frame) else None,
         )
         self.diagnostics_["bootstrap"] = {
             "replicates": int(len(boot)),
@@ -510,13 +544,16 @@ class DurationPolicyEffect:
         models: _Models,
         policies: list[Policy],
         horizons: tuple[float, ...],
+        weights: IntArray | None = None,
     ) -> FloatArray:
         """Per scenario (natural course, then each policy): the risk at each horizon,
         the risk with order probabilities held at the observed durations, and the mean
-        weeks; shape (1 + P, 2H + 1)."""
+        weeks; shape (1 + P, 2H + 1). A row of frequency weight k counts k times."""
         natural = frame[DURATION].to_numpy(dtype=np.float64)
-        scenarios = [natural] + [_new_durations(p, frame) for p in policies]
+        scenarios = [natural] + _policy_durations(policies, frame, weights)
         n, H = len(frame), len(horizons)
+        w = np.ones(n) if weights is None else weights.astype(np.float64)
+        total = w.sum()
         M = len(models.levels)
         mediator = self.mediator_
         basis = models.basis
@@ -560,18 +597,18 @@ class DurationPolicyEffect:
             return np.asarray(F.reshape(H, M, n), dtype=np.float64), prob
 
         F_nat, P_nat = incidence(natural)
-        risk_nat = np.einsum("hmn,nm->h", F_nat, P_nat) / n
+        risk_nat = np.einsum("hmn,nm,n->h", F_nat, P_nat, w) / total
         out = np.empty((len(scenarios), 2 * H + 1))
-        out[0] = np.r_[risk_nat, risk_nat, natural.mean()]
+        out[0] = np.r_[risk_nat, risk_nat, w @ natural / total]
         for s, weeks in enumerate(scenarios[1:], start=1):
             if np.array_equal(weeks, natural):
                 # a policy that moves no one: the natural course, to the last digit
                 out[s] = out[0]
                 continue
             F, P = incidence(weeks)
-            risk = np.einsum("hmn,nm->h", F, P) / n
-            held = np.einsum("hmn,nm->h", F, P_nat) / n
-            out[s] = np.r_[risk, held, weeks.mean()]
+            risk = np.einsum("hmn,nm,n->h", F, P, w) / total
+            held = np.einsum("hmn,nm,n->h", F, P_nat, w) / total
+            out[s] = np.r_[risk, held, w @ weeks / total]
         return out
 
     def positivity(
@@ -749,6 +786,23 @@ def _as_cohort(
         covariates=[],
         later_issues=pd.DataFrame(),
     )
+
+
+def _policy_durations(
+    policies: list[Policy], frame: pd.DataFrame, weights: IntArray | None
+) -> list[FloatArray]:
+    """Each policy's durations for the rows of ``frame``; with frequency weights, the
+    policy is applied to the copies the weights stand for (each copy of an area its own
+    area, as a resample of copies has them: a match policy's ranks and reference are
+    computed over the copies) and each row gets its first copy's duration."""
+    if weights is None:
+        return [_new_durations(p, frame) for p in policies]
+    copies = frame.iloc[np.repeat(np.arange(len(frame)), weights)]
+    first = np.cumsum(weights) - weights
+    if AREA in copies.columns:
+        copy = np.arange(len(copies)) - np.repeat(first, weights)
+        copies = copies.assign(**{AREA: copies[AREA].astype(str) + "#" + copy.astype(str)})
+    return [_new_durations(p, copies)[first] for p in policies]
 
 
 def _new_durations(policy: Policy, frame: pd.DataFrame) -> FloatArray:

@@ -183,6 +183,8 @@ def test_one_local_authority_uses_the_family_bootstrap() -> None:
     )
     assert effect.diagnostics_["inference"]["local_authorities"] == 1
     assert "families" in effect.diagnostics_["inference"]["bootstrap"]
+    # copies of families share their authority's stratum: fitted as copies, not weights
+    assert not effect._copies_are_weights(effect.data_)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PositivityWarning)
         table = effect.estimate(["cap:26"], horizons=(2,))
@@ -204,3 +206,25 @@ def test_bad_requests_are_errors(
         DurationPolicyEffect().estimate(["cap:26"])
     with pytest.raises(OutcomesError, match="columns not found: weeks"):
         DurationPolicyEffect().fit(effect.data_, exposure_col="weeks")
+
+
+@pytest.mark.parametrize("cluster", ["la_code", "dfj_area"])
+def test_a_resample_fitted_with_weights_is_the_resample_of_copies(
+    cohort: object, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same draws fitted both ways: each drawn cluster once with its number of
+    # draws as a frequency weight, and as copies (each copy of an authority its own
+    # stratum): every replicate's estimates agree to rounding.
+    policies = ["cap:26", "shift:-4", "match:best_quartile"]
+    weighted = DurationPolicyEffect(n_boot=6, seed=4).fit(cohort, cluster_col=cluster)
+    assert weighted._copies_are_weights(weighted.data_)
+    copies = DurationPolicyEffect(n_boot=6, seed=4).fit(cohort, cluster_col=cluster)
+    monkeypatch.setattr(copies, "_copies_are_weights", lambda frame: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PositivityWarning)
+        weighted.estimate(policies)
+        copies.estimate(policies)
+    assert weighted.replicates_.shape == copies.replicates_.shape == (6, 4, 7)
+    np.testing.assert_allclose(weighted.replicates_, copies.replicates_, rtol=1e-8, atol=1e-12)
+    # and the replicates differ from each other: the check could fail
+    assert np.ptp(weighted.replicates_[:, 1, 1]) > 1e-4
