@@ -791,18 +791,22 @@ def _as_cohort(
 def _policy_durations(
     policies: list[Policy], frame: pd.DataFrame, weights: IntArray | None
 ) -> list[FloatArray]:
-    """Each policy's durations for the rows of ``frame``; with frequency weights, the
-    policy is applied to the copies the weights stand for (each copy of an area its own
-    area, as a resample of copies has them: a match policy's ranks and reference are
-    computed over the copies) and each row gets its first copy's duration."""
-    if weights is None:
+    """Each policy's durations for the rows of ``frame``. With frequency weights, a
+    policy that looks beyond the row (:attr:`~outcomes.policy.Policy.row_by_row` false)
+    is applied to the copies the weights stand for, each copy of an area its own area
+    as a resample of copies has them (a match policy's ranks and reference are
+    computed over the copies), and each row gets its first copy's duration."""
+    if weights is None or all(p.row_by_row for p in policies):
         return [_new_durations(p, frame) for p in policies]
     copies = frame.iloc[np.repeat(np.arange(len(frame)), weights)]
     first = np.cumsum(weights) - weights
     if AREA in copies.columns:
         copy = np.arange(len(copies)) - np.repeat(first, weights)
         copies = copies.assign(**{AREA: copies[AREA].astype(str) + "#" + copy.astype(str)})
-    return [_new_durations(p, copies)[first] for p in policies]
+    return [
+        _new_durations(p, frame) if p.row_by_row else _new_durations(p, copies)[first]
+        for p in policies
+    ]
 
 
 def _new_durations(policy: Policy, frame: pd.DataFrame) -> FloatArray:

@@ -51,7 +51,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -89,10 +89,14 @@ class Policy(ABC):
         The policy as a spec string (:func:`parse_policy` reads it back).
     label : str
         A readable name for tables and reports.
+    row_by_row : bool
+        Whether a case's new duration depends on its own row only (a cap, a shift),
+        not on the other cases (a match to a distribution, a user's rule).
     """
 
     spec: str
     label: str
+    row_by_row: ClassVar[bool] = False
 
     @abstractmethod
     def __call__(self, frame: pd.DataFrame) -> FloatArray:
@@ -125,6 +129,7 @@ class Cap(Policy):
     """
 
     weeks: float
+    row_by_row: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.weeks) and self.weeks > 0):
@@ -158,6 +163,7 @@ class Shift(Policy):
 
     weeks: float
     floor: float = DEFAULT_FLOOR_WEEKS
+    row_by_row: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.weeks):
