@@ -51,7 +51,12 @@ def run_cli(*argv: str) -> str:
 
 def test_the_reporter_sees_a_heavy_import() -> None:
     # the check below could fail: importing the study does load scikit-learn
-    assert "sklearn" in loaded_after("import outcomes.study")
+    assert "sklearn" in loaded_after("from outcomes.study import RushedDisposalStudy")
+
+
+def test_the_policy_estimator_loads_neither_sklearn_nor_matplotlib() -> None:
+    # each bootstrap worker process imports it: the study's heavy imports are not its
+    assert loaded_after("from outcomes.policy import DurationPolicyEffect") == []
 
 
 def test_import_outcomes_loads_neither_sklearn_nor_matplotlib() -> None:

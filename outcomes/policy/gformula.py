@@ -57,7 +57,7 @@ disposed of in :math:`d` weeks under the policy fares as a case disposed of in
 refits every model in each replicate: whole local authorities are resampled when
 there are at least :data:`~outcomes.study.frame.MIN_BOOTSTRAP_CLUSTERS` of them
 (percentile intervals), else families within each authority (normal intervals from
-the bootstrap standard error: :func:`outcomes.study.study.bootstrap_interval`). The
+the bootstrap standard error: :func:`outcomes.study.estimates.bootstrap_interval`). The
 reference distributions of ``match:best_quartile`` and ``match:national`` are
 recomputed in each replicate. All replicates equal (a policy that moves no one) give
 no interval, never a zero-width one.
@@ -111,7 +111,6 @@ from outcomes.study.frame import (
 )
 from outcomes.study.mediation import MEDIATOR, modelable_levels, pooled_orders
 from outcomes.study.methods import cluster_bootstrap, formula
-from outcomes.study.study import INTERVAL_WORDS, bootstrap_interval
 from outcomes.survival import CauseSpecificCox, natural_spline_basis
 
 __all__ = ["COLUMNS", "DurationPolicyEffect"]
@@ -334,7 +333,7 @@ class DurationPolicyEffect:
         self.confounders_ = af.confounders
         self.mediator_ = mediator
         self.levels_ = levels
-        self.interval_ = bootstrap_interval(self.af_)
+        self.interval_ = est.bootstrap_interval(self.af_)
         self.diagnostics_: dict[str, Any] = {
             "rows_analysed": len(frame),
             "rows_without_recorded_order": int((~recorded).sum()),
@@ -343,7 +342,7 @@ class DurationPolicyEffect:
             "confounders": af.report,
             "inference": {
                 **self.af_.inference.describe(af.cluster),
-                "interval": INTERVAL_WORDS[self.interval_],
+                "interval": est.INTERVAL_WORDS[self.interval_],
             },
         }
         with threadpool_limits(limits=1, user_api="blas"):

@@ -31,16 +31,17 @@ Pearl, J. (2001). Direct and indirect effects. *Proceedings of UAI 2001*, 411-42
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS, pool_eventless_levels
 from outcomes.study.methods import STANDARDISE_ROWS, formula, with_arm_strata
 from outcomes.survival import CauseSpecificCox
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MEDIATOR = "final_order"
 """The default mediator."""
@@ -63,6 +64,11 @@ def order_model(
 ) -> Pipeline:
     """Multinomial logistic model of the mediator given exposure, confounders and area
     (none with one local authority)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     categorical = [c for c in confounders if c in CATEGORICAL_CONFOUNDERS]
     categorical += [c for c in confounders if not pd.api.types.is_numeric_dtype(frame[c])]
     categorical = [*dict.fromkeys(categorical), *([area] if area is not None else [])]

@@ -26,14 +26,13 @@ with few, the bootstrap resamples families instead of authorities
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.base import ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 
-from outcomes.causal import fit_propensity, inverse_probability_weights
 from outcomes.causal._ridge_logistic import one_hot_logistic_scores, standardise
+from outcomes.causal.weights import inverse_probability_weights
 from outcomes.errors import OutcomesError
 from outcomes.regression import PseudoValueRegression
 from outcomes.study.frame import AREA, CATEGORICAL_CONFOUNDERS, pool_eventless_levels
@@ -49,6 +48,10 @@ from outcomes.survival import _aalen_johansen as _aj
 from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival.cumulative_incidence import sort_by_group_time
 
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin
+    from sklearn.linear_model import LogisticRegression
+
 STANDARDISE_ROWS = 2000
 """g-computation averages predicted risks over at most this many children (a seeded
 random sample of the cohort): the mean over a sample estimates the mean over the
@@ -61,6 +64,8 @@ def default_propensity_model() -> LogisticRegression:
     The Newton-Cholesky solver suits many rows and a few hundred columns (the LA
     indicators) and converges in a handful of iterations.
     """
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=200)
 
 
@@ -176,6 +181,8 @@ def iptw_weights(
                 scores, frame["exposed"], stabilised=True, trim_percentiles=trim
             )
             return scores, weights
+    from outcomes.causal.propensity import fit_propensity  # scikit-learn, when needed
+
     result = fit_propensity(
         frame,
         "exposed",

@@ -31,7 +31,7 @@ from outcomes.schema import FINAL_ORDERS, Dataset
 from outcomes.study import estimates as est
 from outcomes.study import methods
 from outcomes.study.figures import study_figures
-from outcomes.study.frame import AREA, FAMILY, AnalysisFrame, analysis_frame
+from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
 from outcomes.study.mediation import (
     MAX_MEDIATOR_LEVELS,
     MEDIATOR,
@@ -98,7 +98,8 @@ class RushedDisposalStudy:
         families within each local authority (:class:`~outcomes.study.frame.Inference`;
         what was used is in ``diagnostics["inference"]`` and the report), and the
         intervals of the marginal risks are normal intervals from the bootstrap
-        standard error rather than percentile intervals (:func:`bootstrap_interval`).
+        standard error rather than percentile intervals
+        (:func:`~outcomes.study.estimates.bootstrap_interval`).
     propensity_model : scikit-learn classifier, optional
         Replaces the default ridge-penalised logistic regression.
     n_boot : int, default 200
@@ -185,7 +186,7 @@ class RushedDisposalStudy:
             "rows_analysed": len(af.data),
             "inference": {
                 **af.inference.describe(af.cluster),
-                "interval": INTERVAL_WORDS[bootstrap_interval(af)],
+                "interval": est.INTERVAL_WORDS[est.bootstrap_interval(af)],
             },
             "positivity_cells": empty_arm_cells(af),
         }
@@ -193,7 +194,7 @@ class RushedDisposalStudy:
         rows += self._crude(af, horizons, contrast)
         rows += self._hazards(af, contrast, diagnostics)
         rows += self._primary(af, horizons, contrast, seeds[0], diagnostics)
-        interval = bootstrap_interval(af)
+        interval = est.bootstrap_interval(af)
         point, boot = self._marginal(af, horizons, "gcomp", self.n_boot, seeds[1], diagnostics)
         rows += est.bootstrap_contrasts(
             "g_computation", contrast, horizons, point, boot, self.alpha, interval
@@ -258,7 +259,7 @@ class RushedDisposalStudy:
     ) -> list[dict[str, object]]:
         point, boot = self._marginal(af, horizons, "iptw", self.n_boot, seed, diagnostics)
         return est.bootstrap_contrasts(
-            PRIMARY_METHOD, contrast, horizons, point, boot, self.alpha, bootstrap_interval(af)
+            PRIMARY_METHOD, contrast, horizons, point, boot, self.alpha, est.bootstrap_interval(af)
         )
 
     def _prepare(self) -> tuple[tuple[float, ...], str, AnalysisFrame]:
@@ -701,39 +702,11 @@ class RushedDisposalStudy:
                 continue
             contrast = f"within {threshold:g} weeks vs later"
             for r in est.bootstrap_contrasts(
-                name, contrast, horizons, point, boot, self.alpha, bootstrap_interval(af)
+                name, contrast, horizons, point, boot, self.alpha, est.bootstrap_interval(af)
             ):
                 if r["estimand"] in ("risk_difference", "risk_ratio"):
                     rows.append(r)
         return rows
-
-
-INTERVAL_WORDS: dict[est.BootstrapInterval, str] = {
-    "percentile": "percentile intervals from the bootstrap",
-    "normal": (
-        "normal intervals from the bootstrap standard error (risk ratio on the log "
-        "scale), which on small extracts cover the truth more often than percentile "
-        "limits"
-    ),
-}
-"""How ``diagnostics["inference"]["interval"]`` and the report name each interval."""
-
-
-def bootstrap_interval(af: AnalysisFrame) -> est.BootstrapInterval:
-    """The interval of the bootstrapped marginal risks: normal when families are
-    resampled (fewer than :data:`~outcomes.study.frame.MIN_BOOTSTRAP_CLUSTERS`
-    clusters), percentile when whole clusters are.
-
-    On 200 one-authority extracts (about 30 returns to court each) the family
-    bootstrap's standard error matched the spread of the estimates, but its percentile
-    interval covered the authority's risk difference in 88% of extracts, missing
-    mostly on one side, and the normal interval from the same standard error in 93%;
-    on 200 fresh extracts the normal interval then covered 92.5% and the percentile
-    interval 89.0% (``docs/validation.md``,
-    :func:`outcomes.study.estimates.bootstrap_contrasts`). The national simulation
-    checks the percentile interval of the bootstrap of authorities, which is kept.
-    """
-    return "normal" if af.inference.resample == FAMILY else "percentile"
 
 
 def empty_arm_cells(af: AnalysisFrame) -> pd.DataFrame:
