@@ -95,9 +95,9 @@ from outcomes.causal import PositivityWarning
 from outcomes.schema import PROCEEDINGS, Dataset
 from outcomes.study import RushedDisposalStudy, methods
 from outcomes.study import estimates as est
+from outcomes.study.estimates import bootstrap_interval
 from outcomes.study.frame import AnalysisFrame, analysis_frame
 from outcomes.study.result import PRIMARY_METHOD
-from outcomes.study.study import bootstrap_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "validation" / "results"
@@ -288,7 +288,7 @@ def risk_difference_row(
 ) -> dict[str, object]:
     """The risk-difference row at :data:`HORIZON` from bootstrap draws (the study's
     own :func:`outcomes.study.estimates.bootstrap_contrasts`, with the interval its
-    inference rule picks: :func:`outcomes.study.study.bootstrap_interval`)."""
+    inference rule picks: :func:`outcomes.study.estimates.bootstrap_interval`)."""
     horizons = tuple(sorted(float(h) for h in study.horizons))
     contrast = f"within {study.threshold_weeks:g} weeks vs later"
     rows = est.bootstrap_contrasts(

@@ -39,7 +39,7 @@ Methods
     ``complexity_measured`` setting of :mod:`validation.coverage`); the study's own
     inference rule: one authority, so no area term, a family bootstrap and a normal
     interval from the bootstrap standard error
-    (:func:`outcomes.study.study.bootstrap_interval`). The percentile interval from the
+    (:func:`outcomes.study.estimates.bootstrap_interval`). The percentile interval from the
     same replicates is saved alongside (``ci_lower_percentile``, ``ci_upper_percentile``)
     for comparison. With
     :data:`N_BOOT` = 100 replicates rather than the study's default 200: each costs a
@@ -86,8 +86,8 @@ from threadpoolctl import threadpool_limits
 
 import synthetic
 from outcomes.study import RushedDisposalStudy
+from outcomes.study.estimates import bootstrap_interval
 from outcomes.study.frame import AREA, analysis_frame
-from outcomes.study.study import bootstrap_interval
 from validation.coverage import (
     LATENT,
     RESULTS,
