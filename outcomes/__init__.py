@@ -10,8 +10,9 @@ which ``outcomes --help`` and ``outcomes validate`` never need.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from outcomes._lazy import lazy_names
 
 if TYPE_CHECKING:
     from outcomes import errors, schema
@@ -71,17 +72,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name on first use and keep it in the module's namespace."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'outcomes' has no attribute {name!r}") from None
-    module = importlib.import_module(module_name)
-    value = module if module_name == f"outcomes.{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

@@ -15,8 +15,9 @@ positivity warning should not pay for.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from outcomes._lazy import lazy_names
 
 if TYPE_CHECKING:
     from outcomes.causal._inputs import binary_treatment
@@ -84,16 +85,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name on first use and keep it in the module's namespace."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'outcomes.causal' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

@@ -7,8 +7,9 @@ analysis frame, the bootstrap) should not pay for.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from outcomes._lazy import lazy_names
 
 if TYPE_CHECKING:
     from outcomes.study.result import StudyResult
@@ -22,16 +23,4 @@ _LAZY: dict[str, str] = {
 __all__ = ["RushedDisposalStudy", "StudyResult"]
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name on first use and keep it in the module's namespace."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'outcomes.study' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
