@@ -193,12 +193,8 @@ class _Objective:
 
     def value(self, coef: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Loss, gradient (shape (p * K,)) and class probabilities (distinct rows, K)."""
-        q = self.q
         W = coef.reshape(self.p, self.K)
-        eta = self.x @ W[:q]
-        eta += W[-1]
-        for codes, start, size in zip(self.factors, self.starts, self.levels, strict=True):
-            eta += W[start : start + size][codes]
+        eta = self._rows_times(W)
         observed = np.take_along_axis(eta, self.y[:, None], axis=1)[:, 0]
         top = eta.max(axis=1)
         eta -= top[:, None]
@@ -210,33 +206,39 @@ class _Objective:
         P = eta
         R = P * self.weight[:, None]
         R[np.arange(len(R)), self.y] -= self.weight
-        grad = np.empty_like(W)
-        grad[:q] = self.x.T @ R
-        grad[-1] = R.sum(axis=0)
-        for indicator, start, size in zip(self.indicators, self.starts, self.levels, strict=True):
-            grad[start : start + size] = indicator @ R
+        grad = self._columns_times(R)
         grad += self.penalty[:, None] * W
         return loss, grad.ravel(), P
 
     def hessian_times(self, P: FloatArray, vector: FloatArray) -> FloatArray:
         """The Hessian at probabilities ``P`` times ``vector`` (shape (p * K,))."""
-        q = self.q
         D = vector.reshape(self.p, self.K)
-        u = self.x @ D[:q]
-        u += D[-1]
-        for codes, start, size in zip(self.factors, self.starts, self.levels, strict=True):
-            u += D[start : start + size][codes]
+        u = self._rows_times(D)
         # w_i (diag p_i - p_i p_i^T) u_i
         u -= np.einsum("ij,ij->i", P, u)[:, None]
         u *= P
         u *= self.weight[:, None]
-        out = np.empty_like(D)
-        out[:q] = self.x.T @ u
-        out[-1] = u.sum(axis=0)
-        for indicator, start, size in zip(self.indicators, self.starts, self.levels, strict=True):
-            out[start : start + size] = indicator @ u
+        out = self._columns_times(u)
         out += self.penalty[:, None] * D
         return out.ravel()
+
+    def _rows_times(self, W: FloatArray) -> FloatArray:
+        """:math:`Z W` for the distinct rows' design :math:`Z` (dense columns, one-hot
+        factors, intercept), with the factors as codes; shape (rows, K)."""
+        out = self.x @ W[: self.q]
+        out += W[-1]
+        for codes, start, size in zip(self.factors, self.starts, self.levels, strict=True):
+            out += W[start : start + size][codes]
+        return np.asarray(out)
+
+    def _columns_times(self, R: FloatArray) -> FloatArray:
+        """:math:`Z^\top R`, the factors' rows as sums by level; shape (p, K)."""
+        out = np.empty((self.p, R.shape[1]))
+        out[: self.q] = self.x.T @ R
+        out[-1] = R.sum(axis=0)
+        for indicator, start, size in zip(self.indicators, self.starts, self.levels, strict=True):
+            out[start : start + size] = indicator @ R
+        return out
 
     def hessian(self, P: FloatArray) -> _Newton:
         r"""The Hessian at probabilities ``P``, factorised for Newton steps.
