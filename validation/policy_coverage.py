@@ -45,8 +45,8 @@ Performance measures
 Run ``python -m validation.policy_coverage [--replicates R] [--backend processes]``:
 the Parquet chunks go to ``validation/results/policy_coverage/chunks`` as they finish
 (an interrupted run continues where it stopped, with the same seeds), the summary to
-``validation/results/policy_coverage/summary.csv``; checked by
-``tests/policy/test_policy_coverage.py``.
+``validation/results/policy_coverage/summary.csv`` (``--summary-only`` writes that of the
+worlds saved so far); checked by ``tests/policy/test_policy_coverage.py``.
 
 References
 ----------
@@ -161,12 +161,27 @@ def run(replicates: int = REPLICATES, backend: str = "serial") -> pd.DataFrame:
     return summary
 
 
+def saved() -> pd.DataFrame:
+    """The worlds saved so far (a run writes its chunks as they finish)."""
+    files = sorted(CHUNKS.glob("chunk-*.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=REPLICATES)
     parser.add_argument("--backend", default="serial", choices=["serial", "processes"])
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="write the summary of the worlds saved so far, without running any",
+    )
     args = parser.parse_args(argv)
-    summary = run(args.replicates, args.backend)
+    if args.summary_only:
+        summary = summarise(saved())
+        summary.to_csv(SUMMARY, index=False)
+    else:
+        summary = run(args.replicates, args.backend)
     with pd.option_context("display.width", 160):
         print(summary.to_string(index=False))
 
