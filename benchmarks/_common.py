@@ -124,3 +124,15 @@ def run_r_timing(
             }
         res["_version"] = {"text": Path(tmp, "r_version.txt").read_text().strip()}
     return res
+
+
+def world_folder(cache: Path, applications: int, seed: int) -> Path:
+    """The ``default`` synthetic world of ``applications`` as a Parquet dataset folder
+    under ``cache``, generated on first use (generation is never timed)."""
+    folder = cache / f"default-{applications}-{seed}"
+    if not (folder / "manifest.toml").exists():
+        import synthetic
+
+        world = synthetic.generate("default", n_applications=applications, seed=seed)
+        world.write(folder, format="parquet")
+    return folder

@@ -24,21 +24,10 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from _common import machine_facts, write_fragment  # noqa: E402
+from _common import machine_facts, world_folder, write_fragment  # noqa: E402
 
 TIME_TARGET_S = 30.0
 CACHE = HERE.parent / "build" / "bench_board"
-
-
-def dataset_folder(applications: int, seed: int) -> Path:
-    """The national dataset as a Parquet folder, generated on first use."""
-    folder = CACHE / f"default-{applications}-{seed}"
-    if not (folder / "manifest.toml").exists():
-        import synthetic
-
-        world = synthetic.generate("default", n_applications=applications, seed=seed)
-        world.write(folder, format="parquet")
-    return folder
 
 
 def main() -> None:
@@ -56,7 +45,7 @@ def main() -> None:
     from outcomes.board import board_pack
     from outcomes.io import read_dataset
 
-    folder = dataset_folder(args.applications, args.seed)
+    folder = world_folder(CACHE, args.applications, args.seed)
     t0 = time.perf_counter()
     dataset = read_dataset(folder)
     read_s = time.perf_counter() - t0

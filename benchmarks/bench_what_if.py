@@ -27,22 +27,11 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from _common import machine_facts, write_fragment  # noqa: E402
+from _common import machine_facts, world_folder, write_fragment  # noqa: E402
 
 TIME_TARGET_S = 60.0
 CACHE = HERE.parent / "build" / "bench_what_if"
 POLICIES = ("cap:26", "shift:-4", "match:best_quartile")
-
-
-def dataset_folder(applications: int, seed: int) -> Path:
-    """The dataset as a Parquet folder, generated on first use."""
-    folder = CACHE / f"default-{applications}-{seed}"
-    if not (folder / "manifest.toml").exists():
-        import synthetic
-
-        world = synthetic.generate("default", n_applications=applications, seed=seed)
-        world.write(folder, format="parquet")
-    return folder
 
 
 def one_run(folder: Path, out: Path, n_boot: int) -> tuple[float, float]:
@@ -70,7 +59,7 @@ def main() -> None:
     parser.add_argument("--n-boot", type=int, default=200)
     args = parser.parse_args()
 
-    folder = dataset_folder(args.applications, args.seed)
+    folder = world_folder(CACHE, args.applications, args.seed)
     walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
