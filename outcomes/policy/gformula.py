@@ -409,7 +409,7 @@ class DurationPolicyEffect:
         its partial likelihood, exactly what weight k on its rows does (Breslow or
         Efron: the weights within a stratum are equal); the order model and the
         spline's knots see the copies through the weights, and the policies are
-        applied to the copies themselves (:func:`_policy_durations`). A family
+        applied to the copies (:meth:`~outcomes.policy.Policy.durations`). A family
         bootstrap, whose copies share their authority's stratum and tie with each
         other there, is fitted on the copies.
         """
@@ -549,7 +549,7 @@ class DurationPolicyEffect:
         the risk with order probabilities held at the observed durations, and the mean
         weeks; shape (1 + P, 2H + 1). A row of frequency weight k counts k times."""
         natural = frame[DURATION].to_numpy(dtype=np.float64)
-        scenarios = [natural] + _policy_durations(policies, frame, weights)
+        scenarios = [natural] + [_new_durations(p, frame, weights) for p in policies]
         n, H = len(frame), len(horizons)
         w = np.ones(n) if weights is None else weights.astype(np.float64)
         total = w.sum()
@@ -787,29 +787,10 @@ def _as_cohort(
     )
 
 
-def _policy_durations(
-    policies: list[Policy], frame: pd.DataFrame, weights: IntArray | None
-) -> list[FloatArray]:
-    """Each policy's durations for the rows of ``frame``. With frequency weights, a
-    policy that looks beyond the row (:attr:`~outcomes.policy.Policy.row_by_row` false)
-    is applied to the copies the weights stand for, each copy of an area its own area
-    as a resample of copies has them (a match policy's ranks and reference are
-    computed over the copies), and each row gets its first copy's duration."""
-    if weights is None or all(p.row_by_row for p in policies):
-        return [_new_durations(p, frame) for p in policies]
-    copies = frame.iloc[np.repeat(np.arange(len(frame)), weights)]
-    first = np.cumsum(weights) - weights
-    if AREA in copies.columns:
-        copy = np.arange(len(copies)) - np.repeat(first, weights)
-        copies = copies.assign(**{AREA: copies[AREA].astype(str) + "#" + copy.astype(str)})
-    return [
-        _new_durations(p, frame) if p.row_by_row else _new_durations(p, copies)[first]
-        for p in policies
-    ]
-
-
-def _new_durations(policy: Policy, frame: pd.DataFrame) -> FloatArray:
-    new = np.asarray(policy(frame), dtype=np.float64)
+def _new_durations(
+    policy: Policy, frame: pd.DataFrame, weights: IntArray | None = None
+) -> FloatArray:
+    new = policy.durations(frame, weights)
     if new.shape != (len(frame),) or not np.all(np.isfinite(new)) or np.any(new <= 0):
         raise OutcomesError(
             f"policy {policy.spec} gave durations that are not positive, finite weeks"

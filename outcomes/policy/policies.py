@@ -103,6 +103,27 @@ class Policy(ABC):
         """The new duration in weeks of each row of ``frame`` (columns
         ``duration_weeks`` and ``la_code``)."""
 
+    def durations(
+        self, frame: pd.DataFrame, weights: NDArray[np.int64] | None = None
+    ) -> FloatArray:
+        """The new durations when row *i* of ``frame`` stands for ``weights[i]`` (at
+        least 1) copies of itself, as a bootstrap resample fitted as its distinct rows
+        with frequency weights has them.
+
+        A policy that reads a row only (:attr:`row_by_row`) gives every copy the same
+        duration. Any other is applied to the copies themselves, each copy of an area
+        an area of its own (as in a resample of whole areas), and each row gets its
+        first copy's duration.
+        """
+        if weights is None or self.row_by_row:
+            return np.asarray(self(frame), dtype=np.float64)
+        first = np.cumsum(weights) - weights
+        copies = frame.iloc[np.repeat(np.arange(len(frame)), weights)]
+        if AREA in copies.columns:
+            copy = np.arange(len(copies)) - np.repeat(first, weights)
+            copies = copies.assign(**{AREA: copies[AREA].astype(str) + "#" + copy.astype(str)})
+        return np.asarray(self(copies), dtype=np.float64)[first]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r})"
 
@@ -247,25 +268,37 @@ class MatchDistribution(Policy):
             default = f"Durations matched to a reference of {values.size} durations"
         self.label = self.label or default
 
-    def reference_weeks(self, frame: pd.DataFrame) -> FloatArray:
-        """The reference durations, in weeks, for the rows of ``frame``."""
+    def reference_weeks(
+        self, frame: pd.DataFrame, weights: NDArray[np.int64] | None = None
+    ) -> FloatArray:
+        """The reference durations, in weeks, for the rows of ``frame`` (each row
+        ``weights[i]`` times, when given: see :meth:`durations`)."""
         ref = self.reference
         if not isinstance(ref, str):
             return np.asarray(ref, dtype=np.float64)
         weeks = _weeks(frame)
+
+        def copies(keep: NDArray[np.bool_] | slice) -> FloatArray:
+            return weeks[keep] if weights is None else np.repeat(weeks[keep], weights[keep])
+
         if ref == "national":
-            return weeks
+            return copies(slice(None))
         areas = _areas(frame)
         if ref == "best_quartile":
             # in whole days when the data are, so that an area whose median ties the
             # quartile is in or out exactly as the definition in days says
-            medians = pd.Series(_days(weeks)).groupby(areas).median()
-            best = medians.index[medians.to_numpy() <= np.quantile(medians.to_numpy(), 0.25)]
-            return weeks[np.isin(areas, best)]
-        own = weeks[areas == ref]
-        if own.size == 0:
+            by_area = pd.Series(_days(weeks)).groupby(areas)
+            medians = by_area.median()
+            values = medians.to_numpy()
+            if weights is not None:
+                # every copy of an area (whose rows share a weight) has its median
+                values = np.repeat(values, pd.Series(weights).groupby(areas).first().to_numpy())
+            best = medians.index[medians.to_numpy() <= np.quantile(values, 0.25)]
+            return copies(np.isin(areas, best))
+        own = areas == ref
+        if not own.any():
             raise OutcomesError(f"policy {self.spec}: no case of area {ref!r} in the data")
-        return own
+        return copies(own)
 
     def fixed(self, frame: pd.DataFrame) -> MatchDistribution:
         """This policy with an area code's reference taken from ``frame`` and held.
@@ -280,11 +313,26 @@ class MatchDistribution(Policy):
         return held
 
     def __call__(self, frame: pd.DataFrame) -> FloatArray:
+        return self.durations(frame)
+
+    def durations(
+        self, frame: pd.DataFrame, weights: NDArray[np.int64] | None = None
+    ) -> FloatArray:
+        """As :meth:`Policy.durations`. When the rows of each area share a weight (a
+        resample of whole areas), a copy of an area ranks its cases as the area does,
+        so the ranks are taken over the distinct rows and only the reference counts
+        the copies: the same durations as the copies give, without making them."""
         weeks = _weeks(frame)
-        reference = self.reference_weeks(frame)
+        areas = _areas(frame)
+        if weights is not None:
+            codes = pd.factorize(areas)[0]
+            area_weight = np.zeros(len(frame), dtype=np.int64)
+            area_weight[codes] = weights
+            if not np.array_equal(area_weight[codes], weights):
+                return super().durations(frame, weights)
+        reference = self.reference_weeks(frame, weights)
         if reference.size == 0:
             raise OutcomesError(f"policy {self.spec}: the reference distribution is empty")
-        areas = _areas(frame)
         ranks = pd.Series(weeks).groupby(areas).rank(method="average").to_numpy()
         sizes = pd.Series(weeks).groupby(areas).transform("size").to_numpy()
         u = (ranks - 0.5) / sizes

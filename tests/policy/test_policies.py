@@ -140,3 +140,25 @@ def test_duration_basis_steps_at_each_threshold_and_only_there() -> None:
     # thresholds=() keeps the spline only
     plain = DurationBasis(4, ()).fit(np.linspace(5, 100, 200))
     assert plain.transform(np.array([26.0])).shape == (1, 4)
+
+
+@pytest.mark.parametrize("reference", ["best_quartile", "national", "B", [9.0, 20.5, 33.0]])
+def test_weighted_rows_give_the_durations_of_their_copies(reference: object) -> None:
+    # A resample of whole areas fitted as its distinct rows with frequency weights: a
+    # match policy must give each row what it gives the row's first copy when the
+    # copies are made (each copy of an area an area of its own).
+    rng = np.random.default_rng(3)
+    areas = np.repeat(list("ABCDEF"), [5, 3, 7, 2, 6, 4])
+    data = frame(list(rng.integers(20, 600, areas.size) / 7), list(areas))
+    per_area = dict(zip("ABCDEF", [1, 3, 2, 1, 4, 2], strict=True))
+    weights = np.array([per_area[a] for a in areas], dtype=np.int64)
+    policy = MatchDistribution(reference).fixed(data)  # type: ignore[arg-type]
+    by_copies = Custom(policy, name="copies").durations(data, weights)
+    np.testing.assert_array_equal(policy.durations(data, weights), by_copies)
+    if reference in ("best_quartile", "national"):  # a reference taken from the rows
+        assert not np.array_equal(by_copies, policy(data))
+    # weights that differ within an area are not copies of areas: the copies decide
+    weights[0] += 1
+    np.testing.assert_array_equal(
+        policy.durations(data, weights), Custom(policy, name="copies").durations(data, weights)
+    )
