@@ -127,7 +127,8 @@ class AdditiveSpec:
         """The spec of ``formula`` on ``df``, or None when the formula is anything else
         (a transform, an interaction, a column not in ``df``, a non-numeric bare
         column, levels that do not sort): formulaic codes those."""
-        terms, names = [], []
+        terms: list[tuple[str, str, tuple[Any, ...] | None]] = []
+        names: list[str] = []
         for term in (t.strip() for t in formula.split("+")):
             factor = _FACTOR.fullmatch(term)
             column = factor.group(1) if factor else term
