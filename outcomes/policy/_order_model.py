@@ -442,6 +442,13 @@ def fit_multinomial(
     else:
         centre, scale, coef = start.centre, start.scale, start.coef.copy()
     objective = _Objective((dense - centre) / scale, factors, list(levels), y, K, C, weights)
+    if start is not None:
+        # A level no row has (an area left out of a resample) enters the loss through
+        # its penalty only, whose minimum is zero: start it there, not at the full
+        # data's value, which Newton would walk back along the penalty's weak curvature.
+        W = coef.reshape(objective.p, K)
+        for rows, indicator in zip(objective.rows, objective.indicators, strict=True):
+            W[rows[indicator.getnnz(axis=1) == 0]] = 0.0
     loss, grad, P = objective.value(coef)
     newton: _Newton | None = None
     converged = False

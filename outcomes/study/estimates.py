@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from outcomes.errors import OutcomesError
 from outcomes.study.frame import FAMILY, AnalysisFrame
@@ -56,7 +56,7 @@ def row(
 
 def normal_ci(estimate: float, std_error: float, alpha: float) -> tuple[float, float]:
     """Wald interval."""
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = special.ndtri(1 - alpha / 2)
     return estimate - z * std_error, estimate + z * std_error
 
 
@@ -64,7 +64,7 @@ def two_sided_p(estimate: float, std_error: float, null: float = 0.0) -> float:
     """Wald p-value against ``null``."""
     if not np.isfinite(std_error) or std_error <= 0:
         return float("nan")
-    return float(2 * stats.norm.sf(abs(estimate - null) / std_error))
+    return float(2 * special.ndtr(-abs(estimate - null) / std_error))
 
 
 def risk_contrasts(

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from outcomes.errors import FewClustersWarning
 
@@ -66,8 +66,8 @@ becomes trustworthy between 20 and 50 clusters."""
 def critical_value(alpha: float, df: float | None = None) -> float:
     """Two-sided :math:`1 - \\alpha/2` quantile of the normal, or of :math:`t_{df}`."""
     if df is None:
-        return float(stats.norm.ppf(1.0 - alpha / 2.0))
-    return float(stats.t.ppf(1.0 - alpha / 2.0, df))
+        return float(special.ndtri(1.0 - alpha / 2.0))
+    return float(special.stdtrit(df, 1.0 - alpha / 2.0))
 
 
 def wald(
@@ -94,7 +94,7 @@ def wald(
     q = critical_value(alpha, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(est / se)
-    tail = stats.norm.sf(z) if df is None else stats.t.sf(z, df)
+    tail = special.ndtr(-z) if df is None else special.stdtr(df, -z)
     p = np.where(se > 0, 2.0 * tail, np.nan)
     return est - q * se, est + q * se, p
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from outcomes.errors import OutcomesError
 from outcomes.survival._base import ProportionalHazardsFitter
@@ -230,7 +230,7 @@ def _zph_test(risk: RiskSets, beta: FloatArray, names: list[str], transform: str
     df = np.array([1] * p + [p])
     chisq = np.array(rows)
     out = pd.DataFrame(
-        {"chisq": chisq, "df": df, "p": stats.chi2.sf(chisq, df)},
+        {"chisq": chisq, "df": df, "p": special.chdtrc(df, chisq)},
         index=pd.Index([*names, "GLOBAL"], name="covariate"),
     )
     out.attrs["transform"] = transform
@@ -245,8 +245,12 @@ def _time_transform(risk: RiskSets, t: FloatArray, transform: str) -> FloatArray
     if transform == "log":
         return np.log(t)
     if transform == "rank":
+        # imported here: scipy.stats costs about half a second to import, and every
+        # fit would pay it for this one rarely used transform
+        from scipy.stats import rankdata
+
         ds = np.sort(risk.exit[risk.death_pos])
-        return np.asarray(stats.rankdata(ds)[np.searchsorted(ds, t)])
+        return np.asarray(rankdata(ds)[np.searchsorted(ds, t)])
     u = np.unique(risk.exit[risk.death_pos])
     entry = risk.entry_times if risk.has_entry else None
     n_risk = number_at_risk(risk.exit, u, entry)

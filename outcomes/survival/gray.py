@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from outcomes.errors import OutcomesError, SchemaError
 from outcomes.survival._kaplan_meier import product_limit
@@ -217,7 +217,7 @@ def gray_test(
                 "event": lab.item() if isinstance(lab, np.generic) else lab,
                 "statistic": stat,
                 "df": ng - 1,
-                "p_value": float(stats.chi2.sf(stat, ng - 1)),
+                "p_value": float(special.chdtrc(ng - 1, stat)),
             }
         )
     out = pd.DataFrame(rows, columns=["event", "statistic", "df", "p_value"])

@@ -341,7 +341,7 @@ def test_an_unknown_area_exits_2(world_folder: Path, tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_help_loads_neither_sklearn_nor_matplotlib() -> None:
+def test_help_loads_no_heavy_package() -> None:
     from tests.test_startup import loaded_after, run_cli
 
     assert loaded_after(run_cli("what-if", "--help")) == []
