@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,12 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _start_workers(jobs: int) -> Callable[[], None] | None:
+    from outcomes.study.methods import start_workers
+
+    return start_workers(jobs, "outcomes.policy.gformula") if jobs > 1 else None
+
+
 def run(args: argparse.Namespace) -> int:
     """Read the dataset, estimate the policies, write the report; returns 0."""
     from outcomes.cohort import build_cohort
@@ -170,7 +177,13 @@ def run(args: argparse.Namespace) -> int:
         raise WhatIfArgumentError(f"{args.dataset}: not a dataset folder")
     # before any work: an --out that is a file, or a folder we did not write, is refused
     OutputFolder(args.out, claims=ENTRIES, overwrite=args.overwrite).check()
+    jobs = opts["jobs"]
+    ready = _start_workers(jobs) if jobs is not None else None
     dataset = read_dataset(args.dataset)
+    if ready is None and jobs is None and len(dataset.proceedings) >= PARALLEL_CHILDREN:
+        # probably a cohort that big (one row per child and set of proceedings): the
+        # workers start while the cohort is built and the models fitted
+        ready = _start_workers(os.cpu_count() or 1)
     if len(dataset.quarantine):
         echo(
             f"note: {len(dataset.quarantine):,} rows were quarantined on reading "
@@ -189,11 +202,12 @@ def run(args: argparse.Namespace) -> int:
         except OutcomesError as exc:
             raise WhatIfArgumentError(f"--area: {exc}") from None
         settings["area"] = str(args.area)
-    jobs = opts["jobs"]
     if jobs is None:
         # A worker process costs a second or two to start; a replicate on a few
         # thousand children costs a few tenths, so from there the cores pay.
         jobs = (os.cpu_count() or 1) if len(cohort.data) >= PARALLEL_CHILDREN else 1
+    if ready is not None:
+        ready()
     report = what_if(
         cohort,
         policies,

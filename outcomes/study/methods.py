@@ -25,6 +25,7 @@ with few, the bootstrap resamples families instead of authorities
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -462,6 +463,37 @@ def with_arm_strata(frame: pd.DataFrame, area: str | None) -> tuple[pd.DataFrame
             inside = labels.isin(pooled)
         labels = labels.where(~labels.isin(pooled), POOLED_AREA)
     return frame.assign(**{MODEL_AREA: labels.to_numpy()}), [MODEL_AREA, "exposed"]
+
+
+def start_workers(n_jobs: int, module: str) -> Callable[[], None]:
+    """Start the bootstrap's ``n_jobs`` worker processes now, in the background, each
+    importing ``module`` (the estimator's); returns a function that waits until they
+    are ready.
+
+    A worker process takes a second or two to start and import an estimator. Started
+    while this process still reads the data and fits the models, the workers are
+    ready when :func:`cluster_bootstrap` needs them: joblib keeps its worker processes
+    from one parallel call to the next in a process.
+    """
+    import threading
+
+    from joblib import Parallel, delayed
+
+    def start() -> None:
+        # a failure here (no processes to be had, say) is the bootstrap's to meet and
+        # report: this only saves it time
+        with contextlib.suppress(Exception):
+            Parallel(n_jobs=n_jobs)(delayed(_import)(module) for _ in range(n_jobs))
+
+    thread = threading.Thread(target=start, name="start-workers", daemon=True)
+    thread.start()
+    return thread.join
+
+
+def _import(module: str) -> None:
+    import importlib
+
+    importlib.import_module(module)
 
 
 def cluster_bootstrap(

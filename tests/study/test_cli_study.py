@@ -22,7 +22,7 @@ from outcomes.cli import main
 from outcomes.datasets import example_path
 from outcomes.io import write_dataset
 from outcomes.study.estimates import COLUMNS
-from outcomes.study.methods import cluster_bootstrap
+from outcomes.study.methods import cluster_bootstrap, start_workers
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
 FIGURES = {
@@ -129,3 +129,34 @@ def test_parallel_bootstrap_matches_serial_for_a_seed() -> None:
     parallel = cluster_bootstrap(frame, mean, 8, np.random.default_rng(7), n_jobs=2)
     assert serial.shape == (8, 2)
     np.testing.assert_array_equal(serial, parallel)
+
+
+def test_workers_started_early_serve_the_bootstrap() -> None:
+    import os
+
+    from joblib import Parallel, delayed
+
+    ready = start_workers(2, "outcomes.policy.gformula")
+    ready()
+    # the pool the bootstrap's next parallel call uses is the one just started: its
+    # processes have the estimator's module imported already
+    imported = Parallel(n_jobs=2)(
+        delayed(_has_module)("outcomes.policy.gformula") for _ in range(4)
+    )
+    assert all(imported)
+    assert os.getpid() not in Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(2))
+    frame = pd.DataFrame({"la_code": np.repeat(list("ABCDEFGH"), 3), "y": np.arange(24.0)})
+
+    def mean(sample: pd.DataFrame) -> np.ndarray:
+        return np.array([sample["y"].mean()])
+
+    np.testing.assert_array_equal(
+        cluster_bootstrap(frame, mean, 6, np.random.default_rng(1), n_jobs=2),
+        cluster_bootstrap(frame, mean, 6, np.random.default_rng(1)),
+    )
+
+
+def _has_module(name: str) -> bool:
+    import sys
+
+    return name in sys.modules
