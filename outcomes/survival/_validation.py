@@ -157,14 +157,20 @@ class AdditiveSpec:
         return cls(tuple(terms), tuple(names))
 
     def get_slice(self, term: str) -> slice:
-        """The columns of one term (as formulaic's ``ModelSpec.get_slice``)."""
+        """The columns of one term (as formulaic's ``ModelSpec.get_slice``).
+
+        Raises
+        ------
+        OutcomesError
+            When ``term`` is not one of the formula's.
+        """
         start = 0
         for name, _, levels in self.terms:
             width = 1 if levels is None else max(len(levels) - 1, 0)
             if name == term:
                 return slice(start, start + width)
             start += width
-        raise KeyError(term)
+        raise OutcomesError(f"{term!r} is not a term of the formula")
 
     def encode(self, df: pd.DataFrame) -> FloatArray:
         """The coded columns of ``df``'s rows, shape (n, len(column_names))."""

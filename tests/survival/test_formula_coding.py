@@ -96,3 +96,11 @@ def test_a_level_the_fit_did_not_see_is_coded_as_the_first_and_warned_about() ->
         X, _, _ = design_matrix(new, "C(order) + age", [], spec)
     np.testing.assert_array_equal(X[1, :-1], 0.0)
     assert X[0, names.index("C(order)[T.sgo]")] == 1.0
+
+
+def test_an_unknown_term_is_named() -> None:
+    from outcomes.errors import OutcomesError
+
+    _, _, spec = design_matrix(frame(), "C(order) + age", [])
+    with pytest.raises(OutcomesError, match="'C\\(period\\)' is not a term"):
+        spec.get_slice("C(period)")
