@@ -378,6 +378,10 @@ class DurationPolicyEffect:
             formula=" + ".join(terms),
             strata=area,
             weights_col=None if weights is None else WEIGHT,
+            # a replicate starts from the full data's fit, a few steps from its own
+            initial_point=None
+            if start is None
+            else {k: f.params_ for k, f in start.outcome.fitters_.items()},
         )
         factor_columns = self._factor_columns(frame)
         if start is None:

@@ -290,11 +290,12 @@ class ProportionalHazardsFitter(RegressionFitter):
         self.event_col_ = event_col
         self.last_time_ = float(np.max(design.exit)) if len(design.exit) else float("nan")
 
-    def _newton(self, risk: RiskSets, design: Design) -> EngineFit:
-        """Newton-Raphson from zero, after checking that the information at zero is not
-        singular (a covariate with no variation within the risk sets makes it so, and
-        Newton would only wander before the same error)."""
-        info = risk.evaluate(np.zeros(risk.p))[2]
+    def _newton(self, risk: RiskSets, design: Design, initial_point: Any = None) -> EngineFit:
+        """Newton-Raphson from ``initial_point`` (:func:`initial_coefficients`; zero by
+        default), after checking that the information at zero is not singular (a
+        covariate with no variation within the risk sets makes it so, and Newton would
+        only wander before the same error)."""
+        loglik_null, _, info = risk.evaluate(np.zeros(risk.p))
         # Each column's information against its own spread over the data, so the check is
         # free of the covariates' units: a ratio near 0 means no variation left within
         # the risk sets once the other columns are accounted for.
@@ -306,7 +307,13 @@ class ProportionalHazardsFitter(RegressionFitter):
         )
         if found:
             _raise_singular(found, design.names)
-        return fit_newton(risk, tol=self.tol, max_iter=self.max_iter)
+        return fit_newton(
+            risk,
+            initial_coefficients(initial_point, design.names),
+            tol=self.tol,
+            max_iter=self.max_iter,
+            loglik_null=loglik_null,
+        )
 
     def _finish(
         self,
@@ -459,6 +466,26 @@ class ProportionalHazardsFitter(RegressionFitter):
 
     def _settings(self) -> str:
         return f"ties={self.ties_!r}" if "ties_" in self.__dict__ else ""
+
+
+def initial_coefficients(initial_point: Any, names: list[str]) -> FloatArray | None:
+    """Newton's starting coefficients in the order of ``names``, from a fit's
+    ``initial_point``: a Series is matched by covariate name (one it lacks starts at
+    zero: a level coded in these rows only, say), an array must hold one value per
+    covariate; None starts at zero."""
+    if initial_point is None:
+        return None
+    if isinstance(initial_point, pd.Series):
+        values = initial_point.reindex(names).fillna(0.0).to_numpy(dtype=np.float64)
+    else:
+        values = np.asarray(initial_point, dtype=np.float64).ravel()
+        if values.shape != (len(names),):
+            raise OutcomesError(
+                f"initial_point has {values.size} values for {len(names)} covariates"
+            )
+    if not np.all(np.isfinite(values)):
+        raise OutcomesError("initial_point must hold finite coefficients")
+    return values
 
 
 def _check_information(information: FloatArray, names: list[str]) -> None:

@@ -551,8 +551,11 @@ def fit_newton(
     beta0: FloatArray | None = None,
     tol: float = 1e-9,
     max_iter: int = 50,
+    loglik_null: float | None = None,
 ) -> EngineFit:
-    """Maximise the partial likelihood by Newton-Raphson with step halving.
+    """Maximise the partial likelihood by Newton-Raphson with step halving, from
+    ``beta0`` (zero by default; ``loglik_null``, the log-likelihood at zero, saves
+    evaluating it again when the caller has).
 
     A step that lowers the log-likelihood (or leaves it undefined: an overflowing or
     empty risk set) is halved, up to 30 times, as in R's ``coxph``; if no halving helps,
@@ -563,7 +566,10 @@ def fit_newton(
     p = risk.p
     beta = np.zeros(p) if beta0 is None else np.asarray(beta0, dtype=np.float64).copy()
     ll, score, info = risk.evaluate(beta)
-    ll_null = ll if not np.any(beta) else risk.evaluate(np.zeros(p))[0]
+    if loglik_null is not None:
+        ll_null = loglik_null
+    else:
+        ll_null = ll if not np.any(beta) else risk.evaluate(np.zeros(p))[0]
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported

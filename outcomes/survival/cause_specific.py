@@ -99,11 +99,13 @@ class CauseSpecificCox(RegressionFitter):
         formula: str | None = None,
         ties: str = "efron",
         robust: bool = False,
+        initial_point: Mapping[int, pd.Series | FloatArray] | None = None,
     ) -> CauseSpecificCox:
         """Fit one Cox model per cause (``event_col``: 0 = censored, k = cause k).
 
-        Arguments are those of :meth:`CoxFitter.fit`; rows with another cause are
-        censored at their event time for each model.
+        Arguments are those of :meth:`CoxFitter.fit`, ``initial_point`` by cause (e.g.
+        ``{k: f.params_ for k, f in earlier.fitters_.items()}``); rows with another
+        cause are censored at their event time for each model.
 
         Returns
         -------
@@ -143,7 +145,13 @@ class CauseSpecificCox(RegressionFitter):
             fitter = CoxFitter(self.alpha, self.tol, self.max_iter)
             own = dataclasses.replace(design, event=event.astype(np.int64))
             fitter._store_call(own, strata, formula, ties, duration_col, event_col)
-            fitter._fit_design(own, event, ties, robust or cluster_col is not None)
+            fitter._fit_design(
+                own,
+                event,
+                ties,
+                robust or cluster_col is not None,
+                None if initial_point is None else initial_point.get(k),
+            )
             self.fitters_[k] = fitter
         self._set_joint_results()
         return self

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes.errors import OutcomesError, SchemaError
+from outcomes.survival._engine import FloatArray
 from outcomes.survival._inference import critical_value
 from outcomes.survival._mcf import RecurrentRows, ghosh_lin_mcf, nelson_aalen_mcf
 from outcomes.survival._validation import check_choice, reject_rows
@@ -116,6 +117,7 @@ class AndersenGillFitter(CoxFitter):
         formula: str | None = None,
         ties: str = "efron",
         robust: bool = False,
+        initial_point: pd.Series | FloatArray | None = None,
     ) -> AndersenGillFitter:
         """Fit the model (arguments as :meth:`CoxFitter.fit`; ``cluster_col`` required).
 
@@ -139,6 +141,7 @@ class AndersenGillFitter(CoxFitter):
             formula=formula,
             ties=ties,
             robust=robust,
+            initial_point=initial_point,
         )
         return self
 
@@ -210,6 +213,7 @@ class PWPFitter(CoxFitter):
         formula: str | None = None,
         ties: str = "efron",
         robust: bool = False,
+        initial_point: pd.Series | FloatArray | None = None,
         episode_col: str = "episode",
     ) -> PWPFitter:
         """Fit the model.
@@ -228,7 +232,7 @@ class PWPFitter(CoxFitter):
             Extra strata, crossed with the episode strata.
         episode_col : str
             Episode number of the row.
-        weights_col, formula, ties, robust
+        weights_col, formula, ties, robust, initial_point
             As :meth:`CoxFitter.fit`.
 
         Returns
@@ -266,6 +270,7 @@ class PWPFitter(CoxFitter):
             formula=formula,
             ties=ties,
             robust=robust,
+            initial_point=initial_point,
         )
         return self
 
