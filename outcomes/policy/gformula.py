@@ -371,8 +371,10 @@ class DurationPolicyEffect:
         columns = dict(zip(basis.names, B.T, strict=True))
         if weights is not None:
             columns[WEIGHT] = weights
+        # the models' columns only: a copy of every cohort column would cost more
+        used = ["years", mediator, *self.confounders_] + ([] if area is None else [area])
         outcome = CauseSpecificCox().fit(
-            hazard_frame.assign(**columns, event=np.minimum(frame["event"].to_numpy(), 2)),
+            hazard_frame[used].assign(**columns, event=np.minimum(frame["event"].to_numpy(), 2)),
             "years",
             "event",
             formula=" + ".join(terms),

@@ -148,7 +148,7 @@ class AdditiveSpec:
                 levels = tuple(values.cat.categories)
             else:
                 try:
-                    levels = tuple(sorted(set(values.dropna().tolist())))
+                    levels = tuple(sorted(pd.unique(values.dropna()).tolist()))
                 except TypeError:
                     return None
             term = f"C({column})"  # formulaic's spelling of the term
