@@ -168,7 +168,10 @@ class DurationBasis:
 
     def transform(self, weeks: FloatArray) -> FloatArray:
         """The basis columns at ``weeks``, shape (n, len(names))."""
-        spline = natural_spline_basis(weeks, self.df, dict(self.state_))
+        # durations are whole days, a few hundred distinct values among thousands of
+        # cases: the spline is evaluated once per value
+        values, inverse = np.unique(weeks, return_inverse=True)
+        spline = natural_spline_basis(values, self.df, dict(self.state_))[inverse]
         steps = [(weeks * 7 <= t * 7).astype(np.float64)[:, None] for t in self.thresholds]
         return np.hstack([spline, *steps])
 
