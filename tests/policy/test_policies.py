@@ -16,6 +16,7 @@ from outcomes.policy import (
     as_policy,
     parse_policy,
 )
+from outcomes.survival import natural_spline_basis
 
 
 def frame(weeks: list[float], areas: list[str] | None = None) -> pd.DataFrame:
@@ -140,6 +141,11 @@ def test_duration_basis_steps_at_each_threshold_and_only_there() -> None:
     # thresholds=() keeps the spline only
     plain = DurationBasis(4, ()).fit(np.linspace(5, 100, 200))
     assert plain.transform(np.array([26.0])).shape == (1, 4)
+    # repeated durations (whole days) get the spline's own columns, value by value
+    weeks = np.random.default_rng(2).integers(20, 700, 3000) / 7
+    np.testing.assert_array_equal(
+        plain.transform(weeks), natural_spline_basis(weeks, 4, dict(plain.state_))
+    )
 
 
 @pytest.mark.parametrize("reference", ["best_quartile", "national", "B", [9.0, 20.5, 33.0]])
