@@ -315,7 +315,11 @@ class CauseSpecificCox(RegressionFitter):
         # Rows sorted by (bucket, stratum): a block's rows then come in runs of one
         # stratum, whose increments are copies of one column of the bases (a repeat,
         # not a gather per cell).
-        by_bucket = np.argsort(bucket * n_strata + codes, kind="stable")
+        key = bucket * n_strata + codes
+        # numpy sorts 16-bit integers by radix: several times faster than 64-bit ones
+        if key.size and key.max() < np.iinfo(np.uint16).max:
+            key = key.astype(np.uint16)
+        by_bucket = np.argsort(key, kind="stable")
         edges = np.flatnonzero(np.diff(bucket[by_bucket])) + 1
         out = np.zeros((t.size, codes.size))
         for cols in np.split(by_bucket, edges):
