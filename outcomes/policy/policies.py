@@ -272,7 +272,9 @@ class MatchDistribution(Policy):
         self, frame: pd.DataFrame, weights: NDArray[np.int64] | None = None
     ) -> FloatArray:
         """The reference durations, in weeks, for the rows of ``frame`` (each row
-        ``weights[i]`` times, when given: see :meth:`durations`)."""
+        ``weights[i]`` times, when given: see :meth:`durations`; the best quartile's
+        areas are then ranked as copies of whole areas, so an area's rows must share
+        their weight)."""
         ref = self.reference
         if not isinstance(ref, str):
             return np.asarray(ref, dtype=np.float64)
