@@ -820,7 +820,10 @@ def _binary(frame: pd.DataFrame, column: str) -> bool:
 
 
 def _codes(values: pd.Series, levels: list[str]) -> NDArray[np.intp]:
-    codes = pd.Categorical(values.astype(str), categories=levels).codes.astype(np.intp)
+    codes = pd.Categorical(values, categories=levels).codes.astype(np.intp)
+    if np.any(codes < 0):
+        # values that are not text yet (numbers, say) are matched as their text
+        codes = pd.Categorical(values.astype(str), categories=levels).codes.astype(np.intp)
     if np.any(codes < 0):
         raise OutcomesError("a level was not seen when the model was fitted")
     return codes

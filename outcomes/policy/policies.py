@@ -289,14 +289,16 @@ class MatchDistribution(Policy):
         if ref == "best_quartile":
             # in whole days when the data are, so that an area whose median ties the
             # quartile is in or out exactly as the definition in days says
-            by_area = pd.Series(_days(weeks)).groupby(areas)
-            medians = by_area.median()
-            values = medians.to_numpy()
+            codes, size = _area_codes(areas)
+            medians = _medians(_days(weeks), codes, size)
+            values = medians
             if weights is not None:
                 # every copy of an area (whose rows share a weight) has its median
-                values = np.repeat(values, pd.Series(weights).groupby(areas).first().to_numpy())
-            best = medians.index[medians.to_numpy() <= np.quantile(values, 0.25)]
-            return copies(np.isin(areas, best))
+                area_weight = np.zeros(size, dtype=np.int64)
+                area_weight[codes] = weights
+                values = np.repeat(medians, area_weight)
+            best = medians <= np.quantile(values, 0.25)
+            return copies(best[codes])
         own = areas == ref
         if not own.any():
             raise OutcomesError(f"policy {self.spec}: no case of area {ref!r} in the data")
@@ -325,19 +327,18 @@ class MatchDistribution(Policy):
         so the ranks are taken over the distinct rows and only the reference counts
         the copies: the same durations as the copies give, without making them."""
         weeks = _weeks(frame)
-        areas = _areas(frame)
+        if np.isnan(weeks).any():
+            raise OutcomesError(f"policy {self.spec}: some durations are missing")
+        codes, size = _area_codes(_areas(frame))
         if weights is not None:
-            codes = pd.factorize(areas)[0]
-            area_weight = np.zeros(len(frame), dtype=np.int64)
+            area_weight = np.zeros(size, dtype=np.int64)
             area_weight[codes] = weights
             if not np.array_equal(area_weight[codes], weights):
                 return super().durations(frame, weights)
         reference = self.reference_weeks(frame, weights)
         if reference.size == 0:
             raise OutcomesError(f"policy {self.spec}: the reference distribution is empty")
-        ranks = pd.Series(weeks).groupby(areas).rank(method="average").to_numpy()
-        sizes = pd.Series(weeks).groupby(areas).transform("size").to_numpy()
-        u = (ranks - 0.5) / sizes
+        u = (_mid_ranks(weeks, codes) - 0.5) / np.bincount(codes)[codes]
         ref_days = _days(reference)
         if np.array_equal(ref_days, np.rint(ref_days)):
             return np.asarray(np.quantile(ref_days, u) / 7.0, dtype=np.float64)
@@ -349,6 +350,39 @@ def _days(weeks: FloatArray) -> FloatArray:
     days = np.asarray(weeks, dtype=np.float64) * 7.0
     whole = np.rint(days)
     return whole if np.allclose(days, whole, rtol=0, atol=1e-6) else days
+
+
+def _area_codes(areas: NDArray[Any]) -> tuple[NDArray[np.intp], int]:
+    """Each row's area as a code ``0 .. size - 1``, and the number of areas."""
+    codes, uniques = pd.factorize(areas)
+    return codes.astype(np.intp), len(uniques)
+
+
+def _mid_ranks(values: FloatArray, codes: NDArray[np.intp]) -> FloatArray:
+    """Each value's rank within its area, 1 for the smallest, tied values sharing the
+    average of their ranks (pandas' ``groupby(...).rank(method="average")``)."""
+    n = values.size
+    order = np.lexsort((values, codes))
+    v, c = values[order], codes[order]
+    changed = np.r_[True, c[1:] != c[:-1]]
+    new_tie = changed | np.r_[True, v[1:] != v[:-1]]
+    at = np.arange(n)
+    area_start = np.maximum.accumulate(np.where(changed, at, 0))
+    tie_first = at[new_tie]
+    tie_last = np.r_[tie_first[1:], n] - 1
+    tie = np.cumsum(new_tie) - 1
+    ranks = np.empty(n)
+    ranks[order] = (tie_first + tie_last)[tie] / 2.0 - area_start + 1.0
+    return ranks
+
+
+def _medians(values: FloatArray, codes: NDArray[np.intp], size: int) -> FloatArray:
+    """Each area's median value (the mean of the two middle ones for an even count)."""
+    order = np.lexsort((values, codes))
+    v = values[order]
+    count = np.bincount(codes, minlength=size)
+    start = np.cumsum(count) - count
+    return (v[start + (count - 1) // 2] + v[start + count // 2]) / 2.0
 
 
 def _areas(frame: pd.DataFrame) -> NDArray[Any]:

@@ -168,3 +168,27 @@ def test_weighted_rows_give_the_durations_of_their_copies(reference: object) -> 
     np.testing.assert_array_equal(
         policy.durations(data, weights), Custom(policy, name="copies").durations(data, weights)
     )
+
+
+def test_ranks_and_medians_within_areas_equal_pandas() -> None:
+    from outcomes.policy.policies import _area_codes, _medians, _mid_ranks
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(1, 300))
+        areas = rng.choice(list("ABCDEFG")[: int(rng.integers(1, 8))], n).astype(object)
+        weeks = rng.integers(10, 60, n) / 7  # whole days: many ties
+        codes, size = _area_codes(areas)
+        by_area = pd.Series(weeks).groupby(areas)
+        np.testing.assert_array_equal(
+            _mid_ranks(weeks, codes), by_area.rank(method="average").to_numpy()
+        )
+        order = list(pd.unique(areas))
+        np.testing.assert_array_equal(
+            _medians(weeks, codes, size), by_area.median().loc[order].to_numpy()
+        )
+
+
+def test_a_match_refuses_missing_durations() -> None:
+    with pytest.raises(OutcomesError, match="some durations are missing"):
+        MatchDistribution("national")(frame([10.0, float("nan"), 30.0]))
