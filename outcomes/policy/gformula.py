@@ -85,6 +85,7 @@ competing events. *Statistics in Medicine* 39(8), 1199-1236.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import warnings
@@ -184,6 +185,21 @@ class _Models:
     outcome: CauseSpecificCox
     order: MultinomialFit
     levels: list[str]
+    factor_levels: list[list[str]]
+
+    def start(self) -> _Start:
+        """Where a bootstrap replicate's fits start."""
+        outcome = {k: f.params_ for k, f in self.outcome.fitters_.items()}
+        return _Start(outcome, self.order, self.factor_levels)
+
+
+@dataclasses.dataclass
+class _Start:
+    """A replicate's starting point: the full data's coefficients (and the order
+    model's scaling and factor levels), without the fitted models' arrays."""
+
+    outcome: dict[int, pd.Series]
+    order: MultinomialFit
     factor_levels: list[list[str]]
 
 
@@ -353,7 +369,7 @@ class DurationPolicyEffect:
         return self
 
     def _fit_models(
-        self, frame: pd.DataFrame, start: _Models | None, weights: IntArray | None = None
+        self, frame: pd.DataFrame, start: _Start | None, weights: IntArray | None = None
     ) -> _Models:
         """The duration basis, the cause-specific models and the order model; a row
         of frequency weight k counts as k copies of it (see :meth:`estimate`)."""
@@ -384,9 +400,7 @@ class DurationPolicyEffect:
             strata=area,
             weights_col=None if weights is None else WEIGHT,
             # a replicate starts from the full data's fit, a few steps from its own
-            initial_point=None
-            if start is None
-            else {k: f.params_ for k, f in start.outcome.fitters_.items()},
+            initial_point=None if start is None else start.outcome,
         )
         factor_columns = self._factor_columns(frame)
         if start is None:
@@ -500,6 +514,11 @@ class DurationPolicyEffect:
         self.diagnostics_["positivity"] = self._positivity(frame, chosen)
         point = self._evaluate(frame, self.models_, chosen, hs)
         rng = np.random.default_rng(self.seed)
+        start = self.models_.start()
+        # What the workers are sent with every block of replicates: the estimator
+        # without its fitted models (megabytes of arrays a replicate does not use).
+        worker = copy.copy(self)
+        del worker.models_
 
         def replicate(sample: pd.DataFrame) -> FloatArray:
             with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
@@ -514,8 +533,8 @@ class DurationPolicyEffect:
                 warnings.simplefilter("ignore", FollowUpWarning)
                 warnings.simplefilter("ignore", PositivityWarning)
                 weights = sample.pop(WEIGHT).to_numpy() if WEIGHT in sample else None
-                models = self._fit_models(sample, self.models_, weights)
-                return self._evaluate(sample, models, chosen, hs, weights)
+                models = worker._fit_models(sample, start, weights)
+                return worker._evaluate(sample, models, chosen, hs, weights)
 
         inference = self.af_.inference
         boot = cluster_bootstrap(
