@@ -126,6 +126,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from outcomes.errors import ModelError, OutcomesError, SchemaError
+from outcomes.survival._followup import warn_beyond_followup
 from outcomes.survival._validation import check_choice, reject_rows, strata_labels
 
 __all__ = ["ESTIMANDS", "METHODS", "pseudo_observations"]
@@ -507,6 +508,13 @@ def pseudo_observations(
     OutcomesError
         An unknown estimand or method, or no horizon.
 
+    Warns
+    -----
+    FollowUpWarning
+        A horizon beyond the last follow-up time: every value there is the estimate at
+        the last time, so a horizon in the wrong unit (days for years) would otherwise
+        pass unnoticed.
+
     Examples
     --------
     >>> import pandas as pd
@@ -518,6 +526,7 @@ def pseudo_observations(
     check_choice("method", method, METHODS)
     horizons, strata_cols = _horizons(times), _as_list(strata)
     time, status = _read(df, duration_col, event_col, strata_cols)
+    warn_beyond_followup(horizons, float(time.max()), "pseudo_observations")
     weight = case_weights(df, weights_col)
     if censoring_formula is not None:
         if strata_cols:

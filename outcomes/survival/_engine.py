@@ -185,16 +185,25 @@ class RiskSets:
         if entry is not None:
             self._entry_index(entry, strata_codes)
         self._efron_terms()
+        # Every cumulative sum restarts at each stratum (:func:`_cumsum_within`): one
+        # shift of the linear predictor serves all strata, so one stratum's sums can be
+        # many orders of magnitude above another's, and a sum over a stratum taken as
+        # the difference of running totals through it would lose the small one.
+        self._row_runs = _Runs(self.strata)
+        self._group_runs = _Runs(self.group_stratum)
         # each sorted row's tie groups at risk: those of its stratum after its entry
-        # (the stratum's start without one), up to and including its exit time
+        # (the stratum's start without one), up to and including its exit time; and
+        # its stratum's first and past-the-last tie groups
         ks = self._key_exit_sorted
-        lo_keys = self._key_entry_sorted_rows if entry is not None else self.strata * self._nt
+        first = np.searchsorted(self.group_keys, self.strata * self._nt, side="left")
         self._exposure_bounds = (
             np.searchsorted(self.group_keys, ks, side="right"),
-            np.searchsorted(
-                self.group_keys, lo_keys, side="right" if entry is not None else "left"
-            ),
+            first
+            if entry is None
+            else np.searchsorted(self.group_keys, self._key_entry_sorted_rows, side="right"),
+            first,
         )
+        self._group_end = np.searchsorted(self.group_keys, (self.strata + 1) * self._nt, "left")
         self.tail = tail
         if tail is not None:
             self._tail_sums(tail)
@@ -254,7 +263,6 @@ class RiskSets:
         self.death_group = np.repeat(np.arange(self.n_groups), counts)
         self.at_exit = np.searchsorted(ks, group_keys, side="left")
         self.stratum_start = np.searchsorted(ks, self.group_stratum * nt, side="left")
-        self.stratum_end = np.searchsorted(ks, (self.group_stratum + 1) * nt, side="left")
         self.event_weight = (
             np.add.reduceat(self.w[death_pos], first) if death_pos.size else np.zeros(0)
         )
@@ -268,9 +276,12 @@ class RiskSets:
         ke_sorted_rows = key_entry[self.order]
         self.entry_order = np.argsort(ke_sorted_rows, kind="stable")
         ke = ke_sorted_rows[self.entry_order]
-        self.at_entry = np.searchsorted(ke, self.group_keys, side="left")
-        self.entry_end = np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
+        self.at_entry: IntArray = np.asarray(np.searchsorted(ke, self.group_keys, side="left"))
+        self.entry_end: IntArray = np.asarray(
+            np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
+        )
         self._key_entry_sorted_rows = ke_sorted_rows
+        self._entry_runs = _Runs(self.strata[self.entry_order])
         self.entry_times = entry[self.order]  # in the sorted row order, like self.exit
 
     def _efron_terms(self) -> None:
@@ -308,9 +319,10 @@ class RiskSets:
             int(c): np.asarray(tail.curve(int(c), self.group_time), dtype=np.float64)
             for c in self.tail_groups
         }
-        # Cumulative sums over the tail rows of each group only, and where each tie
-        # group's [stratum start, first row at risk) range falls among them.
-        self._tail_index: dict[int, tuple[Any, Any, Any, Any]] = {}
+        # Cumulative sums over the tail rows of each group only (restarting at each
+        # stratum), and where each tie group's [stratum start, first row at risk) range
+        # falls among them.
+        self._tail_index: dict[int, tuple[Any, Any, Any, Any, Any]] = {}
         for c in self.tail_groups:
             pos = np.flatnonzero(tg == c)
             self._tail_index[int(c)] = (
@@ -318,6 +330,7 @@ class RiskSets:
                 1.0 / self.tail_den[pos],
                 np.searchsorted(pos, self.at_exit),
                 np.searchsorted(pos, self.stratum_start),
+                _Runs(self.strata[pos]),
             )
 
     # ------------------------------------------------------------------ sums
@@ -350,15 +363,15 @@ class RiskSets:
 
     def _risk_sums(self, V: FloatArray) -> FloatArray:
         """Risk-set sums S^(r) at each tie group, shape (G, m)."""
-        C = reverse_cumsum0(V)
-        S = C[:, self.at_exit] - C[:, self.stratum_end]
+        # the rows from each group's exit time to its stratum's end, summed from the end
+        S = _cumsum_within(V, self._row_runs, reverse=True)[:, self.at_exit]
         if self.has_entry:
-            Ce = reverse_cumsum0(V[:, self.entry_order])
-            S -= Ce[:, self.at_entry] - Ce[:, self.entry_end]
+            Ce = _cumsum_within(V[:, self.entry_order], self._entry_runs, reverse=True)
+            S -= _sum_between(Ce, self.at_entry, self.entry_end, self.entry_end, reverse=True)
         if self.tail is not None:
-            for c, (pos, inv_den, hi, lo) in self._tail_index.items():
-                Cc = _cumsum0(V[:, pos] * inv_den)
-                S += self.tail_curve[c] * (Cc[:, hi] - Cc[:, lo])
+            for c, (pos, inv_den, hi, lo, runs) in self._tail_index.items():
+                Cc = _cumsum_within(V[:, pos] * inv_den, runs)
+                S += self.tail_curve[c] * _sum_between(Cc, lo, hi, lo)
         return np.ascontiguousarray(S.T)
 
     def _sub_terms(
@@ -403,18 +416,18 @@ class RiskSets:
         over rows in place of one over risk sets. ``O(n + K)``."""
         G = self.n_groups
         H = np.bincount(self.sub_group, weights=haz, minlength=G).astype(np.float64)
-        cH = np.concatenate([[0.0], np.cumsum(H)])
-        hi, lo = self._exposure_bounds
-        a = cH[hi] - cH[lo]
+        hi, lo, first = self._exposure_bounds
+        a = _sum_between(_cumsum_within(H, self._group_runs), lo, hi, first)
         if self._efron_subs.size:
             own = np.bincount(self.sub_group, weights=haz * self.sub_frac, minlength=G)
             a[self.death_pos] -= own[self.death_group]
         if self.tail is not None:
-            stratum_hi = np.searchsorted(self.group_keys, (self.strata + 1) * self._nt, "left")
+            end = self._group_end
             for c in self.tail_groups:
-                cK0 = np.concatenate([[0.0], np.cumsum(self.tail_curve[int(c)] * H)])
+                K = _cumsum_within(self.tail_curve[int(c)] * H, self._group_runs, True)
                 rows = np.flatnonzero(self.tail_group == c)
-                a[rows] += (cK0[stratum_hi[rows]] - cK0[hi[rows]]) / self.tail_den[rows]
+                after = _sum_between(K, hi[rows], end[rows], end[rows], reverse=True)
+                a[rows] += after / self.tail_den[rows]
         return a
 
     def evaluate(self, beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
@@ -515,11 +528,10 @@ class RiskSets:
         Psi2 = _group_sum(self.sub_group, xbar * (haz * own)[:, None], G)
         xstar = _group_sum(self.sub_group, xbar, G) / self.n_sub[:, None]
 
-        cH = np.concatenate([[0.0], np.cumsum(H)])
-        cPsi = np.vstack([np.zeros((1, self.p)), np.cumsum(Psi, axis=0)])
-        hi, lo = self._exposure_bounds
-        dH = cH[hi] - cH[lo]
-        dPsi = cPsi[hi] - cPsi[lo]
+        hi, lo, first = self._exposure_bounds
+        runs = self._group_runs
+        dH = _sum_between(_cumsum_within(H, runs), lo, hi, first)
+        dPsi = _sum_between(_cumsum_within(Psi.T, runs), lo, hi, first).T
         dp = self.death_pos
         g = self.death_group
         dH[dp] += H2[g] - H[g]
@@ -530,14 +542,15 @@ class RiskSets:
         resid[dp] += self.X[dp] - xstar[g]
 
         if self.tail is not None:
-            stratum_hi = np.searchsorted(self.group_keys, (self.strata + 1) * self._nt, "left")
+            end = self._group_end
             for c in self.tail_groups:
                 gc = self.tail_curve[int(c)]
-                cK0 = np.concatenate([[0.0], np.cumsum(gc * H)])
-                cK1 = np.vstack([np.zeros((1, self.p)), np.cumsum(gc[:, None] * Psi, axis=0)])
                 rows = np.flatnonzero(self.tail_group == c)
-                K0 = cK0[stratum_hi[rows]] - cK0[hi[rows]]
-                K1 = cK1[stratum_hi[rows]] - cK1[hi[rows]]
+                lo_t, hi_t = hi[rows], end[rows]
+                R0 = _cumsum_within(gc * H, runs, reverse=True)
+                R1 = _cumsum_within(gc * Psi.T, runs, reverse=True)
+                K0 = _sum_between(R0, lo_t, hi_t, hi_t, reverse=True)
+                K1 = _sum_between(R1, lo_t, hi_t, hi_t, reverse=True).T
                 f = risk[rows] / self.tail_den[rows]
                 resid[rows] -= f[:, None] * (self.X[rows] * K0[:, None] - K1)
 
@@ -605,13 +618,66 @@ def fit_newton(
 
 
 # ---------------------------------------------------------------- helpers
-def _cumsum0(V: FloatArray) -> FloatArray:
-    """Row-wise cumulative sums of an (m, n) array with a leading zero column, so the sum
-    over positions [a, b) is C[:, b] - C[:, a]."""
-    C = np.empty((V.shape[0], V.shape[1] + 1))
-    C[:, 0] = 0.0
-    np.cumsum(V, axis=1, out=C[:, 1:])
-    return C
+class _Runs:
+    """The runs of equal values of a sorted code array (one per stratum), for cumulative
+    sums restarted at each run (:func:`_cumsum_within`).
+
+    Many runs of similar length are laid out as the rows of a zero-padded
+    (runs, longest run) array, so that one ``cumsum`` serves them all; a few runs, or
+    lengths so unequal that the padding would more than quadruple the array, are
+    summed one run at a time."""
+
+    def __init__(self, codes: IntArray) -> None:
+        n = codes.shape[0]
+        cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        self.bounds = np.concatenate([[0], cut, [n]]).astype(np.intp)
+        lengths = np.diff(self.bounds)
+        self.width = int(lengths.max(initial=0))
+        self.padded = lengths.shape[0] > 8 and lengths.shape[0] * self.width <= 4 * n
+        if self.padded:
+            self.run = np.repeat(np.arange(lengths.shape[0]), lengths)
+            self.offset = np.arange(n) - np.repeat(self.bounds[:-1], lengths)
+
+
+def _cumsum_within(V: Any, runs: _Runs, reverse: bool = False) -> FloatArray:
+    """Inclusive cumulative sums along the last axis, restarted at every run of
+    ``runs``: forward, ``C[..., j] = V[..., start:j + 1].sum()``; reversed,
+    ``C[..., j] = V[..., j:end].sum()``. A sum within a stratum then never passes
+    through another stratum's totals (see :class:`RiskSets`)."""
+    V = np.asarray(V, dtype=np.float64)
+    if runs.padded:
+        P = np.zeros((*V.shape[:-1], runs.bounds.shape[0] - 1, runs.width))
+        P[..., runs.run, runs.offset] = V
+        # the padding's zeros come after each run, so they add nothing either way
+        C = np.cumsum(P[..., ::-1], axis=-1)[..., ::-1] if reverse else np.cumsum(P, axis=-1)
+        return np.asarray(C[..., runs.run, runs.offset])
+    out = np.empty(V.shape)
+    for a, b in zip(runs.bounds[:-1], runs.bounds[1:], strict=True):
+        if reverse:
+            np.cumsum(V[..., a:b][..., ::-1], axis=-1, out=out[..., a:b][..., ::-1])
+        else:
+            np.cumsum(V[..., a:b], axis=-1, out=out[..., a:b])
+    return out
+
+
+def _sum_between(
+    C: FloatArray, lo: IntArray, hi: IntArray, edge: IntArray, reverse: bool = False
+) -> FloatArray:
+    """Sums over positions ``[lo, hi)``, each range inside one segment, from that
+    segment's cumulative sums ``C`` (:func:`_cumsum_within`). ``edge`` is the segment's
+    first position (forward sums) or its end (reversed); a range that starts at its
+    segment's first position (or ends at its end) is then read from one entry, with no
+    subtraction. Empty ranges sum to 0."""
+    n = C.shape[-1]
+    if n == 0:
+        return np.zeros((*C.shape[:-1], np.shape(lo)[0]))
+    if reverse:
+        rest = np.where(hi < edge, C[..., np.minimum(hi, n - 1)], 0.0)
+        total = C[..., np.minimum(lo, n - 1)] - rest
+    else:
+        before = np.where(lo > edge, C[..., np.maximum(lo - 1, 0)], 0.0)
+        total = C[..., np.maximum(hi - 1, 0)] - before
+    return np.where(hi > lo, total, 0.0)
 
 
 def reverse_cumsum0(V: Any, axis: int = -1) -> FloatArray:

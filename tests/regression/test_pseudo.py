@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcomes.errors import OutcomesError, SchemaError, ValidationError
+from outcomes.errors import FollowUpWarning, OutcomesError, SchemaError, ValidationError
 from outcomes.regression import pseudo_observations
 
 ESTIMANDS = ("risk", "survival", "rmst", "rmtl")
@@ -46,6 +46,8 @@ def data(seed: int, n: int, causes: int, rounding: float) -> pd.DataFrame:
     return pd.DataFrame({"t": t, "e": rng.integers(0, causes + 1, n)})
 
 
+# The last horizon lies past the follow-up on purpose (values there are the last ones).
+@pytest.mark.filterwarnings("ignore::outcomes.errors.FollowUpWarning")
 @pytest.mark.parametrize("estimand", ESTIMANDS)
 @pytest.mark.parametrize(("causes", "rounding"), [(1, 1e-9), (2, 0.5), (2, 0.1)])
 def test_jackknife_equals_n_refits(estimand: str, causes: int, rounding: float) -> None:
@@ -130,6 +132,15 @@ def test_rows_order_does_not_matter() -> None:
     a = pseudo_observations(df, "t", "e", 2.0)
     b = pseudo_observations(shuffled, "t", "e", 2.0)
     pd.testing.assert_frame_equal(a.loc[shuffled.index], b, atol=1e-12, rtol=0)
+
+
+def test_a_horizon_past_the_follow_up_warns() -> None:
+    # A cohort's time is in years: a horizon in days lies past every follow-up time and
+    # gives every child the last value, which would otherwise pass unnoticed.
+    d = pd.DataFrame({"t": [0.5, 1.0, 2.0, 3.0], "e": [1, 0, 1, 0]})
+    with pytest.warns(FollowUpWarning, match=r"time 730 is beyond the last follow-up time \(3\)"):
+        pseudo_observations(d, "t", "e", [2.0, 730.0])
+    pseudo_observations(d, "t", "e", 3.0)  # at the last time: no warning (errors here)
 
 
 def test_bad_input_is_named() -> None:
