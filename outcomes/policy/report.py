@@ -456,8 +456,14 @@ def _get(table: pd.DataFrame, policy: str, estimand: str, h: float | None) -> pd
     return rows.iloc[0] if len(rows) else None
 
 
+def _number(x: float, scale: float = 1.0, digits: int = 1, sign: str = "") -> str:
+    """One published number as the page shows it, in the table and in words alike."""
+    # + 0.0 turns a negative zero (a small negative rounded) into 0
+    return f"{round(scale * x, digits) + 0.0:{sign},.{digits}f}"
+
+
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}"
+    return _number(x, 100)
 
 
 def _with_ci(row: pd.Series | None, scale: float, digits: int) -> str:
@@ -470,15 +476,11 @@ def _with_ci(row: pd.Series | None, scale: float, digits: int) -> str:
     if not np.isfinite(v):
         return NOT_AVAILABLE
 
-    def shown(x: float) -> str:
-        # + 0.0 turns a negative zero (a small negative rounded) into 0
-        return f"{round(scale * x, digits) + 0.0:,.{digits}f}"
-
-    text = shown(v)
+    text = _number(v, scale, digits)
     lo, hi = row["ci_lower"], row["ci_upper"]
     if np.isfinite(lo) and np.isfinite(hi):
         a, b = sorted((lo, hi), key=lambda x: scale * x)
-        text += f" ({shown(a)} to {shown(b)})"
+        text += f" ({_number(a, scale, digits)} to {_number(b, scale, digits)})"
     return text
 
 
@@ -825,10 +827,9 @@ def reading(report: WhatIf) -> str:
         if diff is None or diff["withheld"] or saved is None or saved["withheld"]:
             words.append(f"{label}: withheld (it moves fewer than 10 children).")
             continue
-        d = 100 * diff["estimate"]
-        lo, hi = 100 * diff["ci_lower"], 100 * diff["ci_upper"]
+        lo, hi = diff["ci_lower"], diff["ci_upper"]
         interval = (
-            f" (95% interval {lo:.1f} to {hi:.1f})"
+            f" (95% interval {_pct(lo)} to {_pct(hi)})"
             if math.isfinite(lo) and math.isfinite(hi)
             else ""
         )
@@ -840,8 +841,9 @@ def reading(report: WhatIf) -> str:
             else ""
         )
         words.append(
-            f"{label} saves {-saved['estimate']:.1f} weeks per child on average and changes "
-            f"the risk by {d:+.1f} points{interval}.{sure}"
+            f"{label} saves {_number(-saved['estimate'])} weeks per child on average and "
+            f"changes the risk by {_number(diff['estimate'], 100, sign='+')} points"
+            f"{interval}.{sure}"
         )
     return " ".join(words)
 

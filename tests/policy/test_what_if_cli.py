@@ -22,7 +22,7 @@ from outcomes.cli.what_if import PARALLEL_CHILDREN
 from outcomes.cohort import build_cohort
 from outcomes.io import read_dataset
 from outcomes.policy import DurationPolicyEffect, parse_policy
-from outcomes.policy.report import positive_durations
+from outcomes.policy.report import _pct, _with_ci, positive_durations
 from synthetic.scenario import load_scenario
 
 N_BOOT = 4
@@ -198,6 +198,27 @@ def test_no_count_under_10_is_published(main_run: Run) -> None:
             assert "%" not in line
             for n in re.findall(r"about ([\d,]+)", line):
                 assert int(n.replace(",", "")) % 10 == 0
+
+
+def test_the_words_and_the_table_show_the_same_figures(main_run: Run) -> None:
+    sentences = re.findall(
+        r"changes the risk by ([+-][\d.]+) points \(95% interval ([-\d.]+) to ([-\d.]+)\)",
+        main_run.page,
+    )
+    assert sentences
+    for d, lo, hi in sentences:
+        assert f"{float(d):.1f} ({lo} to {hi})" in main_run.page, (d, lo, hi)
+
+
+def test_a_figure_on_a_rounding_edge_reads_the_same_everywhere() -> None:
+    # the published 4-decimal value -0.0005 is -0.05 points, half-way between -0.1
+    # and -0.0: the table and the words must round it the same way
+    row = pd.Series(
+        {"withheld": False, "estimate": 0.0012, "ci_lower": -0.0005, "ci_upper": 0.0025}
+    )
+    table = _with_ci(row, 100, 1)
+    assert table == f"{_pct(0.0012)} ({_pct(-0.0005)} to {_pct(0.0025)})"
+    assert _pct(-0.0004) == "0.0"  # a negative zero is shown as 0
 
 
 def test_the_page_is_self_contained(main_run: Run) -> None:
