@@ -623,9 +623,11 @@ class _Runs:
     sums restarted at each run (:func:`_cumsum_within`).
 
     Many runs of similar length are laid out as the rows of a zero-padded
-    (runs, longest run) array, so that one ``cumsum`` serves them all; a few runs, or
-    lengths so unequal that the padding would more than quadruple the array, are
-    summed one run at a time."""
+    (runs, longest run) array, so that one ``cumsum`` over contiguous rows serves them
+    all (a reversed sum lays each run out back to front); a few runs, or lengths so
+    unequal that the padding would more than quadruple the array, are summed one run at
+    a time. The padded arrays are kept for the next call: the padding stays zero, and a
+    Newton fit sums the same shapes at every step."""
 
     def __init__(self, codes: IntArray) -> None:
         n = codes.shape[0]
@@ -635,8 +637,25 @@ class _Runs:
         self.width = int(lengths.max(initial=0))
         self.padded = lengths.shape[0] > 8 and lengths.shape[0] * self.width <= 4 * n
         if self.padded:
-            self.run = np.repeat(np.arange(lengths.shape[0]), lengths)
-            self.offset = np.arange(n) - np.repeat(self.bounds[:-1], lengths)
+            offset = np.arange(n) - np.repeat(self.bounds[:-1], lengths)
+            row = np.repeat(np.arange(lengths.shape[0]) * self.width, lengths)
+            self.slots = {
+                False: row + offset,
+                True: row + np.repeat(lengths, lengths) - 1 - offset,
+            }
+            self._buffers: dict[tuple[int, ...], tuple[FloatArray, FloatArray]] = {}
+
+    def padded_cumsum(self, V: FloatArray, reverse: bool) -> FloatArray:
+        lead = V.shape[:-1]
+        if lead not in self._buffers:
+            size = (self.bounds.shape[0] - 1) * self.width
+            self._buffers[lead] = (np.zeros((*lead, size)), np.empty((*lead, size)))
+        P, C = self._buffers[lead]
+        slots = self.slots[reverse]
+        P[..., slots] = V
+        shape = (*lead, self.bounds.shape[0] - 1, self.width)
+        np.cumsum(P.reshape(shape), axis=-1, out=C.reshape(shape))
+        return np.take(C, slots, axis=-1)
 
 
 def _cumsum_within(V: Any, runs: _Runs, reverse: bool = False) -> FloatArray:
@@ -646,11 +665,7 @@ def _cumsum_within(V: Any, runs: _Runs, reverse: bool = False) -> FloatArray:
     through another stratum's totals (see :class:`RiskSets`)."""
     V = np.asarray(V, dtype=np.float64)
     if runs.padded:
-        P = np.zeros((*V.shape[:-1], runs.bounds.shape[0] - 1, runs.width))
-        P[..., runs.run, runs.offset] = V
-        # the padding's zeros come after each run, so they add nothing either way
-        C = np.cumsum(P[..., ::-1], axis=-1)[..., ::-1] if reverse else np.cumsum(P, axis=-1)
-        return np.asarray(C[..., runs.run, runs.offset])
+        return runs.padded_cumsum(V, reverse)
     out = np.empty(V.shape)
     for a, b in zip(runs.bounds[:-1], runs.bounds[1:], strict=True):
         if reverse:
