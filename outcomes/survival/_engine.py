@@ -189,8 +189,13 @@ class RiskSets:
         # shift of the linear predictor serves all strata, so one stratum's sums can be
         # many orders of magnitude above another's, and a sum over a stratum taken as
         # the difference of running totals through it would lose the small one.
-        self._row_runs = _Runs(self.strata)
         self._group_runs = _Runs(self.group_stratum)
+        # each group's rows at risk beyond the next group's: [its exit, the next group's
+        # exit) within its stratum, the last group's up to the stratum's end
+        stratum_end = np.searchsorted(
+            self._key_exit_sorted, (self.group_stratum + 1) * self._nt, side="left"
+        )
+        self._exit_blocks = _blocks(self.at_exit, stratum_end, self.group_stratum, self.n)
         # each sorted row's tie groups at risk: those of its stratum after its entry
         # (the stratum's start without one), up to and including its exit time; and
         # its stratum's first and past-the-last tie groups
@@ -261,7 +266,7 @@ class RiskSets:
         self.group_time = self._uniq_times[group_keys % nt]
         self.n_groups = group_keys.shape[0]
         self.death_group = np.repeat(np.arange(self.n_groups), counts)
-        self.at_exit = np.searchsorted(ks, group_keys, side="left")
+        self.at_exit: IntArray = np.asarray(np.searchsorted(ks, group_keys, side="left"))
         self.stratum_start = np.searchsorted(ks, self.group_stratum * nt, side="left")
         self.event_weight = (
             np.add.reduceat(self.w[death_pos], first) if death_pos.size else np.zeros(0)
@@ -281,7 +286,7 @@ class RiskSets:
             np.searchsorted(ke, (self.group_stratum + 1) * nt, side="left")
         )
         self._key_entry_sorted_rows = ke_sorted_rows
-        self._entry_runs = _Runs(self.strata[self.entry_order])
+        self._entry_blocks = _blocks(self.at_entry, self.entry_end, self.group_stratum, n)
         self.entry_times = entry[self.order]  # in the sorted row order, like self.exit
 
     def _efron_terms(self) -> None:
@@ -322,15 +327,19 @@ class RiskSets:
         # Cumulative sums over the tail rows of each group only (restarting at each
         # stratum), and where each tie group's [stratum start, first row at risk) range
         # falls among them.
-        self._tail_index: dict[int, tuple[Any, Any, Any, Any, Any]] = {}
+        self._tail_index: dict[int, tuple[Any, Any, Any]] = {}
         for c in self.tail_groups:
             pos = np.flatnonzero(tg == c)
+            hi: IntArray = np.asarray(np.searchsorted(pos, self.at_exit))
+            lo = np.searchsorted(pos, self.stratum_start)
+            # each group's tail rows beyond the previous group's, within its stratum
+            same = np.zeros(self.n_groups, dtype=bool)
+            same[1:] = self.group_stratum[1:] == self.group_stratum[:-1]
+            start = np.where(same, np.concatenate([[0], hi[:-1]]), lo)
             self._tail_index[int(c)] = (
                 pos,
                 1.0 / self.tail_den[pos],
-                np.searchsorted(pos, self.at_exit),
-                np.searchsorted(pos, self.stratum_start),
-                _Runs(self.strata[pos]),
+                _spans(start, hi, pos.shape[0]),
             )
 
     # ------------------------------------------------------------------ sums
@@ -363,15 +372,18 @@ class RiskSets:
 
     def _risk_sums(self, V: FloatArray) -> FloatArray:
         """Risk-set sums S^(r) at each tie group, shape (G, m)."""
-        # the rows from each group's exit time to its stratum's end, summed from the end
-        S = _cumsum_within(V, self._row_runs, reverse=True)[:, self.at_exit]
+        # each group's block of rows, then the blocks from each group's to its stratum's
+        # last, summed from the end: S_g = B_g + S_(g+1) within a stratum
+        runs = self._group_runs
+        S = _cumsum_within(_block_sums(V, self._exit_blocks), runs, reverse=True)
         if self.has_entry:
-            Ce = _cumsum_within(V[:, self.entry_order], self._entry_runs, reverse=True)
-            S -= _sum_between(Ce, self.at_entry, self.entry_end, self.entry_end, reverse=True)
+            # those not yet entered: entry after the group's time, to the stratum's end
+            Be = _block_sums(V[:, self.entry_order], self._entry_blocks)
+            S -= _cumsum_within(Be, runs, reverse=True)
         if self.tail is not None:
-            for c, (pos, inv_den, hi, lo, runs) in self._tail_index.items():
-                Cc = _cumsum_within(V[:, pos] * inv_den, runs)
-                S += self.tail_curve[c] * _sum_between(Cc, lo, hi, lo)
+            for c, (pos, inv_den, blocks) in self._tail_index.items():
+                Bc = _block_sums(V[:, pos] * inv_den, blocks)
+                S += self.tail_curve[c] * _cumsum_within(Bc, runs)
         return np.ascontiguousarray(S.T)
 
     def _sub_terms(
@@ -622,40 +634,90 @@ class _Runs:
     """The runs of equal values of a sorted code array (one per stratum), for cumulative
     sums restarted at each run (:func:`_cumsum_within`).
 
-    Many runs of similar length are laid out as the rows of a zero-padded
-    (runs, longest run) array, so that one ``cumsum`` over contiguous rows serves them
-    all (a reversed sum lays each run out back to front); a few runs, or lengths so
-    unequal that the padding would more than quadruple the array, are summed one run at
-    a time. The padded arrays are kept for the next call: the padding stays zero, and a
-    Newton fit sums the same shapes at every step."""
+    A few runs are summed one at a time. Many runs are grouped by length (within a
+    factor of two) and each group laid out as the rows of a zero-padded (runs, longest
+    run) array, so that one ``cumsum`` over contiguous rows serves the group (a reversed
+    sum lays each run out back to front): a few array operations per group instead of
+    one per stratum, and padding that at most doubles the data. The padded arrays are
+    kept for the next call: the padding stays zero, and a Newton fit sums the same
+    shapes at every step."""
 
     def __init__(self, codes: IntArray) -> None:
         n = codes.shape[0]
         cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
         self.bounds = np.concatenate([[0], cut, [n]]).astype(np.intp)
         lengths = np.diff(self.bounds)
-        self.width = int(lengths.max(initial=0))
-        self.padded = lengths.shape[0] > 8 and lengths.shape[0] * self.width <= 4 * n
-        if self.padded:
-            offset = np.arange(n) - np.repeat(self.bounds[:-1], lengths)
-            row = np.repeat(np.arange(lengths.shape[0]) * self.width, lengths)
-            self.slots = {
-                False: row + offset,
-                True: row + np.repeat(lengths, lengths) - 1 - offset,
+        k = lengths.shape[0]
+        self.groups: list[tuple[IntArray, dict[bool, IntArray], tuple[int, int]]] = []
+        self._buffers: dict[tuple[int, tuple[int, ...]], tuple[FloatArray, FloatArray]] = {}
+        if k <= 8:
+            return
+        run = np.repeat(np.arange(k), lengths)
+        offset = np.arange(n) - np.repeat(self.bounds[:-1], lengths)
+        size_class = np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64)
+        for c in np.unique(size_class):
+            members = np.flatnonzero(size_class == c)
+            width = int(lengths[members].max())
+            row = np.full(k, -1, dtype=np.int64)
+            row[members] = np.arange(members.shape[0]) * width
+            at = np.flatnonzero(row[run] >= 0)  # this group's positions, in order
+            start = row[run[at]]
+            slots = {
+                False: start + offset[at],
+                True: start + lengths[run[at]] - 1 - offset[at],
             }
-            self._buffers: dict[tuple[int, ...], tuple[FloatArray, FloatArray]] = {}
+            self.groups.append((at, slots, (members.shape[0], width)))
 
     def padded_cumsum(self, V: FloatArray, reverse: bool) -> FloatArray:
         lead = V.shape[:-1]
-        if lead not in self._buffers:
-            size = (self.bounds.shape[0] - 1) * self.width
-            self._buffers[lead] = (np.zeros((*lead, size)), np.empty((*lead, size)))
-        P, C = self._buffers[lead]
-        slots = self.slots[reverse]
-        P[..., slots] = V
-        shape = (*lead, self.bounds.shape[0] - 1, self.width)
-        np.cumsum(P.reshape(shape), axis=-1, out=C.reshape(shape))
-        return np.take(C, slots, axis=-1)
+        out = np.empty(V.shape)
+        for g, (at, slots, shape) in enumerate(self.groups):
+            key = (g, lead)
+            if key not in self._buffers:
+                size = shape[0] * shape[1]
+                self._buffers[key] = (np.zeros((*lead, size)), np.empty((*lead, size)))
+            P, C = self._buffers[key]
+            P[..., slots[reverse]] = V[..., at]
+            np.cumsum(P.reshape(*lead, *shape), axis=-1, out=C.reshape(*lead, *shape))
+            out[..., at] = np.take(C, slots[reverse], axis=-1)
+        return out
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """Disjoint, ordered blocks of positions, one per tie group (:func:`_blocks`), and
+    how one ``np.add.reduceat`` over the rows gives their sums (:func:`_block_sums`)."""
+
+    points: IntArray  # every block's start and end below n, sorted: reduceat's cuts
+    piece: IntArray  # per non-empty block, the piece that starts at its start
+    full: NDArray[np.bool_]  # which blocks are non-empty
+    n: int
+
+
+def _blocks(start: Any, end: Any, stratum: IntArray, n: int) -> _Blocks:
+    """Per tie group, the positions ``[start_g, next)`` among ``n``: up to the next
+    group's start within its stratum, or to ``end_g`` for a stratum's last group."""
+    start = np.asarray(start, dtype=np.intp)
+    nxt = np.asarray(end, dtype=np.intp).copy()
+    nxt[:-1] = np.where(stratum[1:] == stratum[:-1], start[1:], nxt[:-1])
+    return _spans(start, nxt, n)
+
+
+def _spans(start: IntArray, end: IntArray, n: int) -> _Blocks:
+    points = np.unique(np.concatenate([start, end]))
+    points = points[points < n]
+    full = start < end
+    return _Blocks(points, np.searchsorted(points, start[full]), full, n)
+
+
+def _block_sums(V: FloatArray, blocks: _Blocks) -> FloatArray:
+    """Sums of ``V[..., start_g:end_g]`` over the blocks (an empty block sums to 0),
+    each added from its own first position."""
+    out = np.zeros((*V.shape[:-1], blocks.full.shape[0]))
+    if blocks.points.shape[0]:
+        pieces = np.add.reduceat(V, blocks.points, axis=-1)
+        out[..., blocks.full] = pieces[..., blocks.piece]
+    return out
 
 
 def _cumsum_within(V: Any, runs: _Runs, reverse: bool = False) -> FloatArray:
@@ -664,7 +726,7 @@ def _cumsum_within(V: Any, runs: _Runs, reverse: bool = False) -> FloatArray:
     ``C[..., j] = V[..., j:end].sum()``. A sum within a stratum then never passes
     through another stratum's totals (see :class:`RiskSets`)."""
     V = np.asarray(V, dtype=np.float64)
-    if runs.padded:
+    if runs.groups:
         return runs.padded_cumsum(V, reverse)
     out = np.empty(V.shape)
     for a, b in zip(runs.bounds[:-1], runs.bounds[1:], strict=True):
