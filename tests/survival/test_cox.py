@@ -36,6 +36,16 @@ def _data(seed: int = 7, n: int = 300) -> pd.DataFrame:
     )
 
 
+def _tail(d: pd.DataFrame, rng: np.random.Generator) -> TailWeights:
+    """Some censored rows stay at risk with a decreasing weight curve, like Fine-Gray."""
+    group = np.where(d["event"].to_numpy() == 0, rng.integers(0, 2, len(d)), -1)
+    return TailWeights(
+        group=group.astype(np.int64),
+        denominator=np.exp(-0.1 * d["time"].to_numpy()),
+        curve=lambda c, t: np.exp(-(0.1 + 0.05 * c) * t),
+    )
+
+
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 @pytest.mark.parametrize("with_entry", [False, True])
 @pytest.mark.parametrize("with_tail", [False, True])
@@ -45,15 +55,7 @@ def test_score_and_information_are_derivatives(
     d = _data()
     rng = np.random.default_rng(3)
     X = d[["x1", "x2"]].to_numpy()
-    tail = None
-    if with_tail:
-        # Some censored rows stay at risk with a decreasing weight curve, like Fine-Gray.
-        group = np.where(d["event"].to_numpy() == 0, rng.integers(0, 2, len(d)), -1)
-        tail = TailWeights(
-            group=group.astype(np.int64),
-            denominator=np.exp(-0.1 * d["time"].to_numpy()),
-            curve=lambda c, t: np.exp(-(0.1 + 0.05 * c) * t),
-        )
+    tail = _tail(d, rng) if with_tail else None
     risk = RiskSets(
         X,
         d["time"].to_numpy(),
@@ -153,14 +155,7 @@ def test_strata_far_apart_on_the_linear_predictor_lose_no_precision(
     X = d[["x1", "x2"]].to_numpy()
     far = X.copy()
     far[strata % 2 == 0, 0] += 60.0
-    tail = None
-    if with_tail:
-        group = np.where(d["event"].to_numpy() == 0, rng.integers(0, 2, len(d)), -1)
-        tail = TailWeights(
-            group=group.astype(np.int64),
-            denominator=np.exp(-0.1 * d["time"].to_numpy()),
-            curve=lambda c, t: np.exp(-(0.1 + 0.05 * c) * t),
-        )
+    tail = _tail(d, rng) if with_tail else None
 
     def risk_sets(x: np.ndarray) -> RiskSets:
         return RiskSets(
