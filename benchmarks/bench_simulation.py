@@ -38,6 +38,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -56,6 +57,7 @@ from outcomes.simulation.power import power_study  # noqa: E402
 SEED = 20261204
 EFFECT = 0.02
 N_BOOT = 50
+ROUNDS = 3
 
 
 def study(n_worlds: int, n_applications: int, n_boot: int = N_BOOT) -> SimulationStudy:
@@ -88,26 +90,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     n_worlds, n_applications = (4, 300) if args.quick else (32, 2_000)
+    rounds = 1 if args.quick else ROUNDS
     facts = machine_details()
     sim = study(n_worlds, n_applications)  # calibrates the effect: not timed
     warm_up = study(2, 300, n_boot=5)
     chunk = 1
+    backends = ("serial", "processes", "dask")
 
-    timings: dict[str, float] = {}
-    cpu: dict[str, float] = {}  # CPU seconds spent by whoever ran the worlds
-    faults: dict[str, int] = {}
-    results: dict[str, pd.DataFrame] = {}
+    # per backend, one entry per round: wall seconds, CPU seconds spent by whoever ran
+    # the worlds, their minor page faults
+    timings: dict[str, list[float]] = {name: [] for name in backends}
+    cpu: dict[str, list[float]] = {name: [] for name in backends}
+    faults: dict[str, list[int]] = {name: [] for name in backends}
+    results: dict[str, list[pd.DataFrame]] = {name: [] for name in backends}
     warm_up.run("serial", progress=False)  # first-call costs not counted
-    start, (own, flt) = time.perf_counter(), usage()
-    results["serial"] = sim.run("serial", chunk_size=chunk, progress=False)
-    timings["serial"] = time.perf_counter() - start
-    cpu["serial"], faults["serial"] = usage()[0] - own, usage()[1] - flt
-
-    start, (own, flt) = time.perf_counter(), children_usage()
-    results["processes"] = sim.run("processes", n_workers=2, chunk_size=chunk, progress=False)
-    timings["processes"] = time.perf_counter() - start
-    # the pool has exited: its CPU is counted
-    cpu["processes"], faults["processes"] = children_usage()[0] - own, children_usage()[1] - flt
 
     from distributed import Client
 
@@ -115,17 +111,46 @@ def main() -> None:
     with local_cluster(2) as cluster:
         warm_up.run("dask", scheduler=cluster.scheduler_address, progress=False)
         startup = time.perf_counter() - start
-        with Client(cluster.scheduler_address) as client:
-            before = client.run(usage)
-            start = time.perf_counter()
-            results["dask"] = sim.run(
-                "dask", scheduler=cluster.scheduler_address, chunk_size=chunk, progress=False
-            )
-            timings["dask"] = time.perf_counter() - start
-            after = client.run(usage)
-            cpu["dask"] = sum(after[w][0] - before[w][0] for w in after)
-            faults["dask"] = sum(after[w][1] - before[w][1] for w in after)
+        # the backends take turns, so that a change in the machine's load falls on all
+        for _ in range(rounds):
+            start, (own, flt) = time.perf_counter(), usage()
+            results["serial"].append(sim.run("serial", chunk_size=chunk, progress=False))
+            timings["serial"].append(time.perf_counter() - start)
+            cpu["serial"].append(usage()[0] - own)
+            faults["serial"].append(usage()[1] - flt)
 
+            start, (own, flt) = time.perf_counter(), children_usage()
+            results["processes"].append(
+                sim.run("processes", n_workers=2, chunk_size=chunk, progress=False)
+            )
+            timings["processes"].append(time.perf_counter() - start)
+            # the pool has exited: its CPU is counted
+            cpu["processes"].append(children_usage()[0] - own)
+            faults["processes"].append(children_usage()[1] - flt)
+
+            # the run goes to the cluster by address from inside a client of the
+            # user's own, as in a notebook that has one open
+            with Client(cluster.scheduler_address) as client:
+                before = client.run(usage)
+                start = time.perf_counter()
+                results["dask"].append(
+                    sim.run(
+                        "dask",
+                        scheduler=cluster.scheduler_address,
+                        chunk_size=chunk,
+                        progress=False,
+                    )
+                )
+                timings["dask"].append(time.perf_counter() - start)
+                after = client.run(usage)
+            cpu["dask"].append(sum(after[w][0] - before[w][0] for w in after))
+            faults["dask"].append(sum(after[w][1] - before[w][1] for w in after))
+
+    reference = results["serial"][0]
+    same = {
+        name: all(frame.equals(reference) for frame in frames) for name, frames in results.items()
+    }
+    wall = {name: statistics.median(values) for name, values in timings.items()}
     lines = [
         f"## Simulation study: {n_worlds} worlds of {n_applications:,} applications, "
         "serial vs processes vs Dask",
@@ -136,26 +161,31 @@ def main() -> None:
         f"`RushedDisposalStudy.primary()` does (crude and IPTW Aalen-Johansen, {N_BOOT} "
         "bootstrap replicates); one world per chunk; 2 workers for processes and Dask "
         "(`outcomes.simulation.local_cluster`, started and warmed up first: "
-        f"{startup:.1f} s, not counted). One timed run per backend. Produced by "
+        f"{startup:.1f} s, not counted). {rounds} timed runs per backend, taking turns; "
+        "each figure is their median (seconds: the median, then every run). The Dask run "
+        "goes to the cluster by address from inside an open `with Client(...)` block, as "
+        "in a notebook. Produced by "
         "`benchmarks/bench_simulation.py`.",
         "",
-        "| backend | seconds | worlds / s | vs serial | CPU s / world | page faults / world "
+        "| backend | seconds (runs) | worlds / s | vs serial | CPU s / world "
+        "| page faults / world "
         "| CPU share | results identical to serial |",
         "|---|---:|---:|---:|---:|---:|---:|:---:|",
     ]
-    for name, seconds in timings.items():
-        same = results[name].equals(results["serial"])
+    for name in backends:
+        seconds, spent = wall[name], statistics.median(cpu[name])
+        spread = ", ".join(f"{t:.1f}" for t in timings[name])
         lines.append(
-            f"| {name} | {seconds:.1f} | {n_worlds / seconds:.2f} | "
-            f"{timings['serial'] / seconds:.2f}x | {cpu[name] / n_worlds:.2f} | "
-            f"{faults[name] / n_worlds:,.0f} | {cpu[name] / seconds:.2f} | "
-            f"{'yes' if same else 'NO'} |"
+            f"| {name} | {seconds:.1f} ({spread}) | {n_worlds / seconds:.2f} | "
+            f"{wall['serial'] / seconds:.2f}x | {spent / n_worlds:.2f} | "
+            f"{statistics.median(faults[name]) / n_worlds:,.0f} | {spent / seconds:.2f} | "
+            f"{'yes' if same[name] else 'NO'} |"
         )
     try:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
-    ratio = timings["serial"] / timings["dask"]
+    ratio = wall["serial"] / wall["dask"]
     lines += [
         "",
         f"Target: Dask with 2 workers at least 1.7x serial: {ratio:.2f}x, "
@@ -175,7 +205,7 @@ def main() -> None:
         details = "; ".join(f"{k} {v}" for k, v in facts.items())
         path = write_fragment("simulation", body, details)
         print(f"wrote {path}")
-    if not all(results[name].equals(results["serial"]) for name in results):
+    if not all(same.values()):
         sys.exit("a backend's results differ from the serial ones")
 
 

@@ -446,12 +446,11 @@ def _execute_dask(
         raise SimulationError(
             "backend='dask' needs dask.distributed: pip install 'dask[distributed]'"
         ) from exc
-    cluster = None
-    if scheduler is None:
-        cluster = local_cluster(workers)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+    # The run's own client is never made the default: a notebook's client (often
+    # opened with `with Client(...)`) stays the user's, and nothing of ours outlives
+    # the run.
+    cluster = local_cluster(workers) if scheduler is None else None
+    client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
     try:
         # the job goes to the workers once, not once per chunk
         [remote_job] = client.scatter([job], broadcast=True)
@@ -462,7 +461,11 @@ def _execute_dask(
             client.submit(_call, remote_job, chunks[index], key=f"chunk-{index}-{run_id}"): index
             for index in pending
         }
-        for future in dask_completed(futures):
+        # as_completed otherwise listens on the default client's event loop: inside a
+        # user's `with Client(...)` block that is another client's, and chunks that had
+        # finished were seen only on its periodic wake-ups (32 worlds of about 0.4 s took
+        # 10.0 s on two workers instead of 7.6 s)
+        for future in dask_completed(futures, loop=client.loop):
             yield futures[future], future.result()
     finally:
         client.close()

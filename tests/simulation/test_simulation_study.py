@@ -261,7 +261,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path: Path) -> Non
 
 def test_local_cluster_workers_have_the_framework_settings_and_agree() -> None:
     import dask
-    from distributed import Client
+    from distributed import Client, default_client
 
     from outcomes.simulation import WORKER_CONFIG, local_cluster
 
@@ -272,6 +272,8 @@ def test_local_cluster_workers_have_the_framework_settings_and_agree() -> None:
         dask_results = study().run(
             "dask", scheduler=cluster.scheduler_address, chunk_size=16, progress=False
         )
+        # the run inside the user's `with Client(...)` leaves that client the default
+        assert default_client() is client
     # worker processes of their own, which dask would start with a low trim threshold
     assert len(trim) == 2
     assert set(trim.values()) == {None}
