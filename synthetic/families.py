@@ -84,6 +84,12 @@ class People:
         self.abroad_day = np.concatenate([self.abroad_day, abroad])
         return np.arange(start, len(self.child_dob))
 
+    def last_birth(self, mothers: np.ndarray) -> np.ndarray:
+        """Day of birth of each of ``mothers``' youngest child so far."""
+        latest = np.full(len(self.mother_dob), np.iinfo(np.int64).min // 4, dtype=np.int64)
+        np.maximum.at(latest, self.child_mother, self.child_dob)
+        return latest[mothers]
+
 
 def first_applications_per_year(scenario: Scenario, n_applications: int | None) -> np.ndarray:
     """Number of first applications per window year.

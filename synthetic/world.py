@@ -286,7 +286,10 @@ def _generation_rows(
         people,
         returning=(child[ret_idx], ret_day[ret_idx]),
         new=(m[new_idx], new_day[new_idx]),
+        extract=extract,
     )
+    if len(next_apps.issue) == 0:  # every new set was moved past the extract date
+        return by_app, by_row, None, None
     return by_app, by_row, next_apps, next_rows
 
 
@@ -446,10 +449,19 @@ def _next_generation(
     people: People,
     returning: tuple[np.ndarray, np.ndarray],
     new: tuple[np.ndarray, np.ndarray],
+    extract: int,
 ) -> tuple[Applications, ChildRows]:
     """The next generation's applications: one per returning child (``returning``:
     children and issue days) and one per new child of a mother (``new``: mothers and
-    issue days), whose children are born here."""
+    issue days), whose children are born here.
+
+    A new child is the mother's youngest, born at least ``recurrence.min_birth_gap_days``
+    after her last child. Where the drawn age at issue would put the birth earlier, the
+    child is younger at issue; where even a birth on the issue day would be too early,
+    the set is issued at the birth instead (then dropped if that is after the extract
+    date). Every draw is made for every drawn set first, so the draws do not depend on
+    which sets are moved or dropped.
+    """
     ret_children, ret_issue = returning
     new_mothers, new_issue = new
     u = rng.random(len(new_mothers))
@@ -465,13 +477,15 @@ def _next_generation(
             np.floor((1.0 + 3.0 * v) * DAYS_PER_YEAR),
         ),
     ).astype(np.int64)
+    earliest = people.last_birth(new_mothers) + int(scenario["recurrence.min_birth_gap_days"])
+    dob = np.maximum(new_issue - age_days, earliest)
+    new_issue = np.maximum(new_issue, dob)
     d_death, d_abroad = life_events(scenario, rng, new_issue)
+    sex = sex_draw(scenario, rng, len(new_mothers))
+    kept = new_issue <= extract
+    new_mothers, new_issue = new_mothers[kept], new_issue[kept]
     new_children = people.add_children(
-        new_issue - age_days,
-        sex_draw(scenario, rng, len(new_mothers)),
-        new_mothers,
-        d_death,
-        d_abroad,
+        dob[kept], sex[kept], new_mothers, d_death[kept], d_abroad[kept]
     )
     ret_mothers = people.child_mother[ret_children]
     mothers_next = np.concatenate([ret_mothers, new_mothers])
@@ -808,7 +822,10 @@ def _numeric_rows(
     group_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_apps)]))
     rank_in_mother = np.empty(len(sorted_apps), dtype=np.int64)
     rank_in_mother[sorted_apps] = np.arange(len(sorted_apps)) - group_start
-    open_ = cols["disposal"] > extract
+    # no disposal and no order for proceedings still open at the extract date, nor for a
+    # child who died before the disposal (the court makes no order for a child who has
+    # died; the death is in the child events)
+    open_ = (cols["disposal"] > extract) | (people.death_day[cols["child"]] <= cols["disposal"])
     num: NumRows = {
         # an application's rows are together: it is new where the application changes
         "pid": np.cumsum(np.r_[True, cols["app"][1:] != cols["app"][:-1]]) - 1,

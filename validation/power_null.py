@@ -18,15 +18,17 @@ Methods
     ``RushedDisposalStudy.primary()`` on each world: the crude Aalen-Johansen comparison
     and the primary IPTW Aalen-Johansen estimate with :data:`N_BOOT` bootstrap
     replicates, the study's default (a family bootstrap: 10 authorities are fewer than
-    30). The test is the study's: Wald with the bootstrap standard error. A first run
-    of the same worlds with 50 replicates is kept in :data:`EARLIER`.
+    30). The test is the study's: Wald with the bootstrap standard error. The same
+    worlds with 50 bootstrap replicates, the first run's setting, are kept in
+    :data:`EARLIER` (``--earlier``).
 Performance measures
     Rejection rate at alpha = 0.05 with its Monte Carlo SE
     :math:`\\sqrt{\\hat\\pi(1-\\hat\\pi)/R}`; the bias and empirical SE of the estimates.
 
-Run ``python -m validation.power_null [--replicates R] [--backend processes]``: results go
-to ``validation/results/power_null/`` (Parquet chunks written as they finish: an
-interrupted run continues where it stopped, with the same seeds) and are checked by
+Run ``python -m validation.power_null [--replicates R] [--backend processes] [--earlier]``:
+results go to ``validation/results/power_null/`` (with ``--earlier``, to :data:`EARLIER`)
+as Parquet chunks written as they finish (an interrupted run continues where it
+stopped, with the same seeds), and are checked by
 ``tests/simulation/test_power_null.py``.
 """
 
@@ -45,26 +47,31 @@ N_BOOT = 200
 REPLICATES = 400
 OUT = Path(__file__).resolve().parent / "results" / "power_null"
 EARLIER = OUT / "earlier_n_boot_50"
-"""The first run: the same seeds and worlds, 50 bootstrap replicates per world."""
+"""The first run's setting: the same seeds and worlds, 50 bootstrap replicates."""
+EARLIER_N_BOOT = 50
 CHUNK = 4
 
 
-def run(replicates: int = REPLICATES, backend: str = "serial") -> pw.PowerResult:
-    """Run (or continue) the simulation and write the summary next to the chunks."""
+def run(
+    replicates: int = REPLICATES, backend: str = "serial", earlier: bool = False
+) -> pw.PowerResult:
+    """Run (or continue) the simulation and write the summary next to the chunks; with
+    ``earlier``, the run of the same worlds with 50 bootstrap replicates."""
+    folder = EARLIER if earlier else OUT
     result = pw.power(
         DESIGN,
         effect_grid=(0.0,),
         n_reps=replicates,
         scenario="null",
-        n_boot=N_BOOT,
+        n_boot=EARLIER_N_BOOT if earlier else N_BOOT,
         seed=SEED,
         backend=backend,
         chunk_size=CHUNK,
-        out=OUT / "chunks",
+        out=folder / "chunks",
         progress=True,
     )
     summary = result.power.merge(result.mde, on=[*DESIGN, "method"])
-    summary.to_csv(OUT / "summary.csv", index=False)
+    summary.to_csv(folder / "summary.csv", index=False)
     return result
 
 
@@ -72,8 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=REPLICATES)
     parser.add_argument("--backend", default="serial", choices=["serial", "processes"])
+    parser.add_argument(
+        "--earlier", action="store_true", help="the same worlds, 50 bootstrap replicates"
+    )
     args = parser.parse_args(argv)
-    result = run(args.replicates, args.backend)
+    result = run(args.replicates, args.backend, args.earlier)
     with pd.option_context("display.width", 160):
         print(result.power.to_string(index=False))
 
