@@ -128,7 +128,8 @@ def _checks() -> dict[str, Check]:
             "stale_open_case",
             "timeliness",
             "warning",
-            f"no disposal recorded more than {STALE_OPEN_YEARS:g} years after issue",
+            f"no disposal recorded more than {STALE_OPEN_YEARS:g} years after issue "
+            "(and no death of the child since the issue)",
         ),
         Check(
             "near_duplicate",
@@ -305,7 +306,8 @@ def _row_checks(
     out += _consistency(frame, is_dup, ids, explained)
     issue, disposal = days(frame["issue_date"]), days(frame["disposal_date"])
     out += _plausibility(frame, issue, disposal, is_dup, explained)
-    out.append(_timeliness(frame, issue, disposal, extract, is_dup))
+    died = _death_days(dataset, frame)
+    out.append(_timeliness(frame, issue, disposal, died, extract, is_dup))
     out.append(_uniqueness(frame, is_dup))
     return out
 
@@ -425,17 +427,34 @@ def _plausibility(
     return out
 
 
+def _death_days(dataset: Dataset, frame: pd.DataFrame) -> np.ndarray:
+    """Per proceedings row, the day of its child's recorded death (NaN if none)."""
+    events = dataset.child_events
+    if events is None:
+        return np.full(len(frame), np.nan)
+    deaths = events.loc[events["event_type"] == "died"]
+    first = days(deaths["event_date"])
+    by_child = pd.Series(first, index=deaths["child_id"].to_numpy()).groupby(level=0).min()
+    return frame["child_id"].map(by_child).to_numpy(dtype=np.float64)
+
+
 def _timeliness(
     frame: pd.DataFrame,
     issue: np.ndarray,
     disposal: np.ndarray,
+    died: np.ndarray,
     extract: pd.Timestamp,
     is_dup: np.ndarray,
 ) -> pd.DataFrame:
-    """Timeliness: cases open far too long at the extract date."""
+    """Timeliness: cases open far too long at the extract date.
+
+    Proceedings of a child whose death is recorded after their issue are not open: the
+    court makes no order for a child who has died, so no disposal is ever recorded.
+    """
     extract_day = float(np.datetime64(extract.date(), "D").astype(np.int64))
     with np.errstate(invalid="ignore"):
-        open_ = np.isnan(disposal) & frame["order_text"].isna().to_numpy()
+        ended_by_death = died >= issue
+        open_ = np.isnan(disposal) & frame["order_text"].isna().to_numpy() & ~ended_by_death
         stale = open_ & (extract_day - issue > STALE_OPEN_YEARS * DAYS_PER_YEAR) & ~is_dup
         pos = np.flatnonzero(stale)
         years = ((extract_day - issue[pos]) / DAYS_PER_YEAR).round(1).astype(str).astype(object)

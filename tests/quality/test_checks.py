@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from outcomes.io import read_dataset, write_dataset
 from outcomes.quality import CHECKS, DIMENSIONS, check_quality
+from outcomes.schema import CHILD_EVENTS, STRING_DTYPE
 
 from .conftest import EXPECTED
 
@@ -58,6 +62,25 @@ def test_issue_layout(small):
     assert issues["la_code"].notna().all()
     swap = issues.loc[issues["check"] == "day_month_swap", "message"].iloc[0]
     assert "2018-10-01" in swap and "2018-01-10" in swap
+
+
+@pytest.mark.parametrize(
+    ("death", "stale"),
+    [("2019-06-02", False), ("2019-01-21", False), ("2018-12-30", True), (None, True)],
+)
+def test_proceedings_ended_by_the_childs_death_are_not_stale(small, death, stale):
+    # row 9 (CHILD-7, issued 2019-01-21): no disposal, five years before the extract.
+    # A death recorded on or after the issue ended the proceedings; one before it did
+    # not (that date is wrong somewhere, and the case still looks open).
+    other = ("CHILD-1", "2023-02-01", "adopted")
+    rows = [other] if death is None else [other, ("CHILD-7", death, "died")]
+    events = pd.DataFrame(rows, columns=["child_id", "event_date", "event_type"])
+    events["event_date"] = pd.to_datetime(events["event_date"])
+    for c in ("child_id", "event_type"):
+        events[c] = events[c].astype(STRING_DTYPE)
+    small.child_events = events[CHILD_EVENTS.names]
+    found = _found(check_quality(small), {"stale_open_case"})
+    assert found == ({(9, "stale_open_case", "disposal_date")} if stale else set())
 
 
 def test_clean_data_raise_no_issue(small):
