@@ -46,12 +46,18 @@ def test_clean_is_valid(small_world: synthetic.World) -> None:
     assert (c["mother_dob"] < c["child_dob"]).all()
 
 
-def test_volume_and_siblings(small_world: synthetic.World) -> None:
+def test_volume_and_siblings(small_world: synthetic.World, clean_world: synthetic.World) -> None:
     c = small_world.clean
     n_apps = c["proceedings_id"].nunique()
     assert 3_400 < n_apps < 4_600  # n_applications=4000 is the expected total
     assert (c.groupby("proceedings_id")["issue_date"].nunique() == 1).all()
-    assert (c.groupby("proceedings_id")["disposal_date"].nunique(dropna=False) == 1).all()
+    # siblings share the disposal date, but a child who died during the proceedings has
+    # none (and it is only such children who lack the date their siblings have)
+    assert (c.groupby("proceedings_id")["disposal_date"].nunique() <= 1).all()
+    has_date = c.groupby("proceedings_id")["disposal_date"].transform("count") > 0
+    lacking = c.loc[has_date & c["disposal_date"].isna(), "child_id"]
+    died = clean_world.dataset.child_events.query("event_type == 'died'")["child_id"]
+    assert lacking.isin(died).all()
     assert set(c["origin"]) == {"first", "child_return", "new_child"}
 
 
@@ -105,3 +111,35 @@ def test_newborns_and_mothers_before_disposal(small_world: synthetic.World) -> N
     prev_disposal = apps.groupby("mother_id")["planned_disposal_date"].shift(1)
     overlap = (apps["issue_date"] < prev_disposal) & (apps["origin"] == "new_child")
     assert overlap.sum() > 0
+
+
+def test_a_mothers_births_are_at_least_nine_months_apart() -> None:
+    # 20,000 applications: enough later sets with a new child (about 1,500) that a
+    # birth too near the last one would be drawn many times over without the rule
+    world = synthetic.generate("default", n_applications=20_000, seed=5, faults=False)
+    c = world.clean
+    gap = int(synthetic.load_scenario("default")["recurrence.min_birth_gap_days"])
+    births = c.drop_duplicates("child_id").sort_values(["mother_id", "child_dob"])
+    spacing = births.groupby("mother_id")["child_dob"].diff().dt.days.dropna()
+    assert len(spacing) > 5_000
+    assert spacing.min() >= gap
+    # a set is never issued before its child is born
+    new = c.loc[c["origin"] == "new_child"]
+    assert len(new) > 1_000
+    assert (new["issue_date"] >= new["child_dob"]).all()
+
+
+def test_a_child_who_dies_during_proceedings_gets_no_disposal_and_no_order() -> None:
+    world = synthetic.generate("default", n_applications=20_000, seed=5, faults=False)
+    c, events = world.clean, world.dataset.child_events
+    died = events.loc[events["event_type"] == "died"].set_index("child_id")["event_date"]
+    c = c.assign(death=c["child_id"].map(died))
+    during = c["death"].notna() & (c["death"] <= c["planned_disposal_date"])
+    assert during.sum() >= 10  # the case arises, so the rule is tested
+    assert c.loc[during, "disposal_date"].isna().all()
+    assert c.loc[during, "final_order"].isna().all()
+    assert not c.loc[during, "in_cohort"].any()
+    # everyone else disposed by the extract date has both
+    disposed = ~during & (c["planned_disposal_date"] <= world.dataset.manifest.extract_date)
+    assert c.loc[disposed, "disposal_date"].notna().all()
+    assert c.loc[disposed, "final_order"].notna().all()
