@@ -32,8 +32,8 @@ Methods
     duration is unmeasured -- the test of the interval, as in the study's coverage
     run (:mod:`validation.coverage`, setting ``complexity_measured``); otherwise every
     default but the bootstrap's size: a 4-df spline of weeks and a step at 26 weeks,
-    and :data:`N_BOOT` = 100 bootstrap replicates, half the default, so that the 200
-    worlds run in about an hour on two cores (the same percentile interval, its
+    and :data:`N_BOOT` = 100 bootstrap replicates, half the default, to halve the run
+    (the 200 worlds took 15 minutes on two cores; the same percentile interval, its
     limits read from fewer draws).
     With the defaults alone the latent complexity is seen only through noisy
     indicators and confounds duration: that bias is the known-truth tests' business
