@@ -67,6 +67,60 @@ def two_sided_p(estimate: float, std_error: float, null: float = 0.0) -> float:
     return float(2 * special.ndtr(-abs(estimate - null) / std_error))
 
 
+def null_variance(risk1: float, risk0: float, var1: float, var0: float, cov: float = 0.0) -> float:
+    r"""Variance of a risk difference under the null hypothesis of equal risks.
+
+    Each arm's variance is read as a binomial one with an effective size,
+    :math:`n_a = \hat F_a (1 - \hat F_a) / V_a`, and moved to the risk the two arms
+    would share under :math:`H_0: F_1 = F_0`, their pooled risk
+    :math:`\bar F = (n_1 \hat F_1 + n_0 \hat F_0) / (n_1 + n_0)`:
+
+    .. math::
+
+        V_0(\widehat{RD}) = \bar F (1 - \bar F) \Big(\frac{1}{n_1} + \frac{1}{n_0}\Big)
+            - 2 C \sqrt{s_1 s_0}, \qquad
+        s_a = \frac{\bar F (1 - \bar F)}{\hat F_a (1 - \hat F_a)},
+
+    where :math:`C` is the covariance of the two arms' estimates (0 when they are
+    independent; a bootstrap that reweights both arms together gives one), rescaled
+    with the variances so that their correlation is kept. With two plain proportions
+    this is the pooled variance of the score test of equal proportions (Miettinen and
+    Nurminen 1985; Agresti 2013, section 3.1).
+
+    Why the test needs it: a risk's variance grows with the risk, so where an arm's
+    estimate comes out low by chance its own standard error is small too, and a Wald
+    test with the estimated (unpooled) standard error rejects too often in that tail.
+    The variance at the pooled risk does not move with the difference: in simulated
+    worlds with no effect it holds the test's size where the Wald test with the
+    estimate's own standard error does not (``docs/simulation.md``). The interval keeps
+    the unpooled standard error, which describes the estimate wherever the truth lies;
+    so very near the 5% boundary the test and the interval can disagree.
+
+    Returns NaN where an arm's risk is 0 or 1 or its variance is not positive: there is
+    then no effective size to read.
+
+    References
+    ----------
+    Miettinen, O. and Nurminen, M. (1985). Comparative analysis of two rates.
+    *Statistics in Medicine* 4(2), 213-226.
+    Agresti, A. (2013). *Categorical Data Analysis*, 3rd edition. Wiley.
+    """
+    b1, b0 = risk1 * (1 - risk1), risk0 * (1 - risk0)
+    if not (b1 > 0 and b0 > 0 and var1 > 0 and var0 > 0):
+        return float("nan")
+    n1, n0 = b1 / var1, b0 / var0
+    pooled = (n1 * risk1 + n0 * risk0) / (n1 + n0)
+    bp = pooled * (1 - pooled)
+    scale1, scale0 = bp / b1, bp / b0
+    return float(bp / n1 + bp / n0 - 2 * cov * np.sqrt(scale1 * scale0))
+
+
+def null_p(risk1: float, risk0: float, var1: float, var0: float, cov: float = 0.0) -> float:
+    """Two-sided p-value of :math:`H_0: F_1 = F_0` from :func:`null_variance`."""
+    variance = null_variance(risk1, risk0, var1, var0, cov)
+    return two_sided_p(risk1 - risk0, float(np.sqrt(variance)) if variance > 0 else np.nan)
+
+
 def risk_contrasts(
     method: str,
     contrast: str,
@@ -85,7 +139,9 @@ def risk_contrasts(
         \\mathrm{Var}(\\widehat{RD}) = V_1 + V_0, \\qquad
         \\mathrm{Var}(\\log \\widehat{RR}) \\approx V_1 / \\hat F_1^2 + V_0 / \\hat F_0^2,
 
-    with the risk-ratio interval formed on the log scale.
+    with the risk-ratio interval formed on the log scale. The risk difference's interval
+    uses that variance; its test of no difference uses the variance at the pooled risk
+    (:func:`null_variance`).
     """
     se1, se0 = np.sqrt(var1), np.sqrt(var0)
     rd, se_rd = risk1 - risk0, float(np.sqrt(var1 + var0))
@@ -123,7 +179,7 @@ def risk_contrasts(
             horizon=horizon,
             std_error=se_rd,
             ci=normal_ci(rd, se_rd, alpha),
-            p_value=two_sided_p(rd, se_rd),
+            p_value=null_p(risk1, risk0, var1, var0),
         ),
         row(
             method,
@@ -197,8 +253,10 @@ def bootstrap_contrasts(
 
     ``point`` has shape (2, H) -- exposed and unexposed risks at each horizon;
     ``replicates`` has shape (B, 2, H). The standard error is the SD of the
-    replicates (of the log risk ratio for the ratio); the p-value uses it in a Wald
-    test (of RD = 0, and of log RR = 0).
+    replicates (of the log risk ratio for the ratio). The test of RD = 0 is a Wald test
+    with the variance at the pooled risk (:func:`null_variance`, from the replicates'
+    variances of each arm's risk and their covariance); that of log RR = 0 uses the
+    ratio's own standard error.
 
     ``interval="percentile"`` gives the :math:`\alpha/2` and :math:`1-\alpha/2`
     quantiles of the replicates (Efron and Tibshirani 1993, section 13.3).
@@ -229,6 +287,11 @@ def bootstrap_contrasts(
     for h, horizon in enumerate(horizons):
         r1, r0 = point[0, h], point[1, h]
         b1, b0 = replicates[:, 0, h], replicates[:, 1, h]
+        pairs = np.isfinite(b1) & np.isfinite(b0)
+        null = np.nan
+        if pairs.sum() >= 2 and bootstrap_se(b1[pairs]) > 0 and bootstrap_se(b0[pairs]) > 0:
+            c = np.cov(b1[pairs], b0[pairs])
+            null = null_p(float(r1), float(r0), c[0, 0], c[1, 1], c[0, 1])
         values: dict[str, tuple[float, np.ndarray, BootstrapScale]] = {
             "risk_exposed": (r1, b1, "risk"),
             "risk_unexposed": (r0, b0, "risk"),
@@ -251,6 +314,7 @@ def bootstrap_contrasts(
                     alpha,
                     interval,
                     scale,
+                    p_value=null if estimand == "risk_difference" else None,
                 )
             )
     return rows
@@ -276,6 +340,7 @@ def bootstrap_row(
     alpha: float,
     interval: BootstrapInterval,
     scale: BootstrapScale,
+    p_value: float | None = None,
 ) -> dict[str, object]:
     """One estimate with its bootstrap standard error, interval and p-value.
 
@@ -283,8 +348,9 @@ def bootstrap_row(
     are left out; the standard error is :func:`bootstrap_se` (of the log for a
     ``"ratio"``); the interval is percentile or normal (on the log scale for a ratio,
     cut to :math:`[0, 1]` for a ``"risk"``); the Wald p-value tests a difference
-    against 0 and a ratio against 1 (none for a risk or a ``"mean"``). A degenerate
-    spread gives no interval (:func:`row`).
+    against 0 and a ratio against 1 (none for a risk or a ``"mean"``), unless
+    ``p_value`` gives that of another test (a risk difference's, from
+    :func:`null_variance`). A degenerate spread gives no interval (:func:`row`).
     """
     check_interval(interval)
     q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
@@ -297,6 +363,8 @@ def bootstrap_row(
     else:
         se = bootstrap_se(draws)
         p = two_sided_p(float(estimate), se) if scale == "difference" else np.nan
+    if p_value is not None:
+        p = p_value
     if len(draws) < 2:
         lo, hi = np.nan, np.nan
     elif interval == "percentile":
