@@ -59,30 +59,39 @@ test: venv r-deps browser-deps lint docs
 bench: venv r-deps
 	$(BIN)/python benchmarks/run_all.py
 
-# Coverage of the primary estimand's interval, about two hours on two cores: the
-# simulation of each world size writes validation/results/N_applications/ and
-# docs/img/coverage_N.png, and the unadjusted control runs in the same worlds; then 200
-# one-LA extracts (validation/results/one_la/, about half an hour of one core) and the
-# study's pseudo-value regression on 300 demo-size worlds (validation/results/
-# pseudo_synthetic/, about a quarter of an hour of one core), and the size of the
-# study's test under no effect (validation/results/power_null/, 400 worlds with 200
-# bootstrap replicates each, about forty minutes of one core) and its power curve by effect and world size (validation/results/
-# power_curve/, 300 worlds, about ten minutes of one core). `make test` checks the saved
-# runs (tests/study/test_coverage.py, tests/study/test_one_la.py,
-# tests/regression/test_pseudo_synthetic.py, tests/simulation/test_power_null.py,
-# tests/simulation/test_power_curve.py).
+# Every saved validation run, afresh (the runs' saved files are deleted first: a run
+# that finds them resumes from them, which is right after an interruption and wrong
+# after a change of the generator or the methods; to resume one run, call its command
+# alone). About an hour and a half on two cores; each writes validation/results/:
+# - coverage of the primary interval at both world sizes (N_applications/ and
+#   docs/img/coverage_N.png) and the unadjusted control in the same worlds;
+# - 200 one-LA extracts (one_la/) and the pseudo-value regression on 300 demo-size
+#   worlds (pseudo_synthetic/);
+# - the size of the study's test under no effect (power_null/, 400 worlds with 200
+#   bootstrap replicates, and the same worlds with 50 in earlier_n_boot_50/) and its
+#   power by effect and world size (power_curve/);
+# - coverage of the duration policies' intervals (policy_coverage/, 200 worlds).
+# Then the tests that check the saved runs.
+RESUMABLE := validation/results/one_la/one_la_replicates.csv \
+	validation/results/pseudo_synthetic/replicates.csv \
+	validation/results/pseudo_synthetic/truth.csv \
+	validation/results/power_null/chunks validation/results/power_null/earlier_n_boot_50/chunks \
+	validation/results/power_curve/chunks validation/results/policy_coverage/chunks
 coverage: venv
+	rm -rf $(RESUMABLE)
 	$(BIN)/python validation/coverage.py --n-applications 1500
 	$(BIN)/python validation/coverage.py --n-applications 5000
 	$(BIN)/python -m validation.crude_control --n-applications 1500
 	$(BIN)/python -m validation.crude_control --n-applications 5000
-	$(BIN)/python -m validation.one_la
+	$(BIN)/python -m validation.one_la --n-jobs 2
 	$(BIN)/python -m validation.pseudo_synthetic
-	$(BIN)/python -m validation.power_null
-	$(BIN)/python -m validation.power_curve
+	$(BIN)/python -m validation.power_null --backend processes
+	$(BIN)/python -m validation.power_null --backend processes --earlier
+	$(BIN)/python -m validation.power_curve --backend processes
+	$(BIN)/python -m validation.policy_coverage --backend processes
 	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py \
 		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py \
-		tests/simulation/test_power_curve.py
+		tests/simulation/test_power_curve.py tests/policy/test_policy_coverage.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/
