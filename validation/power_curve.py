@@ -10,7 +10,7 @@ Aim
 Data-generating mechanism
     The ``default`` scenario, 10 local authorities over 5 issue years (:data:`RUNS`):
     1,000 applications with true marginal 2-year risk differences of 0, 2 and 4
-    percentage points, and 3,000 applications at 2 points, each effect dialled in by
+    percentage points, and 3,000 applications at 0 and 2 points, each effect dialled in by
     :func:`outcomes.simulation.power.hazard_ratio_for`.
 Estimand
     The marginal 2-year risk difference of return, within 26 weeks vs later.
@@ -18,8 +18,8 @@ Methods
     ``RushedDisposalStudy.primary()`` on each world: the crude Aalen-Johansen comparison
     and the primary IPTW Aalen-Johansen estimate with :data:`N_BOOT` bootstrap
     replicates (a family bootstrap: 10 authorities are fewer than 30), as the null run
-    (``validation/power_null.py``) does. The test is the study's: Wald with the
-    bootstrap standard error.
+    (``validation/power_null.py``) does. The test is the study's: of no difference,
+    with the variance at the pooled risk.
 Performance measures
     Rejection rate at alpha = 0.05 per design point, effect and method with its Monte
     Carlo SE :math:`\\sqrt{\\hat\\pi(1-\\hat\\pi)/R}`; the empirical SE of the estimates.
@@ -28,10 +28,10 @@ Performance measures
 applications and 0.8 at 3,000, so the 2-point effect is about 1.3 standard errors at
 1,000 applications (a power of about a quarter) and 2.4 at 3,000, the 4-point one 2.6
 at 1,000: the steps from 2 to 4 points at 1,000 applications, from 0 to 2 at 3,000 and
-from 1,000 to 3,000 at 2 points are 0.4 to 0.6 in power, several Monte Carlo SEs (at
+from 1,000 to 3,000 at 2 points are 0.4 to 0.65 in power, several Monte Carlo SEs (at
 most 0.065 each). The cells are those these comparisons need, so that the primary
-analysis, with its bootstrap, runs in every one: about ten minutes of one core, more on
-a shared machine. ``docs/simulation.md`` reports the results.
+analysis, with its bootstrap, runs in every one: 3 minutes on two cores.
+``docs/simulation.md`` reports the results.
 
 Run ``python -m validation.power_curve [--replicates R] [--backend processes]``: results
 go to ``validation/results/power_curve/`` (Parquet chunks written as they finish: an

@@ -18,7 +18,8 @@ Methods
     ``RushedDisposalStudy.primary()`` on each world: the crude Aalen-Johansen comparison
     and the primary IPTW Aalen-Johansen estimate with :data:`N_BOOT` bootstrap
     replicates, the study's default (a family bootstrap: 10 authorities are fewer than
-    30). The test is the study's: Wald with the bootstrap standard error. The same
+    30). The test is the study's: of no difference, with the variance at the pooled risk
+    from the bootstrap. The same
     worlds with 50 bootstrap replicates, the first run's setting, are kept in
     :data:`EARLIER` (``--earlier``).
 Performance measures

@@ -63,8 +63,8 @@ def test_day_month_swaps_found_only_where_a_second_source_exists(scored, witness
     # A swapped date that is still a valid, consistent date, in a one-child application
     # with no care episodes and no other row of the child, is indistinguishable from a
     # true date: no check can reach 95% recall on those (docs/quality.md). On this world
-    # 89 of 252 swaps (35%) have no second source at all, 19 more only one that cannot
-    # tell which date is wrong, and 144 (57%) are attributable; 144 are found. What is
+    # 110 of 292 swaps (38%) have no second source at all, 29 more only one that cannot
+    # tell which date is wrong, and 153 (52%) are attributable; 153 are found. What is
     # flagged must be right, and swaps of issue and disposal dates (which siblings and
     # care episodes witness) must mostly be found.
     world, report, score = scored
