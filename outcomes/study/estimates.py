@@ -85,7 +85,7 @@ def null_variance(risk1: float, risk0: float, var1: float, var0: float, cov: flo
     independent; a bootstrap that reweights both arms together gives one), rescaled
     with the variances so that their correlation is kept. With two plain proportions
     this is the pooled variance of the score test of equal proportions (Miettinen and
-    Nurminen 1985; Agresti 2013, section 3.1).
+    Nurminen 1985; Agresti 2013).
 
     Why the test needs it: a risk's variance grows with the risk, so where an arm's
     estimate comes out low by chance its own standard error is small too, and a Wald
