@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import synthetic
 from outcomes.kpi import KPIError, order_mix, return_rates
 from outcomes.schema import FINAL_ORDERS
 
@@ -50,13 +51,21 @@ def test_indirect_standardisation_adds_up(returns):
     assert (returns.loc[both, "crude_2y"] >= returns.loc[both, "crude_1y"] - 1e-12).all()
 
 
-def test_adjusted_ratio_tracks_the_true_area_effect(world, returns):
-    """Areas whose true return hazard is higher have higher standardised ratios."""
+def test_adjusted_ratio_tracks_the_true_area_effect():
+    """Areas whose true return hazard is higher have higher standardised ratios.
+
+    On 20,000 applications, so that about 125 authorities expect at least three returns
+    within 2 years: the rank correlation with the true area effect is then about 0.5
+    (0.52-0.59 on seeds 3-7), where on the shared 3,000-application world, with a dozen
+    such authorities, it is anywhere from 0.1 to 0.4.
+    """
+    world = synthetic.generate("default", n_applications=20_000, seed=11)
+    r = return_rates(world.dataset, by="la_code", suppression=False).set_index("la_code")
     frailty = world.clean.groupby("la_code")["la_log_frailty"].first()
-    r = returns.set_index("la_code")
     big = r["expected_2y"] >= 3
+    assert big.sum() >= 100
     rho = stats.spearmanr(r.loc[big, "ratio_2y"], frailty.reindex(r.index)[big]).statistic
-    assert rho > 0.2, rho
+    assert rho > 0.3, rho
 
 
 def test_published_returns_hide_small_counts(world):
