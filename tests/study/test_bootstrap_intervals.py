@@ -42,7 +42,10 @@ def test_normal_interval_is_estimate_plus_minus_z_bootstrap_se() -> None:
     assert rd["estimate"] == pytest.approx(0.03)
     assert rd["std_error"] == pytest.approx(se)
     assert (rd["ci_lower"], rd["ci_upper"]) == pytest.approx((0.03 - Z * se, 0.03 + Z * se))
-    assert rd["p_value"] == pytest.approx(2 * stats.norm.sf(0.03 / se))
+    # the test of no difference: the variance at the pooled risk, from each arm's
+    # replicates and their covariance
+    c = np.cov(boot[:, 0, 0], boot[:, 1, 0])
+    assert rd["p_value"] == pytest.approx(est.null_p(0.08, 0.05, c[0, 0], c[1, 1], c[0, 1]))
     # the ratio on the log scale, exponentiated: symmetric in log, not in the ratio
     rr = r["risk_ratio"]
     se_log = np.std(np.log(boot[:, 0, 0] / boot[:, 1, 0]), ddof=1)
