@@ -18,7 +18,7 @@ Data-generating mechanism
     data-quality faults, of one of two sizes (:data:`DESIGNS`): :data:`N_APPLICATIONS`
     applications (about 2,300 children in the disposal cohort, 15 per authority and
     about 90 returns within 2 years) or :data:`DEMO_APPLICATIONS`, the world of
-    ``outcomes demo`` (about 7,700 children, 50 per authority). Its seeds come from
+    ``outcomes demo`` (about 7,600 children, 50 per authority). Its seeds come from
     ``SeedSequence(seed).spawn(R)[r]``, so a replicate is the same whatever the number
     of worker processes, and the first :math:`R'` replicates of a run of :math:`R` are
     those of a run of :math:`R'`.
@@ -109,7 +109,7 @@ N_APPLICATIONS = 1_500
 local authority. The cost of a bootstrap replicate is mostly the propensity fit, which
 grows with the rows."""
 DEMO_APPLICATIONS = 5_000
-"""The larger design: the world ``outcomes demo`` analyses (about 7,700 children, 50 per
+"""The larger design: the world ``outcomes demo`` analyses (about 7,600 children, 50 per
 local authority)."""
 HORIZON = 2.0
 """The primary horizon (years)."""

@@ -25,8 +25,8 @@ Estimand
     a stream of their own, so the world with the same seed and
     :data:`TRUTH_APPLICATIONS` applications has the same authority with a hundred times
     more children; its potential-outcome risk difference is :math:`\\theta_r` (Monte
-    Carlo error about 0.06 points, a fortieth of the interval's standard error). The
-    authority is fixed, not drawn: an extract from one authority says nothing about
+    Carlo error about 0.06 points, under a fortieth of the interval's standard error).
+    The authority is fixed, not drawn: an extract from one authority says nothing about
     other authorities (the national value differs from :math:`\\theta_r` by the
     authority's own effects), and the family bootstrap does not pretend to. The
     extract's own children's value (the sample value, ``sample_truth``) is reported
@@ -42,9 +42,10 @@ Methods
     (:func:`outcomes.study.estimates.bootstrap_interval`). The percentile interval from the
     same replicates is saved alongside (``ci_lower_percentile``, ``ci_upper_percentile``)
     for comparison. With
-    :data:`N_BOOT` = 100 replicates rather than the study's default 200: each costs a
-    propensity fit (about 70 ms), and 200 worlds at 200 replicates would take nearly
-    an hour of one core. The normal interval needs only the standard error, which
+    :data:`N_BOOT` = 100 replicates rather than the study's default 200, as in the
+    earlier run (see *History*; each replicate costs a propensity fit, and that run
+    took 21.5 minutes of one core; the present one took about a minute and a half with
+    two worker processes). The normal interval needs only the standard error, which
     100 replicates estimate to within about 7% of itself (:math:`1/\\sqrt{2B}`).
 Performance measures
     Coverage :math:`\\frac1R \\sum_r 1\\{L_r \\le \\theta_r \\le U_r\\}` with Monte Carlo

@@ -14,7 +14,7 @@ Aim
     the nominal rate, when no confounder is unmeasured?
 Data-generating mechanism
     Replicate :math:`r` is a fresh ``default`` world of :data:`N_APPLICATIONS`
-    applications (the world of ``outcomes demo``: about 7,700 children in the disposal
+    applications (the world of ``outcomes demo``: about 7,600 children in the disposal
     cohort, 152 local authorities with effects drawn afresh, about 330 returns within 2
     years), without data-quality faults. Its world seed is the first word of
     ``SeedSequence(SEED).spawn(R)[r].generate_state(2)`` with the seed of
@@ -54,7 +54,7 @@ Performance measures
     (sample) value alongside.
 
 Run ``python -m validation.pseudo_synthetic [--replicates R]`` (one process, BLAS on
-one thread: about 5 s a world). Every replicate is appended to
+one thread: about 1.5 s a world). Every replicate is appended to
 ``validation/results/pseudo_synthetic/replicates.csv`` as it finishes, so an interrupted
 run continues where it stopped; ``summary.csv``, ``report.md`` and
 ``docs/img/pseudo_synthetic.png`` are written at the end (``--replot`` rebuilds them).
@@ -100,7 +100,7 @@ from validation.coverage import (
 OUT = RESULTS / "pseudo_synthetic"
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "img" / "pseudo_synthetic.png"
 N_APPLICATIONS = 5_000
-"""Applications per world: ``outcomes demo``'s size (about 7,700 children)."""
+"""Applications per world: ``outcomes demo``'s size (about 7,600 children)."""
 HORIZON = 2.0
 REPLICATES = 300
 ALPHA = 0.05

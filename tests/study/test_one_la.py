@@ -1,7 +1,7 @@
 """The primary interval covers the truth on one local authority's extract.
 
 The simulation is ``validation/one_la.py`` (its docstring gives the design and the
-history): one-LA extracts of about 400 children, the study's own 2-year risk-difference
+history): one-LA extracts of about 380 children, the study's own 2-year risk-difference
 interval (a family bootstrap, since there is one cluster, with a normal interval from
 the bootstrap standard error), against the authority's population value. These tests
 check the saved run, as ``test_coverage.py`` does for the national worlds: the first
