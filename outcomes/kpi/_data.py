@@ -14,6 +14,9 @@ from outcomes.schema import Dataset
 Unit = Literal["child", "application"]
 Period = Literal["quarter", "year"]
 DAYS_PER_WEEK = 7.0
+DEATH_COLUMN = "_child_died"
+"""The column :func:`proceedings_of` adds: the day of the row's child's recorded death."""
+ENDED_BY_DEATH = "child died during the proceedings"
 
 
 class KPIError(OutcomesError):
@@ -23,11 +26,26 @@ class KPIError(OutcomesError):
 def proceedings_of(
     data: Dataset | pd.DataFrame, extract_date: str | pd.Timestamp | None
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """The proceedings table and the extract date (argument, else the manifest's)."""
+    """The proceedings table and the extract date (argument, else the manifest's).
+
+    From a :class:`~outcomes.schema.Dataset` with child events, the table carries each
+    child's recorded death (:data:`DEATH_COLUMN`), so that :func:`spells` can tell
+    proceedings that ended with the child's death (no disposal is ever recorded) from
+    open ones; a bare proceedings table cannot.
+    """
     if isinstance(data, Dataset):
         table = data.proceedings
         if extract_date is None:
             extract_date = data.manifest.extract_date
+        events = data.child_events
+        if events is not None and "child_id" in table.columns:
+            died = events.loc[events["event_type"] == "died"]
+            first = (
+                pd.to_datetime(died["event_date"], errors="coerce")
+                .groupby(died["child_id"].to_numpy())
+                .min()
+            )
+            table = table.assign(**{DEATH_COLUMN: table["child_id"].map(first)})
     elif isinstance(data, pd.DataFrame):
         table = data
     else:
@@ -58,7 +76,11 @@ def spells(
     disposed when its last child is disposed (open while any child is open).
 
     Rows that cannot be timed are set aside and counted by reason: no issue date, a
-    disposal before the issue, a disposal after the extract date.
+    disposal before the issue, a disposal after the extract date; and, where the table
+    carries the children's deaths (:func:`proceedings_of` from a dataset), a row with no
+    disposal whose child died on or after its issue: those proceedings ended without a
+    disposal, so they are neither open nor timed (with ``unit="application"`` the
+    siblings' case is then disposed when they are).
     """
     check_choice("unit", unit, ("child", "application"))
     needed = ["issue_date", "disposal_date", *by]
@@ -80,6 +102,10 @@ def spells(
         bad["issued after the extract date"] = (rows["issue_date"] > extract_date).to_numpy()
     for col in by:
         bad[f"no {col}"] = rows[col].isna().to_numpy()
+    if DEATH_COLUMN in table.columns:
+        died = pd.to_datetime(table[DEATH_COLUMN], errors="coerce")
+        ended = rows["disposal_date"].isna() & (died >= rows["issue_date"])
+        bad[ENDED_BY_DEATH] = ended.to_numpy()
     dropped = np.zeros(len(rows), dtype=bool)
     for reason, flag in bad.items():
         new = flag & ~dropped

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from outcomes.kpi import KPIError, timeliness
+from outcomes.schema import PROCEEDINGS, STRING_DTYPE, Dataset, Manifest
 
 
 def _valid_rows(world) -> pd.DataFrame:
@@ -14,6 +15,10 @@ def _valid_rows(world) -> pd.DataFrame:
     extract = world.dataset.manifest.extract_date
     keep = p["issue_date"].notna() & p["la_code"].notna() & (p["issue_date"] <= extract)
     keep &= ~(p["disposal_date"] < p["issue_date"]) & ~(p["disposal_date"] > extract)
+    # proceedings that ended with the child's death: no disposal, and not open either
+    events = world.dataset.child_events
+    died = events.loc[events["event_type"] == "died"].groupby("child_id")["event_date"].min()
+    keep &= ~(p["disposal_date"].isna() & (p["child_id"].map(died) >= p["issue_date"]))
     return p.loc[keep]
 
 
@@ -67,6 +72,51 @@ def test_application_unit_counts_each_application_once(world):
     p = _valid_rows(world)
     done = p.groupby("proceedings_id")["disposal_date"].agg(lambda s: s.notna().all())
     assert got["disposals"].sum() == done.sum()
+
+
+def _with_a_death(death: str | None) -> Dataset:
+    """Two siblings issued together; one is disposed, the other has no disposal and,
+    with ``death``, died on that day."""
+    rows = pd.DataFrame(
+        {
+            "proceedings_id": ["P1", "P1", "P2"],
+            "child_id": ["C1", "C2", "C3"],
+            "la_code": "E1",
+            "issue_date": pd.to_datetime(["2022-01-10", "2022-01-10", "2022-03-01"]),
+            "disposal_date": pd.to_datetime(["2022-09-05", None, "2022-08-01"]),
+        }
+    )
+    frame = pd.DataFrame({c: rows.get(c, pd.NA) for c in PROCEEDINGS.names})
+    for c in PROCEEDINGS.names:
+        if c not in ("issue_date", "disposal_date", "child_dob", "mother_dob"):
+            frame[c] = frame[c].astype(STRING_DTYPE)
+    for c in ("child_dob", "mother_dob"):
+        frame[c] = pd.to_datetime(frame[c])
+    deaths = [] if death is None else [("C2", death, "died")]
+    events = pd.DataFrame(deaths, columns=["child_id", "event_date", "event_type"])
+    events["event_date"] = pd.to_datetime(events["event_date"])
+    for c in ("child_id", "event_type"):
+        events[c] = events[c].astype(STRING_DTYPE)
+    manifest = Manifest(extract_date=pd.Timestamp("2024-03-31"), source="hand-made")
+    return Dataset(proceedings=frame, manifest=manifest, child_events=events)
+
+
+@pytest.mark.parametrize("unit", ["child", "application"])
+def test_proceedings_ended_by_a_death_are_neither_open_nor_timed(unit):
+    kw = {"by": (), "period": "year", "unit": unit, "suppression": False}
+    ended = timeliness(_with_a_death("2022-04-20"), **kw)
+    still_open = timeliness(_with_a_death(None), **kw)
+    assert ended.attrs["excluded"] == {"child died during the proceedings": 1}
+    assert "child died during the proceedings" not in still_open.attrs["excluded"]
+    if unit == "application":
+        # the siblings' case is disposed when the living child is
+        assert ended["disposals"].sum() == 2
+        assert still_open["disposals"].sum() == 1  # P1 open while C2 is
+    else:
+        assert ended["disposals"].sum() == still_open["disposals"].sum() == 2
+    # a death recorded before the issue does not end these proceedings
+    before = timeliness(_with_a_death("2021-12-31"), **kw)
+    assert "child died during the proceedings" not in before.attrs["excluded"]
 
 
 def _changing_world(seed: int = 3) -> pd.DataFrame:
