@@ -328,13 +328,14 @@ class RiskSets:
         # stratum), and where each tie group's [stratum start, first row at risk) range
         # falls among them.
         self._tail_index: dict[int, tuple[Any, Any, Any]] = {}
+        # tie groups that follow another of the same stratum
+        same = np.zeros(self.n_groups, dtype=bool)
+        same[1:] = self.group_stratum[1:] == self.group_stratum[:-1]
         for c in self.tail_groups:
             pos = np.flatnonzero(tg == c)
             hi: IntArray = np.asarray(np.searchsorted(pos, self.at_exit))
             lo = np.searchsorted(pos, self.stratum_start)
             # each group's tail rows beyond the previous group's, within its stratum
-            same = np.zeros(self.n_groups, dtype=bool)
-            same[1:] = self.group_stratum[1:] == self.group_stratum[:-1]
             start = np.where(same, np.concatenate([[0], hi[:-1]]), lo)
             self._tail_index[int(c)] = (
                 pos,
