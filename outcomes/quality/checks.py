@@ -56,6 +56,11 @@ ISSUE_COLUMNS = (
     "message",
 )
 STALE_OPEN_YEARS = 2.0
+BIRTH_SPACING_DAYS = (3, 150)
+"""Two children of one mother recorded as born this many days apart (at least the
+first, under the second) are flagged: twins are born the same day or the next, and
+no later birth follows within about five months (the shortest viable pregnancy,
+22 weeks, after the weeks it takes to conceive again)."""
 """An open case issued more than this many years before the extract is probably
 disposed but unrecorded (fewer than 1 in 100 proceedings last two years)."""
 
@@ -112,6 +117,13 @@ def _checks() -> dict[str, Check]:
             "siblings in one set of proceedings with different issue or disposal dates",
         ),
         Check("child_dob_conflict", "consistency", "warning", "one child with two dates of birth"),
+        Check(
+            "birth_spacing",
+            "consistency",
+            "warning",
+            f"two children of one mother recorded as born {BIRTH_SPACING_DAYS[0]} to "
+            f"{BIRTH_SPACING_DAYS[1] - 1} days apart",
+        ),
         Check(
             "implausible_duration",
             "consistency",
@@ -382,7 +394,40 @@ def _consistency(
         pos = np.flatnonzero(mismatch[column] & ~explained)
         text = column + " " + _fmt(frame[column].to_numpy()[pos]) + " differs from other rows"
         out.append(_issues("proceedings", frame, pos, column, check, text))
+    out.append(_birth_spacing(frame, is_dup | explained))
     return out
+
+
+def _birth_spacing(frame: pd.DataFrame, skip: np.ndarray) -> pd.DataFrame:
+    """Children of one mother (by ``mother_id``) born implausibly close together.
+
+    Each child's first row with a date of birth stands for it; of a pair too close,
+    both children are flagged (nothing says which date is wrong). Rows a date
+    diagnosis explains, and duplicate copies, take no part.
+    """
+    dob = days(frame["child_dob"])
+    mother = frame["mother_id"].to_numpy(dtype=object)
+    child = frame["child_id"].to_numpy(dtype=object)
+    usable = ~skip & ~np.isnan(dob) & ~pd.isna(mother) & ~pd.isna(child)
+    people = pd.DataFrame(
+        {"pos": np.flatnonzero(usable), "mother": mother[usable], "child": child[usable],
+         "dob": dob[usable]}
+    ).drop_duplicates(["mother", "child"])  # fmt: skip
+    people = people.sort_values(["mother", "dob"], kind="stable")
+    gap = people["dob"].diff().to_numpy()
+    same = (people["mother"] == people["mother"].shift()).to_numpy()
+    low, high = BIRTH_SPACING_DAYS
+    close = same & (gap >= low) & (gap < high)
+    # each child's gap to a too-close sibling born before it, or after it (the nearer)
+    before = np.where(close, gap, np.nan)
+    after = np.append(before[1:], np.nan)
+    nearest = np.fmin(before, after)
+    hit = ~np.isnan(nearest)
+    order = np.argsort(people["pos"].to_numpy()[hit], kind="stable")
+    pos = people["pos"].to_numpy()[hit][order]
+    words = [f"born {g:.0f} days from a sibling" for g in nearest[hit][order]]
+    text = np.array(words, dtype=object)
+    return _issues("proceedings", frame, pos, "child_dob", "birth_spacing", text)
 
 
 def _plausibility(

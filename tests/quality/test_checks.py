@@ -113,3 +113,37 @@ def test_issues_by_column(small):
     assert by_column.loc["final_order", "validity"] == 1  # the "ICO" label
     assert by_column.loc["mother_id", "completeness"] == 1
     assert by_column.loc["issue_date", "validity"] == 1  # the swap
+
+
+@pytest.mark.parametrize(
+    ("gap", "flagged"),
+    [(0, False), (1, False), (3, True), (40, True), (149, True), (150, False), (400, False)],
+)
+def test_siblings_born_too_close_together_are_both_flagged(small, gap, flagged):
+    # CHILD-1 (row 2) and CHILD-2 (row 3) share MUM-1; CHILD-2 is moved to `gap` days
+    # after CHILD-1 (the third sibling, CHILD-3, born 2017, stays out of reach)
+    p = small.proceedings.iloc[:3].copy()
+    p["issue_date"] = p["issue_date"].iloc[0]  # no swap to diagnose
+    p.loc[p.index[1], "child_dob"] = p["child_dob"].iloc[0] + pd.Timedelta(days=gap)
+    small.proceedings = p
+    found = _found(check_quality(small), {"birth_spacing"})
+    expected = {(2, "birth_spacing", "child_dob"), (3, "birth_spacing", "child_dob")}
+    assert found == (expected if flagged else set())
+
+
+def test_birth_spacing_flags_only_faulty_dates_in_a_synthetic_world():
+    # the generator keeps a mother's births at least nine months apart: the clean data
+    # raise no flag, and in the faulty copy every flagged pair has a mistyped birth date
+    import synthetic
+
+    clean = synthetic.generate("default", n_applications=20_000, seed=1, faults=False)
+    assert not (check_quality(clean.dataset).issues["check"] == "birth_spacing").any()
+    world = synthetic.generate("poor_data", n_applications=20_000, seed=1)
+    issues = check_quality(world.dataset).issues
+    flagged = issues.loc[issues["check"] == "birth_spacing", "row"] - 2  # file row -> row
+    assert len(flagged) >= 4
+    p = world.dataset.proceedings
+    faults = world.faults
+    faulty = set(faults.loc[faults["column"] == "child_dob", "row"])
+    for mother in p.iloc[flagged]["mother_id"].unique():
+        assert set(p.index[p["mother_id"] == mother]) & faulty, mother
