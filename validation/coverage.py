@@ -634,15 +634,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def code_version() -> str:
-    """The commit the run used, and whether the working tree had changes: a new
-    generator draws different worlds from the same seeds."""
+    """The commit the run used, and whether the code had changes beyond it: a new
+    generator draws different worlds from the same seeds. The runs' own outputs
+    (``validation/results/``, ``docs/img/``) do not count: a run that follows another
+    in the same checkout finds the first one's results changed, not the code."""
     git = ["git", "-C", str(ROOT)]
+    outputs = [":(exclude)validation/results", ":(exclude)docs/img"]
     try:
         commit = subprocess.run(
             [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--untracked-files=no"],
+            [*git, "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs],
             capture_output=True,
             text=True,
             check=True,
