@@ -70,13 +70,15 @@ bench: venv r-deps
 # - the size of the study's test under no effect (power_null/, 400 worlds with 200
 #   bootstrap replicates, and the same worlds with 50 in earlier_n_boot_50/) and its
 #   power by effect and world size (power_curve/);
-# - coverage of the duration policies' intervals (policy_coverage/, 200 worlds).
+# - coverage of the duration policies' intervals (policy_coverage/, 200 worlds);
+# - the bootstrap of family court areas against that of authorities (area_clusters/).
 # Then the tests that check the saved runs.
 RESUMABLE := validation/results/one_la/one_la_replicates.csv \
 	validation/results/pseudo_synthetic/replicates.csv \
 	validation/results/pseudo_synthetic/truth.csv \
 	validation/results/power_null/chunks validation/results/power_null/earlier_n_boot_50/chunks \
-	validation/results/power_curve/chunks validation/results/policy_coverage/chunks
+	validation/results/power_curve/chunks validation/results/policy_coverage/chunks \
+	validation/results/area_clusters/chunks
 coverage: venv
 	rm -rf $(RESUMABLE)
 	$(BIN)/python validation/coverage.py --n-applications 1500
@@ -89,9 +91,11 @@ coverage: venv
 	$(BIN)/python -m validation.power_null --backend processes --earlier
 	$(BIN)/python -m validation.power_curve --backend processes
 	$(BIN)/python -m validation.policy_coverage --backend processes
+	$(BIN)/python -m validation.area_clusters --backend processes
 	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py \
 		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py \
-		tests/simulation/test_power_curve.py tests/policy/test_policy_coverage.py
+		tests/simulation/test_power_curve.py tests/policy/test_policy_coverage.py \
+		tests/study/test_area_clusters.py
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/
