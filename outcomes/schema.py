@@ -542,6 +542,17 @@ class Dataset:
         }
         return {k: v for k, v in found.items() if v is not None}
 
+    def death_dates(self) -> pd.Series:
+        """Each child's recorded death: the earliest ``died`` event date, indexed by
+        ``child_id`` (empty without child events). Proceedings a death ends never get a
+        disposal, so the quality report and the KPI tables must not count them open."""
+        events = self.child_events
+        if events is None:
+            return pd.Series(dtype="datetime64[ns]")
+        died = events.loc[events["event_type"] == "died"]
+        dates = pd.to_datetime(died["event_date"], errors="coerce")
+        return dates.groupby(died["child_id"].to_numpy()).min()
+
 
 def require_dataset(value: object, caller: str) -> Dataset:
     """``value`` itself if it is a :class:`Dataset`, else an error saying how to get one.

@@ -37,15 +37,8 @@ def proceedings_of(
         table = data.proceedings
         if extract_date is None:
             extract_date = data.manifest.extract_date
-        events = data.child_events
-        if events is not None and "child_id" in table.columns:
-            died = events.loc[events["event_type"] == "died"]
-            first = (
-                pd.to_datetime(died["event_date"], errors="coerce")
-                .groupby(died["child_id"].to_numpy())
-                .min()
-            )
-            table = table.assign(**{DEATH_COLUMN: table["child_id"].map(first)})
+        if data.child_events is not None and "child_id" in table.columns:
+            table = table.assign(**{DEATH_COLUMN: table["child_id"].map(data.death_dates())})
     elif isinstance(data, pd.DataFrame):
         table = data
     else:

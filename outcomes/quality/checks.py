@@ -474,13 +474,7 @@ def _plausibility(
 
 def _death_days(dataset: Dataset, frame: pd.DataFrame) -> np.ndarray:
     """Per proceedings row, the day of its child's recorded death (NaN if none)."""
-    events = dataset.child_events
-    if events is None:
-        return np.full(len(frame), np.nan)
-    deaths = events.loc[events["event_type"] == "died"]
-    first = days(deaths["event_date"])
-    by_child = pd.Series(first, index=deaths["child_id"].to_numpy()).groupby(level=0).min()
-    return frame["child_id"].map(by_child).to_numpy(dtype=np.float64)
+    return days(frame["child_id"].map(dataset.death_dates()))
 
 
 def _timeliness(
