@@ -289,7 +289,8 @@ def bootstrap_contrasts(
         b1, b0 = replicates[:, 0, h], replicates[:, 1, h]
         pairs = np.isfinite(b1) & np.isfinite(b0)
         null = np.nan
-        if pairs.sum() >= 2 and bootstrap_se(b1[pairs]) > 0 and bootstrap_se(b0[pairs]) > 0:
+        # replicates all equal have no spread, only rounding (see bootstrap_se)
+        if pairs.sum() >= 2 and np.ptp(b1[pairs]) > 0 and np.ptp(b0[pairs]) > 0:
             c = np.cov(b1[pairs], b0[pairs])
             null = null_p(float(r1), float(r0), c[0, 0], c[1, 1], c[0, 1])
         values: dict[str, tuple[float, np.ndarray, BootstrapScale]] = {
