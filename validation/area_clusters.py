@@ -58,7 +58,9 @@ SUMMARY = OUT / "summary.csv"
 
 
 def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[Any, None]:
-    """A small world with its latent complexity as a column, and the study's seed."""
+    """A small world with its latent complexity as a column, the confounders both
+    analyses adjust for (the study's defaults and the latent complexity) and the
+    study's seed."""
     world_seed, study_seed = int(rng.integers(2**63)), int(rng.integers(2**31))
     world = synthetic.generate(
         coverage.SCENARIO,
@@ -66,18 +68,23 @@ def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[Any, Non
         seed=world_seed,
         faults=False,
     )
-    return (coverage.with_latent(world), study_seed), None
-
-
-def primary(data: tuple[Any, int], params: dict[str, Any], cluster: str) -> dict[str, Any]:
-    """The primary 2-year risk difference, its bootstrap resampling ``cluster``."""
-    dataset, seed = data
+    dataset = coverage.with_latent(world)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a small world's positivity warnings
         default = analysis_frame(
             dataset, outcome="child_return", threshold_weeks=26, confounders=None
         )
-        confounders = [*default.report["confounder"], coverage.LATENT]
+    confounders = [*default.report["confounder"], coverage.LATENT]
+    return (dataset, confounders, study_seed), None
+
+
+def primary(
+    data: tuple[Any, list[str], int], params: dict[str, Any], cluster: str
+) -> dict[str, Any]:
+    """The primary 2-year risk difference, its bootstrap resampling ``cluster``."""
+    dataset, confounders, seed = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         rows = RushedDisposalStudy(
             dataset,
             confounders=confounders,
