@@ -92,8 +92,10 @@ def performance(
     true : str or float
         Column of true values, or one true value for every row.
     by : str or list of str, optional
-        Grouping columns. Default: every column that is not a result column (the
-        design columns), then ``method`` and ``estimand``.
+        Grouping columns. Default: the design columns, then ``method`` and
+        ``estimand``. The design columns are those before ``point`` in a frame from
+        :meth:`SimulationStudy.run` (its ``keep`` columns come after the result
+        columns), and in any other frame every column that is not a result column.
     alpha : float
         Nominal level: coverage is of ``1 - alpha`` intervals, power is the rate of
         ``p <= alpha``.
@@ -132,7 +134,9 @@ def performance(
     if missing:
         raise SimulationError(f"results have no column(s) {missing}")
     if by is None:
-        groups = [c for c in results.columns if c not in RESULT_COLUMNS and c not in needed]
+        names = list(results.columns)
+        design = names[: names.index("point")] if "point" in names else names
+        groups = [c for c in design if c not in RESULT_COLUMNS and c not in needed]
         groups += [c for c in ("method", "estimand") if c in results.columns]
     else:
         groups = [by] if isinstance(by, str) else list(by)

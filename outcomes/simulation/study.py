@@ -81,8 +81,9 @@ class SimulationStudy:
         ``method(data, params)`` returns estimate rows: a dict, a list of dicts or a
         DataFrame with ``estimate`` and any of ``std_error``, ``ci_lower``,
         ``ci_upper``, ``p_value`` and ``estimand`` (default ``"theta"``); missing
-        numbers are NaN. A method that raises gives one row with the message in
-        ``error``; the study carries on.
+        numbers are NaN; other keys are ignored unless named in ``keep``. A method
+        that raises gives one row with the message in ``error``; the study carries
+        on.
     n_reps : int
         Replicates per design point.
     seed : int
@@ -91,6 +92,10 @@ class SimulationStudy:
         Data-generating parameters: a dict of lists is crossed (``itertools.product``
         in the order given), a DataFrame is taken row by row. None means one point
         with no parameters.
+    keep : sequence of str, optional
+        Other numbers of the methods' rows to keep beside the estimate (diagnostics
+        such as rows used or iterations, a second interval): each becomes a float
+        column after :data:`RESULT_COLUMNS`, NaN in rows without it.
 
     Notes
     -----
@@ -106,6 +111,7 @@ class SimulationStudy:
         n_reps: int,
         seed: int,
         design: Mapping[str, Sequence[Any]] | pd.DataFrame | None = None,
+        keep: Sequence[str] = (),
     ) -> None:
         if not callable(generate):
             raise SimulationError("generate must be callable: generate(params, rng)")
@@ -123,6 +129,12 @@ class SimulationStudy:
         self.n_reps = int(n_reps)
         self.seed = int(seed)
         self.design = _design_frame(design)
+        if isinstance(keep, str) or not all(isinstance(k, str) for k in keep):
+            raise SimulationError("keep must be a list of column names")
+        reserved = sorted(set(keep) & {*RESULT_COLUMNS, *self.design.columns})
+        if reserved:
+            raise SimulationError(f"keep names columns the study writes itself: {reserved}")
+        self.keep = tuple(dict.fromkeys(keep))
 
     # -- tasks and seeds --------------------------------------------------------------
 
@@ -189,8 +201,9 @@ class SimulationStudy:
         Returns
         -------
         pandas.DataFrame
-            The design columns, then :data:`RESULT_COLUMNS`, sorted by design point,
-            replicate and method (in the order given), one row per estimate row.
+            The design columns, then :data:`RESULT_COLUMNS`, then ``keep``; sorted by
+            design point, replicate and method (in the order given), one row per
+            estimate row.
         """
         if backend not in ("serial", "processes", "dask"):
             raise SimulationError(
@@ -214,7 +227,7 @@ class SimulationStudy:
                     if path.exists():
                         done[index] = pd.read_parquet(path)
         pending = [i for i in range(len(chunks)) if i not in done]
-        job = _Job(self.generate, self.methods, self.seed)
+        job = _Job(self.generate, self.methods, self.seed, self.keep)
 
         from tqdm.auto import tqdm
 
@@ -246,7 +259,7 @@ class SimulationStudy:
             raise SimulationError(f"design columns clash with result columns: {sorted(taken)}")
         picked = design.iloc[results["point"].to_numpy()].reset_index(drop=True)
         return pd.concat([picked, results.reset_index(drop=True)], axis=1)[
-            [*columns, *RESULT_COLUMNS]
+            [*columns, *RESULT_COLUMNS, *self.keep]
         ]
 
     def _fingerprint(self, chunk_size: int) -> dict[str, Any]:
@@ -255,6 +268,7 @@ class SimulationStudy:
             "seed": self.seed,
             "chunk_size": chunk_size,
             "methods": list(self.methods),
+            "keep": list(self.keep),
             "design": json.loads(self.design.to_json(orient="split", index=False)),
         }
 
@@ -312,6 +326,7 @@ class _Job:
     generate: Generate
     methods: dict[str, Method]
     seed: int
+    keep: tuple[str, ...]
 
     def __call__(self, tasks: list[_Task]) -> pd.DataFrame:
         rows: list[dict[str, Any]] = []
@@ -320,12 +335,13 @@ class _Job:
         # fixed dtypes, so chunks from any backend are byte-identical Parquet; built
         # column by column, as a frame of records then cast would cost about 20 ms a
         # chunk in pandas' dtype machinery
-        return pd.DataFrame(
-            {
-                name: np.array([row[name] for row in rows], dtype=_DTYPES.get(name, object))
-                for name in RESULT_COLUMNS
-            }
-        )
+        columns = {
+            name: np.array([row[name] for row in rows], dtype=_DTYPES.get(name, object))
+            for name in RESULT_COLUMNS
+        }
+        for name in self.keep:
+            columns[name] = np.array([row.get(name, np.nan) for row in rows], dtype=np.float64)
+        return pd.DataFrame(columns)
 
     def _replicate(self, task: _Task) -> list[dict[str, Any]]:
         sequence = np.random.SeedSequence(self.seed, spawn_key=(task.point, task.rep))
@@ -339,7 +355,7 @@ class _Job:
         rows: list[dict[str, Any]] = []
         for name, method in self.methods.items():
             try:
-                estimates = _estimate_rows(method(data, dict(task.params)))
+                estimates = _estimate_rows(method(data, dict(task.params)), self.keep)
             except Exception as exc:  # one failed fit must not stop the study
                 rows.append(_failed(base, name, _message(exc)))
                 continue
@@ -366,7 +382,7 @@ def _failed(base: dict[str, Any], method: str, message: str) -> dict[str, Any]:
     }
 
 
-def _estimate_rows(value: Any) -> list[dict[str, Any]]:
+def _estimate_rows(value: Any, keep: tuple[str, ...]) -> list[dict[str, Any]]:
     """A method's return value as rows with every estimate column."""
     if isinstance(value, pd.DataFrame):
         records = value.to_dict("records")
@@ -389,6 +405,13 @@ def _estimate_rows(value: Any) -> list[dict[str, Any]]:
             number = record.get(column)
             row[column] = np.nan if number is None else float(number)
         row["error"] = None
+        for key in keep:
+            value = record.get(key)
+            if value is not None and not isinstance(value, int | float | np.number):
+                raise SimulationError(
+                    f"a method's row has {key!r} = {value!r}: a kept column must be numbers"
+                )
+            row[key] = np.nan if value is None else float(value)
         rows.append(row)
     return rows
 

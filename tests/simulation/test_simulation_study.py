@@ -46,6 +46,8 @@ def wald_mean(x: np.ndarray, params: dict[str, Any]) -> dict[str, float]:
         "ci_lower": est - z * se,
         "ci_upper": est + z * se,
         "p_value": float(2 * stats.norm.sf(abs(est / se))),
+        "n_used": len(x),  # kept by study()
+        "ignored": 1.0,  # not kept
     }
 
 
@@ -69,8 +71,10 @@ def fragile(x: np.ndarray, params: dict[str, Any]) -> dict[str, float]:
 METHODS = {"wald": wald_mean, "median": two_rows, "fragile": fragile}
 
 
-def study(**kwargs: Any) -> SimulationStudy:
-    return SimulationStudy(draw, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN, **kwargs)
+def study(generate: Any = draw, **kwargs: Any) -> SimulationStudy:
+    """The toy study (``kwargs`` override its arguments)."""
+    args: dict[str, Any] = {"n_reps": N_REPS, "seed": 2026, "design": DESIGN, "keep": ["n_used"]}
+    return SimulationStudy(generate, METHODS, **{**args, **kwargs})
 
 
 def chunk_bytes(folder: Path) -> dict[str, bytes]:
@@ -97,7 +101,10 @@ def test_results_do_not_depend_on_chunk_size() -> None:
 
 def test_layout_design_columns_then_result_columns() -> None:
     res = study().run(chunk_size=40, progress=False)
-    assert list(res.columns) == ["n", "mu", *RESULT_COLUMNS]
+    assert list(res.columns) == ["n", "mu", *RESULT_COLUMNS, "n_used"]
+    wald = res["method"] == "wald"
+    assert (res.loc[wald, "n_used"] == res.loc[wald, "n"]).all()
+    assert res.loc[~wald, "n_used"].isna().all()
     # wald 1 row, median 2 rows, fragile 1 row per replicate
     assert len(res) == 4 * N_REPS * 4
     first = res[(res["point"] == 0) & (res["rep"] == 0)]
@@ -125,6 +132,23 @@ def test_a_failing_method_is_a_row_with_its_message() -> None:
     fragile = perf[(perf["method"] == "fragile") & (perf["measure"] == "n_failed")]
     assert set(fragile["estimand"]) == {"mean"}
     assert fragile["estimate"].sum() == len(failed)
+
+
+def test_a_methods_own_columns_are_not_taken_for_design_columns() -> None:
+    res = study().run(progress=False)
+    perf = performance(res)
+    assert list(perf.columns) == ["n", "mu", "method", "estimand", "measure", "estimate", "mcse"]
+    assert len(perf.drop_duplicates(["n", "mu", "method", "estimand"])) == 4 * 4
+
+
+def labelled(x: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
+    return {"estimate": float(x.mean()), "label": "a word"}
+
+
+def test_a_kept_column_must_be_numbers() -> None:
+    res = SimulationStudy(draw, {"m": labelled}, n_reps=2, seed=1, design=DESIGN, keep=["label"])
+    errors = res.run(progress=False)["error"]
+    assert errors.str.contains("'label' = 'a word': a kept column must be numbers").all()
 
 
 def boom(params: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, Any]:
@@ -170,7 +194,7 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
     whole = study().run(chunk_size=16, out=tmp_path / "whole", progress=False)
 
     cut = Interrupting(stop=16 * 3 + 5)  # in the fourth chunk
-    interrupted = SimulationStudy(cut, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN)
+    interrupted = study(cut)
     with pytest.raises(KeyboardInterrupt):
         interrupted.run(chunk_size=16, out=tmp_path / "resumed", progress=False)
     assert sorted(chunk_bytes(tmp_path / "resumed")) == [
@@ -179,9 +203,7 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
     assert not list((tmp_path / "resumed").glob(".*tmp"))  # nothing half-written
 
     counting = Interrupting(stop=-1)
-    resumed = SimulationStudy(counting, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN).run(
-        chunk_size=16, out=tmp_path / "resumed", progress=False
-    )
+    resumed = study(counting).run(chunk_size=16, out=tmp_path / "resumed", progress=False)
     assert counting.calls == 120 - 3 * 16  # the finished chunks were not redone
     pd.testing.assert_frame_equal(resumed, whole, check_exact=True)
     assert chunk_bytes(tmp_path / "resumed") == chunk_bytes(tmp_path / "whole")
@@ -196,7 +218,7 @@ def interrupt_last_point(params: dict[str, Any], rng: np.random.Generator) -> An
 
 def test_an_interrupted_processes_run_resumes_serially(tmp_path: Path) -> None:
     whole = study().run(chunk_size=16, progress=False)
-    cut = SimulationStudy(interrupt_last_point, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN)
+    cut = study(interrupt_last_point)
     with pytest.raises(KeyboardInterrupt):
         cut.run("processes", n_workers=2, chunk_size=16, out=tmp_path, progress=False)
     written = sorted(chunk_bytes(tmp_path))
@@ -211,9 +233,7 @@ def test_deleted_chunks_are_redone(tmp_path: Path) -> None:
     for name in ("chunk-000002.parquet", "chunk-000007.parquet"):
         (tmp_path / name).unlink()
     counting = Interrupting(stop=-1)
-    again = SimulationStudy(counting, METHODS, n_reps=N_REPS, seed=2026, design=DESIGN).run(
-        chunk_size=16, out=tmp_path, progress=False
-    )
+    again = study(counting).run(chunk_size=16, out=tmp_path, progress=False)
     assert counting.calls == 16 + 8  # chunk 7 is the short last one
     pd.testing.assert_frame_equal(again, first, check_exact=True)
     assert chunk_bytes(tmp_path) == before
@@ -221,7 +241,7 @@ def test_deleted_chunks_are_redone(tmp_path: Path) -> None:
 
 def test_another_study_in_the_folder_is_refused(tmp_path: Path) -> None:
     study().run(chunk_size=16, out=tmp_path, progress=False)
-    other = SimulationStudy(draw, METHODS, n_reps=N_REPS, seed=7, design=DESIGN)
+    other = study(seed=7)
     with pytest.raises(SimulationError, match="differs in seed"):
         other.run(chunk_size=16, out=tmp_path, progress=False)
     with pytest.raises(SimulationError, match="differs in chunk_size"):
@@ -317,6 +337,9 @@ def test_the_toy_study_recovers_the_truth() -> None:
         ({"design": {"n": 20}}, "list of levels"),
         ({"design": pd.DataFrame()}, "no rows"),
         ({"design": {"rep": [1]}}, "clash"),
+        ({"keep": "n_used"}, "list of column names"),
+        ({"keep": ["truth"]}, r"keep names columns the study writes itself: \['truth'\]"),
+        ({"keep": ["mu"]}, "keep names columns"),
     ],
 )
 def test_bad_arguments_are_outcomes_errors(kwargs: dict[str, Any], match: str) -> None:
