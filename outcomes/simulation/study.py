@@ -335,7 +335,7 @@ class _Job:
         # fixed dtypes, so chunks from any backend are byte-identical Parquet; built
         # column by column, as a frame of records then cast would cost about 20 ms a
         # chunk in pandas' dtype machinery
-        columns = {
+        columns: dict[str, np.ndarray] = {
             name: np.array([row[name] for row in rows], dtype=_DTYPES.get(name, object))
             for name in RESULT_COLUMNS
         }
