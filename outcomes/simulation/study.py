@@ -251,6 +251,41 @@ class SimulationStudy:
         results = pd.concat([done[i] for i in range(len(chunks))], ignore_index=True)
         return self._with_design(results)
 
+    def read(self, out: str | os.PathLike[str]) -> pd.DataFrame:
+        """The results of a finished run of this study saved in ``out``, without running
+        anything: as :meth:`run` returns them.
+
+        Raises
+        ------
+        SimulationError
+            If ``out`` holds no run, another study's, or a run with chunks missing
+            (one interrupted: :meth:`run` with ``out`` finishes it).
+        """
+        folder = Path(out)
+        manifest = folder / _MANIFEST
+        if not manifest.exists():
+            raise SimulationError(f"{folder}: no saved run of a simulation study there")
+        saved = json.loads(manifest.read_text(encoding="utf-8"))
+        chunk_size = saved.get("chunk_size")
+        fingerprint = self._fingerprint(chunk_size if isinstance(chunk_size, int) else 0)
+        if saved != fingerprint:
+            differ = sorted(k for k in fingerprint if saved.get(k) != fingerprint[k])
+            raise SimulationError(
+                f"{manifest}: the results there are from another study "
+                f"(it differs in {', '.join(differ)})"
+            )
+        count = -(-self.n_tasks // fingerprint["chunk_size"])
+        missing = [i for i in range(count) if not _chunk_path(folder, i).exists()]
+        if missing:
+            raise SimulationError(
+                f"{folder}: {len(missing)} of {count} chunks are missing (the first is "
+                f"{_chunk_path(folder, missing[0]).name}); run the study with out= to finish"
+            )
+        results = pd.concat(
+            [pd.read_parquet(_chunk_path(folder, i)) for i in range(count)], ignore_index=True
+        )
+        return self._with_design(results)
+
     def _with_design(self, results: pd.DataFrame) -> pd.DataFrame:
         design = self.design.reset_index(drop=True)
         columns = list(design.columns)

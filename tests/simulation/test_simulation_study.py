@@ -239,6 +239,20 @@ def test_deleted_chunks_are_redone(tmp_path: Path) -> None:
     assert chunk_bytes(tmp_path) == before
 
 
+def test_a_saved_run_reads_back_as_it_ran_and_an_unfinished_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    ran = study().run(chunk_size=16, out=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(study().read(tmp_path), ran, check_exact=True)
+    with pytest.raises(SimulationError, match="differs in seed"):
+        study(seed=7).read(tmp_path)
+    (tmp_path / "chunk-000003.parquet").unlink()
+    with pytest.raises(SimulationError, match="1 of 8 chunks are missing .*chunk-000003"):
+        study().read(tmp_path)
+    with pytest.raises(SimulationError, match="no saved run"):
+        study().read(tmp_path / "elsewhere")
+
+
 def test_another_study_in_the_folder_is_refused(tmp_path: Path) -> None:
     study().run(chunk_size=16, out=tmp_path, progress=False)
     other = study(seed=7)
