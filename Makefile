@@ -74,17 +74,15 @@ bench: venv r-deps
 # - the bootstrap of family court areas against that of authorities (area_clusters/).
 # Then the tests that check the saved runs.
 RESUMABLE := validation/results/one_la/one_la_replicates.csv \
-	validation/results/pseudo_synthetic/replicates.csv \
-	validation/results/pseudo_synthetic/truth.csv \
+	validation/results/1500_applications/chunks validation/results/5000_applications/chunks \
+	validation/results/pseudo_synthetic/chunks \
 	validation/results/power_null/chunks validation/results/power_null/earlier_n_boot_50/chunks \
 	validation/results/power_curve/chunks validation/results/policy_coverage/chunks \
 	validation/results/area_clusters/chunks
 coverage: venv
 	rm -rf $(RESUMABLE)
-	$(BIN)/python validation/coverage.py --n-applications 1500
-	$(BIN)/python validation/coverage.py --n-applications 5000
-	$(BIN)/python -m validation.crude_control --n-applications 1500
-	$(BIN)/python -m validation.crude_control --n-applications 5000
+	$(BIN)/python -m validation.coverage --n-applications 1500
+	$(BIN)/python -m validation.coverage --n-applications 5000
 	$(BIN)/python -m validation.one_la --n-jobs 2
 	$(BIN)/python -m validation.pseudo_synthetic
 	$(BIN)/python -m validation.power_null --backend processes

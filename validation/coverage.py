@@ -5,9 +5,10 @@ risk difference of return to court within 2 years, disposal within 26 weeks vs l
 estimated by stabilised, trimmed inverse-probability weighting and a weighted
 Aalen-Johansen estimator (``iptw_aalen_johansen``), with a percentile interval from a
 bootstrap of whole local authorities. This module measures how often that interval
-contains the true value.
+contains the true value, and runs an unadjusted control in the same worlds.
 
-Design (Morris, White and Crowther 2019, "ADEMP"):
+Design (Morris, White and Crowther 2019, "ADEMP"), run on
+:class:`outcomes.simulation.SimulationStudy`:
 
 Aim
     Does the study's 95% interval cover the truth 95% of the time when the method's
@@ -18,10 +19,12 @@ Data-generating mechanism
     data-quality faults, of one of two sizes (:data:`DESIGNS`): :data:`N_APPLICATIONS`
     applications (about 2,300 children in the disposal cohort, 15 per authority and
     about 90 returns within 2 years) or :data:`DEMO_APPLICATIONS`, the world of
-    ``outcomes demo`` (about 7,600 children, 50 per authority). Its seeds come from
-    ``SeedSequence(seed).spawn(R)[r]``, so a replicate is the same whatever the number
-    of worker processes, and the first :math:`R'` replicates of a run of :math:`R` are
-    those of a run of :math:`R'`.
+    ``outcomes demo`` (about 7,600 children, 50 per authority). Each size is one study
+    with one design point; replicate :math:`r`'s stream is the framework's,
+    ``SeedSequence(SEED, spawn_key=(0, r))`` (:func:`generate` draws the world's seed
+    and the study's seed from it), so a replicate is the same whatever the backend,
+    the number of workers or the number of replicates, and replicate :math:`r` of both
+    sizes starts from the same stream.
 Estimand
     :math:`\\theta = F_1(2) - F_0(2)`, the scenario's *population* value: the mean of
     the 2-year risk difference of :data:`TRUTH_WORLDS` national-scale worlds computed
@@ -30,7 +33,8 @@ Estimand
     authorities, so its interval describes the spread of the estimate over new worlds
     -- new authorities, new children -- around the population value, and that is the
     value it must cover. The sample value moves with the estimate (the same children),
-    so covering it is easier; its coverage is reported alongside.
+    so covering it is easier; its coverage is reported alongside (it is the ``truth``
+    column of the results).
 Methods
     Exactly the ``iptw_aalen_johansen`` risk-difference row of
     ``RushedDisposalStudy(...).run()`` with the study's defaults (``n_boot`` = 200,
@@ -40,9 +44,22 @@ Methods
     complexity to the default confounders, so that no confounder is unmeasured -- the
     test of the interval -- and ``default_confounders`` uses the defaults alone, where
     complexity is seen only through three noisy indicators, as in real data.
+
+    And a control (:data:`CONTROLS`): the *unadjusted* Aalen-Johansen 2-year risk
+    difference, with its textbook interval :math:`\\hat\\theta \\pm 1.96\\,
+    \\widehat{\\text{se}}` (the two arms' Aalen-type variances added: children taken as
+    independent) and with the interval the study uses, percentiles of a bootstrap of
+    whole local authorities (200 replicates). Its target is its own population value,
+    the unadjusted risk difference of the same national-scale worlds, averaged. No
+    weighting, no propensity model: when the study's interval covers less than 95% in
+    a set of worlds, the cause may be the method or the worlds drawn (a few hundred
+    worlds can by chance be more spread out than the population of worlds); if the
+    control also falls short there, part of the shortfall belongs to the worlds, and
+    what the study loses beyond the control belongs to the weighting.
 Performance measures
-    With :math:`\\hat\\theta_r` and :math:`(L_r, U_r)` the estimate and interval of
-    replicate :math:`r`,
+    Those of :func:`outcomes.simulation.performance` (rsimsum's definitions, each
+    with its Monte Carlo SE): with :math:`\\hat\\theta_r` and :math:`(L_r, U_r)` the
+    estimate and interval of replicate :math:`r`,
 
     .. math::
 
@@ -53,15 +70,17 @@ Performance measures
         \\widehat{\\text{bias}} = \\bar{\\hat\\theta} - \\theta, \\quad
         \\text{MC SE} = s_{\\hat\\theta} / \\sqrt R,
 
-    and the empirical standard deviation :math:`s_{\\hat\\theta}` against the mean
-    bootstrap standard error. The percentile interval with :math:`B' < B` replicates
-    is the one from the first :math:`B'` bootstrap draws (the study draws every
-    replicate's authorities from one stream before estimating any, so these are the
-    draws a run with ``n_boot`` = :math:`B'` makes).
+    and the empirical standard deviation :math:`s_{\\hat\\theta}` against the
+    model-based (bootstrap) standard error, the root mean of the squared SEs. The
+    percentile interval with :math:`B' < B` replicates is the one from the first
+    :math:`B'` bootstrap draws (the study draws every replicate's authorities from one
+    stream before estimating any, so these are the draws a run with ``n_boot`` =
+    :math:`B'` makes).
 
-Run ``make coverage`` or ``python validation/coverage.py [--n-applications N]
-[--replicates R]``; results go to ``validation/results/N_applications/`` and the figure
-to ``docs/img/coverage_N.png``.
+Run ``make coverage`` or ``python -m validation.coverage [--n-applications N]
+[--backend processes]``: the replicates go to ``validation/results/N_applications/chunks/``
+(Parquet, one file per chunk of :data:`CHUNK_SIZE` worlds, resumable), the truth,
+summaries and report beside them, the figure to ``docs/img/coverage_N.png``.
 
 References
 ----------
@@ -72,20 +91,19 @@ evaluate statistical methods. *Statistics in Medicine* 38(11), 2074-2102.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import subprocess
 import time
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
@@ -93,11 +111,13 @@ from threadpoolctl import threadpool_limits
 import synthetic
 from outcomes.causal import PositivityWarning
 from outcomes.schema import PROCEEDINGS, Dataset
+from outcomes.simulation import SimulationStudy, performance
 from outcomes.study import RushedDisposalStudy, methods
 from outcomes.study import estimates as est
 from outcomes.study.estimates import bootstrap_interval
 from outcomes.study.frame import AnalysisFrame, analysis_frame
 from outcomes.study.result import PRIMARY_METHOD
+from outcomes.survival import cumulative_incidence
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "validation" / "results"
@@ -116,6 +136,8 @@ HORIZON = 2.0
 SEED = 20_261_127
 """Root seed of the replicates (a date, chosen before any result was seen)."""
 REPLICATES = 300
+CHUNK_SIZE = 10
+"""Worlds per saved chunk: an interrupted run loses at most this many."""
 N_BOOT = 200
 """The study's default number of bootstrap replicates."""
 N_BOOT_PREFIXES = (50, 100)
@@ -125,6 +147,10 @@ TRUTH_WORLDS = 20
 """National-scale worlds averaged for the population value; their seeds are
 ``TRUTH_SEED + k``, apart from any replicate's (those come from :data:`SEED`)."""
 LATENT = "complexity"
+Z = 1.959963984540054
+"""The standard normal 97.5% point."""
+CRUDE = "crude_risk_difference"
+"""The control's estimand: the unadjusted risk difference, with a target of its own."""
 
 
 @dataclass(frozen=True)
@@ -164,10 +190,35 @@ DESIGNS: dict[int, tuple[Setting, ...]] = {
 }
 """World size (applications) -> the settings analysed at that size."""
 
+CONTROLS = {
+    "crude_textbook": "textbook (normal, Aalen variance)",
+    "crude_bootstrap": "bootstrap of authorities (percentile)",
+}
+"""The control's methods, run at every size, and their intervals."""
+
+KEEP = (
+    *(f"ci_{side}_b{b}" for b in N_BOOT_PREFIXES for side in ("lower", "upper")),
+    "n_boot",
+    "boot_replicates",
+    "children",
+    "areas",
+    "exposed_share",
+    "warnings",
+)
+"""What each method records beside its estimate: the intervals from the first
+:data:`N_BOOT_PREFIXES` draws, the bootstrap's size and the replicates that did not fail,
+the cohort's size, authorities and share exposed, and the warnings raised (a replicate
+that warned is visible in the results)."""
+
 
 def results_folder(n_applications: int) -> Path:
     """Where the run of one world size is saved."""
     return RESULTS / f"{n_applications}_applications"
+
+
+def chunks_folder(n_applications: int) -> Path:
+    """The replicates of one world size, as the simulation framework saves them."""
+    return results_folder(n_applications) / "chunks"
 
 
 def figure_path(n_applications: int) -> Path:
@@ -178,19 +229,21 @@ def figure_path(n_applications: int) -> Path:
 def population_truth(
     worlds: int = TRUTH_WORLDS, seed: int = TRUTH_SEED, horizon: float = HORIZON
 ) -> pd.DataFrame:
-    """The 2-year risk difference of ``worlds`` national-scale worlds.
+    """The 2-year risk differences of ``worlds`` national-scale worlds.
 
-    Each world's value is computed from its children's potential outcomes
-    (:mod:`synthetic.truth`); ``mc_std_error`` is its Monte Carlo error from the
-    children alone. The population value is their mean, and its Monte Carlo error
-    :math:`s / \\sqrt K` uses the spread *between* worlds, which also carries the
-    draw of the local authorities' effects (each world draws its own).
+    Each world's ``risk_difference`` is computed from its children's potential
+    outcomes (:mod:`synthetic.truth`); ``mc_std_error`` is its Monte Carlo error from
+    the children alone. The population value is their mean, and its Monte Carlo error
+    :math:`s / \\sqrt K` uses the spread *between* worlds, which also carries the draw
+    of the local authorities' effects (each world draws its own).
+    ``crude_risk_difference`` is the world's unadjusted Aalen-Johansen difference
+    (:func:`crude_risks`), whose mean is the control's target.
 
     Returns
     -------
     DataFrame
         One row per world: ``seed``, ``n_cohort``, ``risk_difference``,
-        ``mc_std_error``.
+        ``mc_std_error``, ``crude_risk_difference``.
     """
     rows = []
     for k in range(worlds):
@@ -199,20 +252,25 @@ def population_truth(
         row = table.loc[
             (table["estimand"] == "risk_difference") & (table["horizon_years"] == horizon)
         ].iloc[0]
+        frame = analysis_frame(
+            world.dataset, outcome="child_return", threshold_weeks=26, confounders=None
+        ).data
+        crude = crude_risks(frame)["estimate"]
         rows.append(
             {
                 "seed": seed + k,
                 "n_cohort": world.truth.n_cohort,
                 "risk_difference": float(row["estimate"]),
                 "mc_std_error": float(row["mc_std_error"]),
+                "crude_risk_difference": float(crude.iloc[0] - crude.iloc[1]),
             }
         )
     return pd.DataFrame(rows)
 
 
-def truth_value(worlds: pd.DataFrame) -> tuple[float, float]:
+def truth_value(worlds: pd.DataFrame, column: str = "risk_difference") -> tuple[float, float]:
     """Population value and its Monte Carlo standard error from :func:`population_truth`."""
-    values = worlds["risk_difference"].to_numpy()
+    values = worlds[column].to_numpy()
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values)))
 
 
@@ -230,6 +288,40 @@ def with_latent(world: synthetic.World) -> Dataset:
         child_events=world.dataset.child_events,
         care_episodes=world.dataset.care_episodes,
     )
+
+
+@dataclass(frozen=True)
+class World:
+    """What every method of a replicate analyses: the world's data with the latent
+    column, the study's default analysis frame on it, the study's seed, and the
+    warnings drawing it raised."""
+
+    data: Dataset
+    default: AnalysisFrame
+    study_seed: int
+    warnings: int
+
+
+def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[World, dict[str, float]]:
+    """One world of ``params["n_applications"]`` applications; its truth is the world's
+    own (sample) 2-year risk difference.
+
+    BLAS runs on one thread, so the numbers do not depend on how many replicates run
+    side by side (and two processes do not fight over two cores).
+    """
+    world_seed, study_seed = int(rng.integers(2**63)), int(rng.integers(2**31))
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        world = synthetic.generate(
+            SCENARIO, n_applications=int(params["n_applications"]), seed=world_seed, faults=False
+        )
+        data = with_latent(world)
+        # the study's default confounders, by its own rule (absent ones included)
+        default = analysis_frame(
+            data, outcome="child_return", threshold_weeks=26, confounders=None
+        )
+    truth = {"risk_difference": world.truth.value("risk_difference", HORIZON)}
+    return World(data, default, study_seed, len(caught)), truth
 
 
 def primary_row(
@@ -299,183 +391,223 @@ def risk_difference_row(
     )
 
 
-def replicate(
-    index: int,
-    seed: np.random.SeedSequence,
-    n_applications: int,
-    settings: tuple[Setting, ...] = SETTINGS,
-) -> list[dict[str, Any]]:
-    """One world, analysed in each of ``settings``: one row per setting.
-
-    BLAS runs on one thread, so the numbers do not depend on how many replicates run
-    side by side (and two processes do not fight over two cores). Warnings are
-    counted, not raised: a worker process does not see pytest's filters, and a
-    replicate that warned is visible in the results.
-    """
-    world_seed, study_seed = (int(x) for x in seed.generate_state(2))
-    started = time.perf_counter()
-    rows = []
+def adjusted(world: World, params: dict[str, Any], setting: str) -> dict[str, Any]:
+    """The study's primary row in one of :data:`SETTINGS`, with its :data:`KEEP` numbers."""
+    chosen = next(s for s in SETTINGS if s.name == setting)
+    requested = list(world.default.report["confounder"])
+    confounders = [*requested, LATENT] if chosen.adds_latent else requested
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        world = synthetic.generate(
-            SCENARIO, n_applications=n_applications, seed=world_seed, faults=False
+        study = RushedDisposalStudy(
+            world.data,
+            confounders=confounders,
+            n_boot=chosen.n_boot,
+            sensitivity=False,
+            seed=world.study_seed,
         )
-        sample_truth = world.truth.value("risk_difference", HORIZON)
-        data = with_latent(world)
-        # the study's default confounders, by its own rule (absent ones included)
-        default = analysis_frame(
-            data, outcome="child_return", threshold_weeks=26, confounders=None
+        af = analysis_frame(
+            world.data,
+            outcome=study.outcome,
+            threshold_weeks=study.threshold_weeks,
+            confounders=confounders,
         )
-        requested = list(default.report["confounder"])
-        for setting in settings:
-            confounders = [*requested, LATENT] if setting.adds_latent else requested
-            study = RushedDisposalStudy(
-                data,
-                confounders=confounders,
-                n_boot=setting.n_boot,
-                sensitivity=False,
-                seed=study_seed,
-            )
-            af = analysis_frame(
-                data,
-                outcome=study.outcome,
-                threshold_weeks=study.threshold_weeks,
-                confounders=confounders,
-            )
-            row, point, boot = primary_row(study, af)
-            out = {
-                "replicate": index,
-                "n_applications": n_applications,
-                "setting": setting.name,
-                "world_seed": world_seed,
-                "study_seed": study_seed,
-                "children": len(af.data),
-                "areas": int(af.data["la_code"].nunique()),
-                "exposed_share": float(af.data["exposed"].mean()),
-                "sample_truth": sample_truth,
-                "estimate": row["estimate"],
-                "std_error": row["std_error"],
-                "ci_lower": row["ci_lower"],
-                "ci_upper": row["ci_upper"],
-                "n_boot": setting.n_boot,
-                "boot_replicates": len(boot),
-            }
-            for b in N_BOOT_PREFIXES:
-                if b < setting.n_boot:
-                    prefix = risk_difference_row(study, point, boot[:b], bootstrap_interval(af))
-                    out[f"ci_lower_b{b}"] = prefix["ci_lower"]
-                    out[f"ci_upper_b{b}"] = prefix["ci_upper"]
-            rows.append(out)
-    for out in rows:
-        out["warnings"] = len(caught)
-        out["seconds"] = time.perf_counter() - started
-    return rows
+        row, point, boot = primary_row(study, af)
+        out: dict[str, Any] = {
+            "estimand": "risk_difference",
+            **{c: row[c] for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")},
+        }
+        for b in N_BOOT_PREFIXES:
+            if b < chosen.n_boot:
+                prefix = risk_difference_row(study, point, boot[:b], bootstrap_interval(af))
+                out[f"ci_lower_b{b}"] = prefix["ci_lower"]
+                out[f"ci_upper_b{b}"] = prefix["ci_upper"]
+    return {
+        **out,
+        "n_boot": chosen.n_boot,
+        "boot_replicates": len(boot),
+        **cohort_numbers(af.data),
+        "warnings": world.warnings + len(caught),
+    }
 
 
-def simulate(
-    replicates: int = REPLICATES,
-    seed: int = SEED,
-    n_applications: int = N_APPLICATIONS,
-    n_jobs: int = 2,
-    progress: bool = False,
-    start: int = 0,
-) -> pd.DataFrame:
-    """Run replicates ``start`` to ``replicates - 1``; one row per replicate and
-    setting, in replicate order (``start > 0`` extends an earlier run of ``start``
-    replicates with the same seed: replicate seeds do not depend on the total).
-    The settings are those of :data:`DESIGNS` for ``n_applications``; replicate
-    :math:`r` of every size has the same seeds (worlds of different sizes differ).
+def cohort_numbers(frame: pd.DataFrame) -> dict[str, float]:
+    """The analysis cohort's size, authorities and share exposed."""
+    return {
+        "children": len(frame),
+        "areas": int(frame["la_code"].nunique()),
+        "exposed_share": float(frame["exposed"].mean()),
+    }
 
-    Columns: ``replicate, n_applications, setting, world_seed, study_seed, children, areas,
-    exposed_share, sample_truth, estimate, std_error, ci_lower, ci_upper, n_boot,
-    boot_replicates`` (those that did not fail), the intervals from the first
-    :data:`N_BOOT_PREFIXES` draws (``ci_lower_b50`` ...), ``warnings`` and
-    ``seconds`` (wall time of the replicate, both settings; the only column that is
-    not the same on every run).
-    """
-    seeds = np.random.SeedSequence(seed).spawn(replicates)
-    settings = DESIGNS[n_applications]
-    tasks = (
-        delayed(replicate)(i, s, n_applications, settings)
-        for i, s in enumerate(seeds)
-        if i >= start
+
+def crude_risks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Unadjusted 2-year risks by arm: ``estimate`` and ``variance``, indexed 1, 0."""
+    table = cumulative_incidence(frame, "years", "event", event_of_interest=1, by="exposed").at(
+        HORIZON
     )
-    results: Iterable[list[dict[str, Any]]]
-    if n_jobs > 1:
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    else:
-        results = (fn(*args, **kwargs) for fn, args, kwargs in tasks)
-    rows: list[dict[str, Any]] = []
-    for r, result in enumerate(results):
-        rows += result
-        if progress:
-            print(f"\rreplicate {start + r + 1}/{replicates}", end="", flush=True)
-    if progress:
-        print()
-    return pd.DataFrame(rows)
+    return table.set_index("group").loc[[1, 0], ["estimate", "variance"]]
+
+
+def crude_difference(frame: pd.DataFrame) -> np.ndarray:
+    """The unadjusted risk difference, as an array for the bootstrap."""
+    risks = crude_risks(frame)["estimate"].to_numpy()
+    return np.array([risks[0] - risks[1]])
+
+
+def crude_textbook(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """The control with its textbook interval: normal, the arms' Aalen variances added."""
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = world.default.data
+        risks = crude_risks(frame)
+    estimate = float(risks["estimate"].iloc[0] - risks["estimate"].iloc[1])
+    std_error = float(np.sqrt(risks["variance"].sum()))
+    return {
+        "estimand": CRUDE,
+        "estimate": estimate,
+        "std_error": std_error,
+        "ci_lower": estimate - Z * std_error,
+        "ci_upper": estimate + Z * std_error,
+        **cohort_numbers(frame),
+        "warnings": world.warnings + len(caught),
+    }
+
+
+def crude_bootstrap(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """The control with the study's interval: percentiles of :data:`N_BOOT` draws of
+    whole local authorities (its own stream, from the study's seed)."""
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = world.default.data
+        estimate = float(crude_difference(frame)[0])
+        rng = np.random.default_rng(world.study_seed)
+        boot = methods.cluster_bootstrap(frame, crude_difference, N_BOOT, rng)[:, 0]
+    return {
+        "estimand": CRUDE,
+        "estimate": estimate,
+        "std_error": float(np.std(boot, ddof=1)),
+        "ci_lower": float(np.quantile(boot, 0.025)),
+        "ci_upper": float(np.quantile(boot, 0.975)),
+        "n_boot": N_BOOT,
+        "boot_replicates": len(boot),
+        **cohort_numbers(frame),
+        "warnings": world.warnings + len(caught),
+    }
+
+
+def study(n_applications: int, replicates: int = REPLICATES) -> SimulationStudy:
+    """The simulation of one world size, not yet run: the settings of :data:`DESIGNS`
+    and the :data:`CONTROLS`."""
+    settings = {
+        s.name: functools.partial(adjusted, setting=s.name) for s in DESIGNS[n_applications]
+    }
+    return SimulationStudy(
+        generate,
+        {**settings, "crude_textbook": crude_textbook, "crude_bootstrap": crude_bootstrap},
+        n_reps=replicates,
+        seed=SEED,
+        design={"n_applications": [n_applications]},
+        keep=KEEP,
+    )
+
+
+def saved(n_applications: int, replicates: int = REPLICATES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The saved replicates of one world size and the saved truth worlds."""
+    folder = results_folder(n_applications)
+    results = study(n_applications, replicates).read(chunks_folder(n_applications))
+    truth = pd.read_csv(folder / "coverage_truth.csv", float_precision="round_trip")
+    return results, truth
+
+
+def _measures(part: pd.DataFrame, true: str | float, ci: tuple[str, str]) -> dict[str, float]:
+    """:func:`outcomes.simulation.performance` of one method's rows, as a dict."""
+    table = performance(part, true=true, by=[], ci=ci, p_value=None)
+    return dict(
+        zip(table["measure"], zip(table["estimate"], table["mcse"], strict=True), strict=True)
+    )
 
 
 def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFrame:
-    """Performance measures per setting and bootstrap size (see the module docstring).
+    """Performance of the settings per bootstrap size (see the module docstring).
 
     Columns: ``setting, n_boot, replicates, truth, truth_mc_se, mean_estimate, bias,
-    bias_mc_se, empirical_sd, mean_std_error, se_ratio, coverage, coverage_mc_se,
-    coverage_sample_truth, mean_ci_width``.
+    bias_mc_se, empirical_sd, model_se, se_ratio, coverage, coverage_mc_se,
+    coverage_sample_truth, mean_ci_width``. ``se_ratio`` is ``model_se`` over
+    ``empirical_sd``.
     """
     rows = []
-    for setting in dict.fromkeys(results["setting"]):
-        part = results.loc[results["setting"] == setting]
-        r = len(part)
+    for setting in [s.name for s in SETTINGS if s.name in set(results["method"])]:
+        part = results.loc[results["method"] == setting]
         n_boot = int(part["n_boot"].iloc[0])
-        sizes = [
-            (b, f"_b{b}")
-            for b in N_BOOT_PREFIXES
-            if f"ci_lower_b{b}" in part.columns and part[f"ci_lower_b{b}"].notna().all()
-        ]
-        estimate = part["estimate"].to_numpy()
-        sd = float(np.std(estimate, ddof=1))
+        sizes = [(b, f"_b{b}") for b in N_BOOT_PREFIXES if part[f"ci_lower_b{b}"].notna().all()]
         for b, suffix in [*sizes, (n_boot, "")]:
-            lower = part[f"ci_lower{suffix}"].to_numpy()
-            upper = part[f"ci_upper{suffix}"].to_numpy()
-            cover = float(np.mean((lower <= truth) & (truth <= upper)))
-            sample = part["sample_truth"].to_numpy()
+            ci = (f"ci_lower{suffix}", f"ci_upper{suffix}")
+            m = _measures(part, truth, ci)
+            sample = _measures(part, "truth", ci)
             rows.append(
                 {
                     "setting": setting,
                     "n_boot": b,
-                    "replicates": r,
+                    "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
                     "truth": truth,
                     "truth_mc_se": truth_se,
-                    "mean_estimate": float(estimate.mean()),
-                    "bias": float(estimate.mean() - truth),
-                    "bias_mc_se": sd / np.sqrt(r),
-                    "empirical_sd": sd,
-                    "mean_std_error": float(part["std_error"].mean()),
-                    "se_ratio": float(part["std_error"].mean() / sd),
-                    "coverage": cover,
-                    "coverage_mc_se": float(np.sqrt(cover * (1 - cover) / r)),
-                    "coverage_sample_truth": float(np.mean((lower <= sample) & (sample <= upper))),
-                    "mean_ci_width": float(np.mean(upper - lower)),
+                    "mean_estimate": m["mean"][0],
+                    "bias": m["bias"][0],
+                    "bias_mc_se": m["bias"][1],
+                    "empirical_sd": m["emp_se"][0],
+                    "model_se": m["model_se"][0],
+                    "se_ratio": m["model_se"][0] / m["emp_se"][0],
+                    "coverage": m["coverage"][0],
+                    "coverage_mc_se": m["coverage"][1],
+                    "coverage_sample_truth": sample["coverage"][0],
+                    "mean_ci_width": float((part[ci[1]] - part[ci[0]]).mean()),
                 }
             )
     return pd.DataFrame(rows)
 
 
+def summarise_control(results: pd.DataFrame, truth: float) -> pd.DataFrame:
+    """Coverage of the control's two intervals of its own target, and the spread of
+    its estimates.
+
+    Columns: ``interval, replicates, truth, bias, bias_mc_se, empirical_sd, model_se,
+    se_ratio, coverage, coverage_mc_se``.
+    """
+    rows = []
+    for method, interval in CONTROLS.items():
+        m = _measures(results.loc[results["method"] == method], truth, ("ci_lower", "ci_upper"))
+        rows.append(
+            {
+                "interval": interval,
+                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
+                "truth": truth,
+                "bias": m["bias"][0],
+                "bias_mc_se": m["bias"][1],
+                "empirical_sd": m["emp_se"][0],
+                "model_se": m["model_se"][0],
+                "se_ratio": m["model_se"][0] / m["emp_se"][0],
+                "coverage": m["coverage"][0],
+                "coverage_mc_se": m["coverage"][1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def zip_plot(
-    results: pd.DataFrame,
+    part: pd.DataFrame,
     truth: float,
-    setting: str,
+    title: str,
     ax: Axes | None = None,
 ) -> Axes:
-    """The intervals of one setting, sorted by estimate, coloured by whether they cover.
+    """The intervals of one method, sorted by estimate, coloured by whether they cover.
 
-    Each horizontal line is one replicate's 95% interval and its dot the estimate, in
-    percentage points; the black line is the population value. Misses on the left are
-    intervals wholly below the truth, on the right wholly above it.
+    Each horizontal line is one replicate's 95% interval (``ci_lower``, ``ci_upper``)
+    and its dot the ``estimate``, in percentage points; the black line is the
+    population value. Misses on the left are intervals wholly below the truth, on the
+    right wholly above it. ``title`` heads the panel, over its coverage and bias.
     """
     if ax is None:
         ax = Figure(figsize=(5, 6)).subplots()
-    part = results.loc[results["setting"] == setting].sort_values("estimate")
+    part = part.sort_values("estimate")
     lower, upper = part["ci_lower"].to_numpy(), part["ci_upper"].to_numpy()
     covered = (lower <= truth) & (truth <= upper)
     rank = np.arange(len(part))
@@ -491,8 +623,7 @@ def zip_plot(
     cover = covered.mean()
     mc = np.sqrt(cover * (1 - cover) / len(part))
     ax.set_title(
-        f"{setting.replace('_', ' ')}, {int(part['n_boot'].iloc[0])} bootstrap replicates\n"
-        f"coverage {100 * cover:.1f}% (MC SE {100 * mc:.1f}), "
+        f"{title}\ncoverage {100 * cover:.1f}% (MC SE {100 * mc:.1f}), "
         f"bias {points.mean() - 100 * truth:+.2f} points",
         fontsize=9,
     )
@@ -505,14 +636,15 @@ def zip_plot(
 
 def figure(results: pd.DataFrame, truth: float) -> Figure:
     """One :func:`zip_plot` panel per setting, on a shared x axis."""
-    settings = list(dict.fromkeys(results["setting"]))
+    settings = [s for s in SETTINGS if s.name in set(results["method"])]
     # a bare Figure, not pyplot: no backend or global state is involved in writing a file
     fig = Figure(figsize=(4.5 * len(settings), 6))
     axes = fig.subplots(1, len(settings), sharex=True, squeeze=False)
     for ax, setting in zip(axes[0], settings, strict=True):
-        zip_plot(results, truth, setting, ax=ax)
+        title = f"{setting.name.replace('_', ' ')}, {setting.n_boot} bootstrap replicates"
+        zip_plot(results.loc[results["method"] == setting.name], truth, title, ax=ax)
     fig.suptitle(
-        f"95% intervals of {len(results) // len(settings)} simulated worlds of "
+        f"95% intervals of {results['rep'].nunique()} simulated worlds of "
         f"{int(results['n_applications'].iloc[0]):,} applications\n"
         f"black line: true value {100 * truth:.2f} points",
         fontsize=10,
@@ -521,38 +653,36 @@ def figure(results: pd.DataFrame, truth: float) -> Figure:
     return fig
 
 
+def markdown_table(table: pd.DataFrame) -> list[str]:
+    """A table's lines in Markdown."""
+    body = ["| " + " | ".join(str(v) for v in r) + " |" for r in table.to_numpy()]
+    return ["| " + " | ".join(table.columns) + " |", "|" + "---|" * table.shape[1], *body]
+
+
 def report(
     summary: pd.DataFrame,
+    control: pd.DataFrame,
     truth_worlds: pd.DataFrame,
     timing: dict[str, str],
     n_applications: int,
 ) -> str:
-    """The run as Markdown: design, performance table, truth, timing and code version."""
+    """The run as Markdown: design, performance tables, truth, timing and code version."""
     truth, truth_se = truth_value(truth_worlds)
-    table = summary.copy()
-    for c in ("truth", "mean_estimate", "bias", "bias_mc_se", "empirical_sd"):
-        table[c] = (100 * table[c]).map("{:.2f}".format)
-    table["mean_std_error"] = (100 * table["mean_std_error"]).map("{:.2f}".format)
-    for c in ("coverage", "coverage_mc_se", "coverage_sample_truth"):
-        table[c] = (100 * table[c]).map("{:.1f}".format)
-    table["se_ratio"] = table["se_ratio"].map("{:.2f}".format)
-    columns = [
-        "setting",
-        "n_boot",
-        "replicates",
-        "mean_estimate",
-        "bias",
-        "bias_mc_se",
-        "empirical_sd",
-        "mean_std_error",
-        "se_ratio",
-        "coverage",
-        "coverage_mc_se",
-        "coverage_sample_truth",
-    ]
-    header = "| " + " | ".join(columns) + " |"
-    rule = "|" + "---|" * len(columns)
-    body = ["| " + " | ".join(str(v) for v in r) + " |" for r in table[columns].to_numpy()]
+    crude, crude_se = truth_value(truth_worlds, CRUDE)
+    points = ["truth", "mean_estimate", "bias", "bias_mc_se", "empirical_sd", "model_se"]
+    percents = ["coverage", "coverage_mc_se", "coverage_sample_truth"]
+    tables = []
+    for frame, first in ((summary, ["setting", "n_boot"]), (control, ["interval"])):
+        table = frame.copy()
+        for c in points:
+            if c in table:
+                table[c] = (100 * table[c]).map("{:.2f}".format)
+        for c in percents:
+            if c in table:
+                table[c] = (100 * table[c]).map("{:.1f}".format)
+        table["se_ratio"] = table["se_ratio"].map("{:.2f}".format)
+        shown = [*first, "replicates", *points[1:], "se_ratio", *percents]
+        tables.append(table[[c for c in shown if c in table]])
     lines = [
         "# Coverage of the primary estimand's 95% interval",
         "",
@@ -566,9 +696,14 @@ def report(
         f"{int(truth_worlds['n_cohort'].mean()):,} children each on average)",
         f"- root seed {SEED}",
         "",
-        header,
-        rule,
-        *body,
+        *markdown_table(tables[0]),
+        "",
+        "## Control: the unadjusted difference in the same worlds",
+        "",
+        f"Its own target, the unadjusted difference of the same national-scale worlds: "
+        f"{100 * crude:.3f} points (Monte Carlo SE {100 * crude_se:.3f}).",
+        "",
+        *markdown_table(tables[1]),
         "",
         "## Run",
         "",
@@ -580,9 +715,6 @@ def report(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=REPLICATES)
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--n-applications",
         type=int,
@@ -590,47 +722,59 @@ def main(argv: list[str] | None = None) -> None:
         default=N_APPLICATIONS,
         help="world size: the design to run (default: %(default)s)",
     )
-    parser.add_argument("--out", type=Path, help="default: validation/results/N_applications")
-    parser.add_argument("--figure", type=Path, help="default: docs/img/coverage_N.png")
-    parser.add_argument(
-        "--extend",
-        action="store_true",
-        help="keep the saved replicates and run only the ones after them",
-    )
+    parser.add_argument("--replicates", type=int, default=REPLICATES)
+    parser.add_argument("--backend", default="processes", choices=["serial", "processes", "dask"])
+    parser.add_argument("--n-workers", type=int, default=2)
     parser.add_argument(
         "--replot",
         action="store_true",
-        help="rebuild the summary, report and figure from the saved results",
+        help="rebuild the summaries, report and figure from the saved results",
     )
     args = parser.parse_args(argv)
-    out: Path = args.out or results_folder(args.n_applications)
-    args.out = out
-    args.figure = args.figure or figure_path(args.n_applications)
+    n = args.n_applications
+    out = results_folder(n)
+    out.mkdir(parents=True, exist_ok=True)
     if args.replot:
-        # round_trip: the numbers read back are the ones written, so a replot writes
-        # the same summary as the run did
-        results = pd.read_csv(out / "coverage_replicates.csv", float_precision="round_trip")
-        truth_worlds = pd.read_csv(out / "coverage_truth.csv", float_precision="round_trip")
+        results, truth_worlds = saved(n, args.replicates)
         timing = json.loads((out / "coverage_timing.json").read_text("utf-8"))
     else:
-        results, truth_worlds, timing = run(args)
-        out.mkdir(parents=True, exist_ok=True)
-        # Wall times differ from run to run: they go to their own file, not to the
-        # CSVs, so that the same seed writes the same bytes.
-        results.to_csv(out / "coverage_replicates.csv", index=False)
+        started = time.perf_counter()
+        truth_worlds = population_truth()
+        truth_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        results = study(n, args.replicates).run(
+            args.backend, n_workers=args.n_workers, chunk_size=CHUNK_SIZE, out=chunks_folder(n)
+        )
+        seconds = time.perf_counter() - started
         truth_worlds.to_csv(out / "coverage_truth.csv", index=False)
+        # Wall times differ from run to run: they go to their own file, so that the
+        # same seed writes the same bytes everywhere else.
+        timing = {
+            "replicates": str(args.replicates),
+            "methods": ", ".join(study(n, 1).methods),
+            "simulation wall time": f"{seconds / 60:.1f} min, backend {args.backend} with "
+            f"{args.n_workers} worker(s) (chunks saved by an earlier invocation not rerun)",
+            "truth worlds": f"{truth_seconds:.0f} s",
+            "code": code_version(),
+            "machine": f"{platform.processor() or platform.machine()}, "
+            f"{len(os.sched_getaffinity(0))} cores shared with other work, "
+            f"load average {os.getloadavg()[0]:.1f} at the end",
+        }
         (out / "coverage_timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
-    truth, truth_se = truth_value(truth_worlds)
-    summary = summarise(results, truth, truth_se)
+    summary = summarise(results, *truth_value(truth_worlds))
+    control = summarise_control(results, truth_value(truth_worlds, CRUDE)[0])
     summary.to_csv(out / "coverage_summary.csv", index=False)
-    (out / "coverage.md").write_text(
-        report(summary, truth_worlds, timing, args.n_applications), "utf-8"
+    control.to_csv(out / "control_summary.csv", index=False)
+    (out / "coverage.md").write_text(report(summary, control, truth_worlds, timing, n), "utf-8")
+    path = figure_path(n)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure(results, truth_value(truth_worlds)[0]).savefig(
+        path, dpi=120, metadata={"Software": None}
     )
-    args.figure.parent.mkdir(parents=True, exist_ok=True)
-    figure(results, truth).savefig(args.figure, dpi=120, metadata={"Software": None})
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary)
-    print(f"wrote {out} and {args.figure}")
+        print(control)
+    print(f"wrote {out} and {path}")
 
 
 def code_version() -> str:
@@ -653,46 +797,6 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"commit {commit}" + (" with uncommitted changes" if dirty else "")
-
-
-def run(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """The truth and the replicates, timed."""
-    started = time.perf_counter()
-    truth_worlds = population_truth()
-    truth_seconds = time.perf_counter() - started
-    truth, truth_se = truth_value(truth_worlds)
-    print(f"truth {truth:.5f} (MC SE {truth_se:.5f}) in {truth_seconds:.0f} s", flush=True)
-    done = pd.DataFrame()
-    if args.extend:
-        done = pd.read_csv(args.out / "coverage_replicates.csv", float_precision="round_trip")
-    start = done["replicate"].nunique() if len(done) else 0
-    started = time.perf_counter()
-    results = simulate(
-        args.replicates,
-        args.seed,
-        n_applications=args.n_applications,
-        n_jobs=args.n_jobs,
-        progress=True,
-        start=start,
-    )
-    seconds = time.perf_counter() - started
-    per_replicate = results.drop_duplicates("replicate")["seconds"]
-    results = pd.concat([done, results.drop(columns="seconds")], ignore_index=True)
-    timing = {
-        "replicates": str(args.replicates),
-        "bootstrap replicates": ", ".join(
-            f"{s.name} {s.n_boot}" for s in DESIGNS[args.n_applications]
-        ),
-        "simulation wall time": f"{seconds / 60:.1f} min with {args.n_jobs} worker(s)"
-        + (f" (replicates {start + 1}-{args.replicates}; the rest kept)" if start else ""),
-        "per replicate (all settings, in one worker)": f"median {per_replicate.median():.1f} s",
-        "truth worlds": f"{truth_seconds:.0f} s",
-        "code": code_version(),
-        "machine": f"{platform.processor() or platform.machine()}, "
-        f"{len(os.sched_getaffinity(0))} cores shared with other work, "
-        f"load average {os.getloadavg()[0]:.1f} at the end",
-    }
-    return results, truth_worlds, timing
 
 
 if __name__ == "__main__":
