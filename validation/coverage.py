@@ -518,8 +518,11 @@ def saved(n_applications: int, replicates: int = REPLICATES) -> tuple[pd.DataFra
     return results, truth
 
 
-def _measures(part: pd.DataFrame, true: str | float, ci: tuple[str, str]) -> dict[str, float]:
-    """:func:`outcomes.simulation.performance` of one method's rows, as a dict."""
+def measures(
+    part: pd.DataFrame, true: str | float, ci: tuple[str, str]
+) -> dict[str, tuple[float, float]]:
+    """:func:`outcomes.simulation.performance` of one method's rows: measure ->
+    (estimate, Monte Carlo SE)."""
     table = performance(part, true=true, by=[], ci=ci, p_value=None)
     return dict(
         zip(table["measure"], zip(table["estimate"], table["mcse"], strict=True), strict=True)
@@ -541,8 +544,8 @@ def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFr
         sizes = [(b, f"_b{b}") for b in N_BOOT_PREFIXES if part[f"ci_lower_b{b}"].notna().all()]
         for b, suffix in [*sizes, (n_boot, "")]:
             ci = (f"ci_lower{suffix}", f"ci_upper{suffix}")
-            m = _measures(part, truth, ci)
-            sample = _measures(part, "truth", ci)
+            m = measures(part, truth, ci)
+            sample = measures(part, "truth", ci)
             rows.append(
                 {
                     "setting": setting,
@@ -574,7 +577,7 @@ def summarise_control(results: pd.DataFrame, truth: float) -> pd.DataFrame:
     """
     rows = []
     for method, interval in CONTROLS.items():
-        m = _measures(results.loc[results["method"] == method], truth, ("ci_lower", "ci_upper"))
+        m = measures(results.loc[results["method"] == method], truth, ("ci_lower", "ci_upper"))
         rows.append(
             {
                 "interval": interval,

@@ -16,10 +16,10 @@ Data-generating mechanism
     Replicate :math:`r` is a fresh ``default`` world of :data:`N_APPLICATIONS`
     applications (the world of ``outcomes demo``: about 7,600 children in the disposal
     cohort, 152 local authorities with effects drawn afresh, about 330 returns within 2
-    years), without data-quality faults. Its world seed is the first word of
-    ``SeedSequence(SEED).spawn(R)[r].generate_state(2)`` with the seed of
-    :mod:`validation.coverage`: the worlds are those of the coverage run of the same
-    size, replicate for replicate, so the two methods can be compared on the same data.
+    years), without data-quality faults, drawn by :func:`validation.coverage.generate`
+    from the same root seed on :class:`outcomes.simulation.SimulationStudy`: the worlds
+    are those of the coverage run of the same size, replicate for replicate, so the two
+    methods can be compared on the same data.
 Estimand
     :math:`\\theta = F_1(2) - F_0(2)`, the marginal 2-year risk difference of return to
     court, within 26 weeks vs later, with adoption, death and ageing out competing --
@@ -31,8 +31,8 @@ Estimand
     varies with each child's baseline hazard. The model's exposure-by-confounder terms
     let it vary, and the standardised difference averages it over the cohort: that is
     the marginal value, which is therefore the target. The exposure coefficient of a
-    main-effects identity-link model (what a user reads from ``summary``) is recorded
-    too (``coef_*`` columns): it estimates a variance-weighted average of the
+    main-effects identity-link model (what a user reads from ``summary``) is a second
+    method (``coefficient``): it estimates a variance-weighted average of the
     covariate-specific differences, which equals :math:`\\theta` only when the
     difference does not vary; its distance from :math:`\\theta` is reported, not
     asserted.
@@ -47,17 +47,18 @@ Methods
     defaults plus the latent complexity (the ``complexity_measured`` setting of
     :mod:`validation.coverage`: no confounder unmeasured). No bootstrap.
 Performance measures
-    Coverage of :math:`\\theta` with Monte Carlo SE
+    Those of :func:`outcomes.simulation.performance`, as in :mod:`validation.coverage`:
+    coverage of :math:`\\theta` with Monte Carlo SE
     :math:`\\sqrt{\\hat c(1-\\hat c)/R}`; bias :math:`\\bar{\\hat\\theta} - \\theta` with
-    Monte Carlo SE :math:`s_{\\hat\\theta}/\\sqrt R`; the mean sandwich SE over the
-    empirical SD :math:`s_{\\hat\\theta}` (SE ratio); coverage of each world's own
+    Monte Carlo SE :math:`s_{\\hat\\theta}/\\sqrt R`; the model-based (sandwich) SE over
+    the empirical SD :math:`s_{\\hat\\theta}` (SE ratio); coverage of each world's own
     (sample) value alongside.
 
-Run ``python -m validation.pseudo_synthetic [--replicates R]`` (one process, BLAS on
-one thread: about 1.5 s a world). Every replicate is appended to
-``validation/results/pseudo_synthetic/replicates.csv`` as it finishes, so an interrupted
-run continues where it stopped; ``summary.csv``, ``report.md`` and
-``docs/img/pseudo_synthetic.png`` are written at the end (``--replot`` rebuilds them).
+Run ``python -m validation.pseudo_synthetic [--backend processes]`` after the coverage
+run of 5,000 applications, whose truth it reads (BLAS on one thread: about 1.5 s a
+world). The replicates go to ``validation/results/pseudo_synthetic/chunks/`` (Parquet,
+resumable); ``summary.csv``, ``report.md`` and ``docs/img/pseudo_synthetic.png`` are
+written at the end (``--replot`` rebuilds them).
 ``tests/regression/test_pseudo_synthetic.py`` checks the saved run.
 
 References
@@ -77,221 +78,167 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
 
-import synthetic
 from outcomes.regression import PseudoValueRegression
+from outcomes.simulation import SimulationStudy
 from outcomes.study import methods
-from outcomes.study.frame import analysis_frame
-from validation.coverage import (
-    LATENT,
-    RESULTS,
-    SCENARIO,
-    SEED,
-    code_version,
-    population_truth,
-    truth_value,
-    with_latent,
-    zip_plot,
-)
+from outcomes.study.frame import AnalysisFrame, analysis_frame
+from validation import coverage
 
-OUT = RESULTS / "pseudo_synthetic"
+OUT = coverage.RESULTS / "pseudo_synthetic"
+CHUNKS = OUT / "chunks"
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "img" / "pseudo_synthetic.png"
-N_APPLICATIONS = 5_000
+N_APPLICATIONS = coverage.DEMO_APPLICATIONS
 """Applications per world: ``outcomes demo``'s size (about 7,600 children)."""
-HORIZON = 2.0
+HORIZON = coverage.HORIZON
 REPLICATES = 300
 ALPHA = 0.05
+KEEP = ("children", "areas", "clusters", "exposed_share", "warnings")
+"""What each method records beside its estimate: the cohort's size, authorities and
+share exposed, the sandwich's clusters, and the warnings raised."""
+QUANTITIES = {
+    "standardised": "pseudo-value standardised",
+    "coefficient": "main-effects coefficient",
+}
+"""The two methods and their names in the figure."""
 
 
-def replicate(index: int, seed: np.random.SeedSequence) -> dict[str, Any]:
-    """One world: the study's pseudo-value row at :data:`HORIZON`, the main-effects
-    coefficient, and the world's own truth.
+def frame(world: coverage.World) -> AnalysisFrame:
+    """The study's analysis frame with the default confounders and the latent complexity
+    (no confounder unmeasured)."""
+    confounders = [*world.default.report["confounder"], coverage.LATENT]
+    return analysis_frame(
+        world.data, outcome="child_return", threshold_weeks=26, confounders=confounders
+    )
 
-    BLAS runs on one thread (the numbers do not depend on how many run side by side);
-    warnings are counted, not raised, and a replicate that warned is visible in the
-    results.
-    """
-    world_seed = int(seed.generate_state(2)[0])  # as validation.coverage.replicate
-    started = time.perf_counter()
+
+def standardised(world: coverage.World, params: dict[str, Any]) -> dict[str, Any]:
+    """The study's ``pseudo_value_regression`` risk difference at :data:`HORIZON`."""
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        world = synthetic.generate(
-            SCENARIO, n_applications=N_APPLICATIONS, seed=world_seed, faults=False
-        )
-        data = with_latent(world)
-        default = analysis_frame(
-            data, outcome="child_return", threshold_weeks=26, confounders=None
-        )
-        confounders = [*default.report["confounder"], LATENT]
-        af = analysis_frame(
-            data, outcome="child_return", threshold_weeks=26, confounders=confounders
-        )
+        af = frame(world)
         table, fits = methods.pseudo_value_risks(
-            af.data,
-            af.confounders,
-            (HORIZON,),
-            ALPHA,
-            af.inference.variance_cluster,
-            af.area,
-        )
-        coef = main_effects_coefficient(
-            af.data, af.confounders, af.area, af.inference.variance_cluster
+            af.data, af.confounders, (HORIZON,), ALPHA, af.inference.variance_cluster, af.area
         )
     rd = table.loc[table["contrast"] == "difference"].iloc[0]
-    risk = table.loc[table["contrast"] == "mean"].set_index("value")["estimate"]
     return {
-        "replicate": index,
-        "n_applications": N_APPLICATIONS,
-        "world_seed": world_seed,
-        "children": len(af.data),
-        "areas": int(af.data["la_code"].nunique()),
+        "estimand": "risk_difference",
+        **{c: float(rd[c]) for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")},
+        **coverage.cohort_numbers(af.data),
         "clusters": int(fits[0].n_clusters_ or 0),
-        "exposed_share": float(af.data["exposed"].mean()),
-        "sample_truth": world.truth.value("risk_difference", HORIZON),
-        "risk_exposed": float(risk[1]),
-        "risk_unexposed": float(risk[0]),
-        "estimate": float(rd["estimate"]),
-        "std_error": float(rd["std_error"]),
-        "ci_lower": float(rd["ci_lower"]),
-        "ci_upper": float(rd["ci_upper"]),
-        "coef_estimate": float(coef["estimate"]),
-        "coef_std_error": float(coef["std_error"]),
-        "coef_ci_lower": float(coef["ci_lower"]),
-        "coef_ci_upper": float(coef["ci_upper"]),
-        "warnings": len(caught),
-        "seconds": time.perf_counter() - started,
+        "warnings": world.warnings + len(caught),
     }
 
 
-def main_effects_coefficient(
-    frame: pd.DataFrame, confounders: list[str], area: str | None, cluster: str
-) -> pd.Series:
-    """The ``exposed`` row of the identity-link model without exposure-by-confounder
-    terms, on the same pseudo-observations and clusters as the study's model."""
-    rhs = methods.formula(confounders, frame) + (f" + C({area})" if area else "")
-    fit = PseudoValueRegression(link="identity", alpha=ALPHA).fit(
-        frame[[*dict.fromkeys(["years", "event", "exposed", *confounders, cluster, "la_code"])]],
-        "years",
-        "event",
-        time=HORIZON,
-        formula=rhs,
-        cluster_col=cluster,
-        strata="exposed",
+def coefficient(world: coverage.World, params: dict[str, Any]) -> dict[str, Any]:
+    """The ``exposed`` coefficient of the identity-link model without exposure-by-
+    confounder terms, on the same pseudo-observations and clusters as the study's."""
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        af = frame(world)
+        data, cluster = af.data, af.inference.variance_cluster
+        rhs = methods.formula(af.confounders, data) + (f" + C({af.area})" if af.area else "")
+        columns = [
+            *dict.fromkeys(["years", "event", "exposed", *af.confounders, cluster, "la_code"])
+        ]
+        fit = PseudoValueRegression(link="identity", alpha=ALPHA).fit(
+            data[columns],
+            "years",
+            "event",
+            time=HORIZON,
+            formula=rhs,
+            cluster_col=cluster,
+            strata="exposed",
+        )
+        row = methods.exposure_row(fit.summary)
+    return {
+        "estimand": "risk_difference",
+        **{c: float(row[c]) for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")},
+        **coverage.cohort_numbers(data),
+        "clusters": int(fit.n_clusters_ or 0),
+        "warnings": world.warnings + len(caught),
+    }
+
+
+def study(replicates: int = REPLICATES) -> SimulationStudy:
+    """The simulation, not yet run: the coverage run's worlds of this size."""
+    return SimulationStudy(
+        coverage.generate,
+        {"standardised": standardised, "coefficient": coefficient},
+        n_reps=replicates,
+        seed=coverage.SEED,
+        design={"n_applications": [N_APPLICATIONS]},
+        keep=KEEP,
     )
-    return methods.exposure_row(fit.summary)
 
 
-def simulate(
-    replicates: int = REPLICATES,
-    seed: int = SEED,
-    out: Path | None = None,
-    progress: bool = False,
-) -> pd.DataFrame:
-    """Replicates ``0 .. replicates - 1`` in order, one row each.
-
-    With ``out``, rows already in ``out/replicates.csv`` are kept (they must be the
-    first ones, in order) and each new row is appended as soon as it is computed.
-    """
-    seeds = np.random.SeedSequence(seed).spawn(replicates)
-    path = out / "replicates.csv" if out is not None else None
-    done = pd.DataFrame()
-    if path is not None and path.exists():
-        done = pd.read_csv(path, float_precision="round_trip")
-        if done["replicate"].tolist() != list(range(len(done))):
-            raise SystemExit(f"{path}: replicates are not 0..{len(done) - 1} in order")
-    rows = [] if not len(done) else done.to_dict("records")
-    for i in range(len(done), replicates):
-        row = replicate(i, seeds[i])
-        rows.append(row)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
-        if progress:
-            print(f"\rreplicate {i + 1}/{replicates}", end="", flush=True)
-    if progress:
-        print()
-    return pd.DataFrame(rows)
+def truth_worlds() -> pd.DataFrame:
+    """The coverage run's truth worlds (:func:`validation.coverage.population_truth`)."""
+    return pd.read_csv(
+        coverage.results_folder(N_APPLICATIONS) / "coverage_truth.csv",
+        float_precision="round_trip",
+    )
 
 
 def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFrame:
-    """Performance of the standardised difference (``standardised``) and of the
-    main-effects coefficient (``coefficient``); see the module docstring.
+    """Performance of the standardised difference and of the main-effects coefficient
+    (see the module docstring).
 
     Columns: ``quantity, replicates, truth, truth_mc_se, mean_estimate, bias,
-    bias_mc_se, empirical_sd, mean_std_error, se_ratio, coverage, coverage_mc_se,
+    bias_mc_se, empirical_sd, model_se, se_ratio, coverage, coverage_mc_se,
     coverage_sample_truth, mean_ci_width``.
     """
     rows = []
-    for quantity, prefix in (("standardised", ""), ("coefficient", "coef_")):
-        estimate = results[f"{prefix}estimate"].to_numpy()
-        lower = results[f"{prefix}ci_lower"].to_numpy()
-        upper = results[f"{prefix}ci_upper"].to_numpy()
-        sample = results["sample_truth"].to_numpy()
-        r = len(results)
-        sd = float(np.std(estimate, ddof=1))
-        cover = float(np.mean((lower <= truth) & (truth <= upper)))
+    for quantity in QUANTITIES:
+        part = results.loc[results["method"] == quantity]
+        ci = ("ci_lower", "ci_upper")
+        m = coverage.measures(part, truth, ci)
         rows.append(
             {
                 "quantity": quantity,
-                "replicates": r,
+                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
                 "truth": truth,
                 "truth_mc_se": truth_se,
-                "mean_estimate": float(estimate.mean()),
-                "bias": float(estimate.mean() - truth),
-                "bias_mc_se": sd / np.sqrt(r),
-                "empirical_sd": sd,
-                "mean_std_error": float(results[f"{prefix}std_error"].mean()),
-                "se_ratio": float(results[f"{prefix}std_error"].mean() / sd),
-                "coverage": cover,
-                "coverage_mc_se": float(np.sqrt(cover * (1 - cover) / r)),
-                "coverage_sample_truth": float(np.mean((lower <= sample) & (sample <= upper))),
-                "mean_ci_width": float(np.mean(upper - lower)),
+                "mean_estimate": m["mean"][0],
+                "bias": m["bias"][0],
+                "bias_mc_se": m["bias"][1],
+                "empirical_sd": m["emp_se"][0],
+                "model_se": m["model_se"][0],
+                "se_ratio": m["model_se"][0] / m["emp_se"][0],
+                "coverage": m["coverage"][0],
+                "coverage_mc_se": m["coverage"][1],
+                "coverage_sample_truth": coverage.measures(part, "truth", ci)["coverage"][0],
+                "mean_ci_width": float((part["ci_upper"] - part["ci_lower"]).mean()),
             }
         )
     return pd.DataFrame(rows)
 
 
-def figure(results: pd.DataFrame, truth: float) -> Any:
+def figure(results: pd.DataFrame, truth: float) -> Figure:
     """Zip plots of the standardised difference and of the main-effects coefficient."""
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(9, 6))
     axes = fig.subplots(1, 2, sharex=True)
-    for ax, (name, prefix) in zip(
-        axes,
-        (("pseudo-value standardised", ""), ("main-effects coefficient", "coef_")),
-        strict=True,
-    ):
-        part = pd.DataFrame(
-            {
-                "setting": name,
-                "n_boot": 0,
-                "estimate": results[f"{prefix}estimate"],
-                "ci_lower": results[f"{prefix}ci_lower"],
-                "ci_upper": results[f"{prefix}ci_upper"],
-            }
-        )
-        zip_plot(part, truth, name, ax=ax)
-        # zip_plot names the bootstrap size; these intervals come from the sandwich
-        ax.set_title(ax.get_title().split("\n")[1], fontsize=9)
+    for ax, (quantity, name) in zip(axes, QUANTITIES.items(), strict=True):
+        coverage.zip_plot(results.loc[results["method"] == quantity], truth, name, ax=ax)
         ax.set_xlabel(f"{name}: 2-year risk difference (points)", fontsize=9)
     fig.suptitle(
-        f"Pseudo-value regression: 95% sandwich intervals of {len(results)} worlds of "
-        f"{N_APPLICATIONS:,} applications\nblack line: true value {100 * truth:.2f} points",
+        f"Pseudo-value regression: 95% sandwich intervals of {results['rep'].nunique()} "
+        f"worlds of {N_APPLICATIONS:,} applications\n"
+        f"black line: true value {100 * truth:.2f} points",
         fontsize=10,
     )
     fig.tight_layout()
     return fig
 
 
-def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, str]) -> str:
+def report(summary: pd.DataFrame, truth: pd.DataFrame, timing: dict[str, str]) -> str:
     """The run as Markdown."""
-    truth, truth_se = truth_value(truth_worlds)
+    value, value_se = coverage.truth_value(truth)
     table = summary.copy()
-    for c in ("mean_estimate", "bias", "bias_mc_se", "empirical_sd", "mean_std_error"):
+    for c in ("mean_estimate", "bias", "bias_mc_se", "empirical_sd", "model_se"):
         table[c] = (100 * table[c]).map("{:.3f}".format)
     for c in ("coverage", "coverage_mc_se", "coverage_sample_truth"):
         table[c] = (100 * table[c]).map("{:.1f}".format)
@@ -303,13 +250,12 @@ def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, 
         "bias",
         "bias_mc_se",
         "empirical_sd",
-        "mean_std_error",
+        "model_se",
         "se_ratio",
         "coverage",
         "coverage_mc_se",
         "coverage_sample_truth",
     ]
-    body = ["| " + " | ".join(str(v) for v in r) + " |" for r in table[columns].to_numpy()]
     return "\n".join(
         [
             "# Pseudo-value regression against the synthetic truth",
@@ -317,15 +263,13 @@ def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, 
             "Written by `validation/pseudo_synthetic.py`. Risks, bias and standard errors "
             "in percentage points; coverage in percent.",
             "",
-            f"- scenario `{SCENARIO}`, {N_APPLICATIONS:,} applications per world, faults off, "
-            "confounders: the study's defaults and the latent complexity",
-            f"- truth (population value): {100 * truth:.3f} points, Monte Carlo SE "
-            f"{100 * truth_se:.3f}, from {len(truth_worlds)} national-scale worlds",
-            f"- root seed {SEED} (the worlds of validation/coverage.py at this size)",
+            f"- scenario `{coverage.SCENARIO}`, {N_APPLICATIONS:,} applications per world, "
+            "faults off, confounders: the study's defaults and the latent complexity",
+            f"- truth (population value): {100 * value:.3f} points, Monte Carlo SE "
+            f"{100 * value_se:.3f}, from {len(truth)} national-scale worlds",
+            f"- root seed {coverage.SEED} (the worlds of validation/coverage.py at this size)",
             "",
-            "| " + " | ".join(columns) + " |",
-            "|" + "---|" * len(columns),
-            *body,
+            *coverage.markdown_table(table[columns]),
             "",
             "## Run",
             "",
@@ -338,44 +282,40 @@ def report(summary: pd.DataFrame, truth_worlds: pd.DataFrame, timing: dict[str, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicates", type=int, default=REPLICATES)
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--figure", type=Path, default=FIGURE)
+    parser.add_argument("--backend", default="processes", choices=["serial", "processes", "dask"])
+    parser.add_argument("--n-workers", type=int, default=2)
     parser.add_argument(
         "--replot", action="store_true", help="rebuild summary, report and figure only"
     )
     args = parser.parse_args(argv)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    truth_path = out / "truth.csv"
+    OUT.mkdir(parents=True, exist_ok=True)
     if args.replot:
-        results = pd.read_csv(out / "replicates.csv", float_precision="round_trip")
-        truth_worlds = pd.read_csv(truth_path, float_precision="round_trip")
-        timing = json.loads((out / "timing.json").read_text("utf-8"))
+        results = study(args.replicates).read(CHUNKS)
+        timing = json.loads((OUT / "timing.json").read_text("utf-8"))
     else:
-        if truth_path.exists():
-            truth_worlds = pd.read_csv(truth_path, float_precision="round_trip")
-        else:
-            truth_worlds = population_truth()
-            truth_worlds.to_csv(truth_path, index=False)
         started = time.perf_counter()
-        results = simulate(args.replicates, SEED, out=out, progress=True)
+        results = study(args.replicates).run(
+            args.backend, n_workers=args.n_workers, chunk_size=coverage.CHUNK_SIZE, out=CHUNKS
+        )
         seconds = time.perf_counter() - started
         timing = {
-            "replicates": str(len(results)),
-            "wall time of this invocation": f"{seconds / 60:.1f} min in one process",
-            "per replicate": f"median {results['seconds'].median():.1f} s",
-            "code": code_version(),
+            "replicates": str(args.replicates),
+            "simulation wall time": f"{seconds / 60:.1f} min, backend {args.backend} with "
+            f"{args.n_workers} worker(s) (chunks saved by an earlier invocation not rerun)",
+            "code": coverage.code_version(),
             "machine": f"{platform.processor() or platform.machine()}, "
             f"{len(os.sched_getaffinity(0))} cores shared with other work, "
             f"load average {os.getloadavg()[0]:.1f} at the end",
         }
-        (out / "timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
-    truth, truth_se = truth_value(truth_worlds)
-    summary = summarise(results, truth, truth_se)
-    summary.to_csv(out / "summary.csv", index=False)
-    (out / "report.md").write_text(report(summary, truth_worlds, timing), "utf-8")
-    args.figure.parent.mkdir(parents=True, exist_ok=True)
-    figure(results, truth).savefig(args.figure, dpi=120, metadata={"Software": None})
+        (OUT / "timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
+    truth = truth_worlds()
+    summary = summarise(results, *coverage.truth_value(truth))
+    summary.to_csv(OUT / "summary.csv", index=False)
+    (OUT / "report.md").write_text(report(summary, truth, timing), "utf-8")
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    figure(results, coverage.truth_value(truth)[0]).savefig(
+        FIGURE, dpi=120, metadata={"Software": None}
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary)
 
