@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
         results = study(args.replicates).read(CHUNKS)
         timing = json.loads((OUT / "timing.json").read_text("utf-8"))
     else:
+        code = coverage.code_version()  # before the run, as the coverage run records it
         started = time.perf_counter()
         results = study(args.replicates).run(
             args.backend, n_workers=args.n_workers, chunk_size=coverage.CHUNK_SIZE, out=CHUNKS
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
             "replicates": str(args.replicates),
             "simulation wall time": f"{seconds / 60:.1f} min, backend {args.backend} with "
             f"{args.n_workers} worker(s) (chunks saved by an earlier invocation not rerun)",
-            "code": coverage.code_version(),
+            "code": code,
             "machine": f"{platform.processor() or platform.machine()}, "
             f"{len(os.sched_getaffinity(0))} cores shared with other work, "
             f"load average {os.getloadavg()[0]:.1f} at the end",

@@ -4,9 +4,9 @@ The simulation is ``validation/pseudo_synthetic.py`` (its docstring gives the de
 fresh ``default`` worlds of 5,000 applications, the study's ``pseudo_value_regression``
 2-year standardised risk difference with its sandwich interval, against the scenario's
 population value. The saved run is checked as the coverage runs are
-(``tests/study/test_coverage.py``): its worlds are those of the seeds, in order; its
-first replicates are what the code computes now; its truth is the coverage runs'; and
-its performance is within Monte Carlo error of the nominal.
+(``tests/study/test_coverage.py``): it is the study's own with every world; its first
+replicates are what the code computes now; its worlds are the coverage run's; and its
+performance is within Monte Carlo error of the nominal.
 """
 
 from __future__ import annotations
@@ -16,67 +16,57 @@ import pandas as pd
 import pytest
 
 import synthetic
-from outcomes.study import RushedDisposalStudy, methods
+from outcomes.study import RushedDisposalStudy
 from outcomes.study.frame import analysis_frame
 from validation import coverage, pseudo_synthetic
 
 RECOMPUTED = 2
 
 
-def saved() -> tuple[pd.DataFrame, pd.DataFrame]:
-    read = {"float_precision": "round_trip"}
-    return (
-        pd.read_csv(pseudo_synthetic.OUT / "replicates.csv", **read),
-        pd.read_csv(pseudo_synthetic.OUT / "truth.csv", **read),
-    )
+def saved() -> pd.DataFrame:
+    return pseudo_synthetic.study().read(pseudo_synthetic.CHUNKS)
 
 
 def measures(quantity: str) -> dict[str, float]:
-    results, truth_worlds = saved()
-    summary = pseudo_synthetic.summarise(results, *coverage.truth_value(truth_worlds))
+    truth = coverage.truth_value(pseudo_synthetic.truth_worlds())
+    summary = pseudo_synthetic.summarise(saved(), *truth)
     row = summary.loc[summary["quantity"] == quantity].drop(columns="quantity").iloc[0]
     return {str(k): float(v) for k, v in row.items()}
 
 
-def test_the_saved_run_has_every_world_in_seed_order() -> None:
-    results, _ = saved()
-    replicates = len(results)
-    assert replicates >= 200
-    assert results["replicate"].tolist() == list(range(replicates))
-    seeds = np.random.SeedSequence(coverage.SEED).spawn(replicates)
-    assert results["world_seed"].tolist() == [int(s.generate_state(2)[0]) for s in seeds]
+def test_the_saved_run_has_every_world_for_both_methods() -> None:
+    results = saved()  # the study's own run, every chunk present
+    for quantity in pseudo_synthetic.QUANTITIES:
+        reps = results.loc[results["method"] == quantity, "rep"]
+        assert reps.tolist() == list(range(pseudo_synthetic.REPLICATES)), quantity
     assert (results["n_applications"] == pseudo_synthetic.N_APPLICATIONS).all()
     # every replicate ran cleanly, with an interval from every authority as a cluster
+    assert results["error"].isna().all()
     assert (results["warnings"] == 0).all()
     assert (results["clusters"] == results["areas"]).all()
     assert np.isfinite(results[["estimate", "ci_lower", "ci_upper"]].to_numpy()).all()
     assert (results["ci_upper"] > results["ci_lower"]).all()
+    summary = pd.read_csv(pseudo_synthetic.OUT / "summary.csv", float_precision="round_trip")
+    truth = coverage.truth_value(pseudo_synthetic.truth_worlds())
+    pd.testing.assert_frame_equal(summary, pseudo_synthetic.summarise(results, *truth), rtol=1e-12)
 
 
 def test_the_worlds_are_those_of_the_coverage_run() -> None:
-    # same seeds, same worlds: the cohort sizes agree replicate for replicate
-    results, truth_worlds = saved()
-    other = pd.read_csv(
-        coverage.results_folder(pseudo_synthetic.N_APPLICATIONS) / "coverage_replicates.csv",
-        float_precision="round_trip",
-    )
-    common = min(len(results), other["replicate"].nunique())
-    ours = results.iloc[:common]
-    theirs = other.drop_duplicates("replicate").iloc[:common]
-    assert ours["world_seed"].tolist() == theirs["world_seed"].tolist()
-    assert ours["children"].tolist() == theirs["children"].tolist()
-    coverage_truth = pd.read_csv(
-        coverage.results_folder(coverage.N_APPLICATIONS) / "coverage_truth.csv",
-        float_precision="round_trip",
-    )
-    pd.testing.assert_frame_equal(truth_worlds, coverage_truth)
+    # same generator, same seeds, same worlds: the cohorts and the world's own truth
+    # agree replicate for replicate
+    ours = saved().drop_duplicates("rep").set_index("rep")
+    theirs, _ = coverage.saved(pseudo_synthetic.N_APPLICATIONS)
+    theirs = theirs.drop_duplicates("rep").set_index("rep")
+    common = ours.index.intersection(theirs.index)
+    assert len(common) == pseudo_synthetic.REPLICATES
+    for column in ("children", "areas", "exposed_share", "truth"):
+        assert ours.loc[common, column].tolist() == theirs.loc[common, column].tolist(), column
 
 
 @pytest.mark.slow
 def test_the_saved_run_is_what_the_code_computes() -> None:
-    results, _ = saved()
-    again = pseudo_synthetic.simulate(RECOMPUTED, coverage.SEED).drop(columns="seconds")
-    first = results.iloc[:RECOMPUTED].drop(columns="seconds").reset_index(drop=True)
+    again = pseudo_synthetic.study(RECOMPUTED).run(progress=False)
+    first = saved().loc[lambda r: r["rep"] < RECOMPUTED].reset_index(drop=True)
     pd.testing.assert_frame_equal(again, first, check_exact=False, rtol=1e-9, atol=1e-12)
 
 
@@ -88,15 +78,11 @@ def test_the_simulated_row_is_the_study_row() -> None:
     data = coverage.with_latent(world)
     default = analysis_frame(data, outcome="child_return", threshold_weeks=26, confounders=None)
     confounders = [*default.report["confounder"], coverage.LATENT]
-    af = analysis_frame(data, outcome="child_return", threshold_weeks=26, confounders=confounders)
-    table, _ = methods.pseudo_value_risks(
-        af.data, af.confounders, (2.0,), 0.05, af.inference.variance_cluster, af.area
-    )
+    ours = pseudo_synthetic.standardised(coverage.World(data, default, 0, 0), {})
     result = RushedDisposalStudy(
         data, confounders=confounders, n_boot=2, sensitivity=False, mediation=False, seed=1
     ).run()
     row = result.get("pseudo_value_regression", "risk_difference", 2.0)
-    ours = table.loc[table["contrast"] == "difference"].iloc[0]
     for column in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value"):
         assert row[column] == pytest.approx(ours[column], rel=1e-12), column
 

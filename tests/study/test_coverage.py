@@ -3,15 +3,16 @@
 The simulation is ``validation/coverage.py`` (its docstring gives the design): fresh
 ``default`` worlds of two sizes, the study's ``iptw_aalen_johansen`` 2-year risk
 difference with its cluster-bootstrap percentile interval, against the scenario's
-population value. A run takes about 6 minutes (1,500 applications) to 18 minutes
-(5,000) on two cores, longer than CI can afford, so ``make coverage`` runs it and saves
-every replicate in ``validation/results/``; these tests check the saved runs:
+population value, and an unadjusted control in the same worlds. A run takes about 7
+minutes (1,500 applications) to 12 minutes (5,000) on two cores, longer than CI can
+afford, so ``make coverage`` runs it and saves every replicate in
+``validation/results/``; these tests check the saved runs:
 
 - that they are what the code computes now: the first replicates and the truth are
-  computed again and must equal the saved rows, and every saved replicate carries the
-  seeds of ``SeedSequence(SEED)`` in order (so no world was left out or swapped). A
-  change to the generator or the study therefore fails here until ``make coverage``
-  has been run again;
+  computed again and must equal the saved rows, and the saved run is the study's own
+  (``SimulationStudy.read`` checks its fingerprint -- seed, replicates, methods --
+  and that no chunk is missing). A change to the generator or the study therefore
+  fails here until ``make coverage`` has been run again;
 - that their performance measures are those the docs report.
 """
 
@@ -25,21 +26,16 @@ import synthetic
 from outcomes.study import RushedDisposalStudy
 from outcomes.study.frame import analysis_frame
 from outcomes.study.result import PRIMARY_METHOD
-from validation import coverage, crude_control
+from validation import coverage
 
 SIZES = sorted(coverage.DESIGNS)
 RECOMPUTED = 2
-"""Replicates of each saved run computed again (about 2 s each at 1,500 applications, 7 s
+"""Replicates of each saved run computed again (about 3 s each at 1,500 applications, 5 s
 at 5,000)."""
 
 
 def saved(n_applications: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    folder = coverage.results_folder(n_applications)
-    read = {"float_precision": "round_trip"}
-    return (
-        pd.read_csv(folder / "coverage_replicates.csv", **read),
-        pd.read_csv(folder / "coverage_truth.csv", **read),
-    )
+    return coverage.saved(n_applications)
 
 
 def measures(n_applications: int, setting: str) -> dict[str, float]:
@@ -78,32 +74,32 @@ def test_the_simulated_interval_is_the_study_interval() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("n_applications", SIZES)
 def test_the_saved_run_is_what_the_code_computes(n_applications: int) -> None:
-    results, truth_worlds = saved(n_applications)
-    again = coverage.simulate(
-        RECOMPUTED, coverage.SEED, n_applications=n_applications, n_jobs=1
-    ).drop(columns="seconds")
-    first = results.loc[results["replicate"] < RECOMPUTED].reset_index(drop=True)
+    results, _ = saved(n_applications)
+    again = coverage.study(n_applications, RECOMPUTED).run(progress=False)
+    first = results.loc[results["rep"] < RECOMPUTED].reset_index(drop=True)
     pd.testing.assert_frame_equal(again, first, check_exact=False, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("n_applications", SIZES)
-def test_the_saved_run_has_every_world_in_seed_order(n_applications: int) -> None:
-    results, _ = saved(n_applications)
-    replicates = results["replicate"].nunique()
-    assert replicates >= coverage.REPLICATES
-    seeds = np.random.SeedSequence(coverage.SEED).spawn(replicates)
-    expected = [int(s.generate_state(2)[0]) for s in seeds]
-    worlds = results.drop_duplicates("replicate")
-    assert worlds["replicate"].tolist() == list(range(replicates))
-    assert worlds["world_seed"].tolist() == expected
-    settings = [s.name for s in coverage.DESIGNS[n_applications]]
-    assert sorted(results["setting"].unique()) == sorted(settings)
-    assert len(results) == replicates * len(settings)
+def test_the_saved_run_has_every_world_and_every_method(n_applications: int) -> None:
+    results, _ = saved(n_applications)  # the study's own run, every chunk present
+    replicates = coverage.REPLICATES[n_applications]
+    assert replicates >= 300
+    names = [*(s.name for s in coverage.DESIGNS[n_applications]), *coverage.CONTROLS]
+    for name in names:
+        reps = results.loc[results["method"] == name, "rep"]
+        assert reps.tolist() == list(range(replicates)), name
+    assert len(results) == replicates * len(names)
     assert (results["n_applications"] == n_applications).all()
-    # every replicate ran cleanly: no warning, no failed bootstrap replicate
+    # every replicate ran cleanly: no error, no warning, no failed bootstrap replicate
+    assert results["error"].isna().all()
     assert (results["warnings"] == 0).all()
-    assert (results["boot_replicates"] == results["n_boot"]).all()
+    boot = results["n_boot"].notna()
+    assert (results.loc[boot, "boot_replicates"] == results.loc[boot, "n_boot"]).all()
     assert np.isfinite(results[["estimate", "ci_lower", "ci_upper"]].to_numpy()).all()
+    # the methods of a replicate analysed the same world
+    per_world = results.groupby("rep")[["children", "areas", "exposed_share"]].nunique()
+    assert (per_world == 1).all().all()
 
 
 @pytest.mark.slow
@@ -141,20 +137,37 @@ def test_leaving_complexity_out_pulls_the_estimate_down() -> None:
     # the risk difference (within 26 weeks - later) is pulled down. Each world is
     # analysed both ways, so the paired difference shows the bias with little noise.
     results, _ = saved(coverage.N_APPLICATIONS)
-    estimates = results.pivot(index="replicate", columns="setting", values="estimate")
+    estimates = results.pivot(index="rep", columns="method", values="estimate")
     shift = estimates["default_confounders"] - estimates["complexity_measured"]
     assert shift.mean() < -3 * shift.std(ddof=1) / np.sqrt(len(shift)), shift.describe()
 
 
 @pytest.mark.parametrize("n_applications", SIZES)
-def test_the_control_ran_in_the_simulations_worlds(n_applications: int) -> None:
-    results, _ = saved(n_applications)
+def test_the_control_shows_the_worlds_not_the_weighting_limit_coverage(
+    n_applications: int,
+) -> None:
+    # the unadjusted difference needs no model: its bootstrap interval of its own
+    # target is the yardstick the study's interval is read against (docs/validation.md)
+    results, truth_worlds = saved(n_applications)
+    control = coverage.summarise_control(
+        results, coverage.truth_value(truth_worlds, coverage.CRUDE)[0]
+    ).set_index("interval")
+    assert (control["replicates"] == coverage.REPLICATES[n_applications]).all()
+    # each summary saved beside the replicates is what they give
     folder = coverage.results_folder(n_applications)
-    control = pd.read_csv(folder / "control_replicates.csv", float_precision="round_trip")
-    worlds = results.drop_duplicates("replicate")
-    assert control["replicate"].tolist() == worlds["replicate"].tolist()
-    assert control["world_seed"].tolist() == worlds["world_seed"].tolist()
-    first = crude_control.replicate(
-        0, np.random.SeedSequence(coverage.SEED).spawn(1)[0], n_applications
+    read = {"float_precision": "round_trip"}
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "control_summary.csv", **read).set_index("interval"),
+        control,
+        rtol=1e-12,
     )
-    assert first == pytest.approx(control.iloc[0].to_dict(), rel=1e-9)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "coverage_summary.csv", **read),
+        coverage.summarise(results, *coverage.truth_value(truth_worlds)),
+        rtol=1e-12,
+    )
+    # the unadjusted estimate is the same under both intervals
+    wide = results.loc[results["method"].isin(list(coverage.CONTROLS))].pivot(
+        index="rep", columns="method", values="estimate"
+    )
+    np.testing.assert_array_equal(wide["crude_textbook"], wide["crude_bootstrap"])
