@@ -5,8 +5,9 @@ Aim
     difference, and does its 95% interval (the GEE sandwich) cover it at the nominal
     rate, with competing events and independent censoring?
 Data-generating mechanism
-    Replicate :math:`r` draws :data:`N` people from its own seed
-    (``SeedSequence(SEED).spawn(R)[r]``): a randomised exposure :math:`x \\sim
+    Replicate :math:`r` draws :data:`N` people from its own stream, the
+    framework's (:class:`outcomes.simulation.SimulationStudy`, root seed
+    :data:`SEED`): a randomised exposure :math:`x \\sim
     \\text{Bernoulli}(1/2)` (say, supervision vs care order), a binary case-mix
     covariate :math:`z \\sim \\text{Bernoulli}(0.4)`, exponential cause-specific hazards
     :math:`\\lambda_1 = 0.25\\,e^{0.5x + 0.6z}` for the event of interest (return) and
@@ -24,27 +25,31 @@ Method
     delta-method 95% interval from the robust sandwich.
 Performance
     Bias, empirical and model standard errors and coverage, each with its Monte Carlo
-    standard error (Morris, White & Crowther 2019), in ``summary.csv``; every
-    replicate in ``replicates.csv``.
+    standard error (Morris, White & Crowther 2019; :func:`outcomes.simulation.performance`),
+    in ``summary.csv``; every replicate in ``chunks/``.
 
-Run ``nice python -m validation.pseudo_coverage`` (about a minute on one core).
+Run ``python -m validation.pseudo_coverage`` (about a minute on one core).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from outcomes.regression import PseudoValueRegression
+from outcomes.simulation import SimulationStudy
+from validation.coverage import measures
 
 SEED = 20261204
 N = 1000
 REPLICATES = 400
 HORIZON = 2.0
 RESULTS = Path(__file__).resolve().parent / "results" / "pseudo"
+CHUNKS = RESULTS / "chunks"
 
 
 def cause_specific(x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -77,57 +82,52 @@ def simulate(rng: np.random.Generator, n: int = N) -> pd.DataFrame:
     return pd.DataFrame({"years": np.minimum(t_all, censor), "event": event, "x": x, "z": z})
 
 
-def replicate(seed: np.random.SeedSequence) -> dict[str, float]:
-    """One replicate: estimate, standard error and interval of the risk difference."""
-    df = simulate(np.random.default_rng(seed))
+def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
+    """One replicate's people, and the true risk difference."""
+    return simulate(rng), true_risk_difference()
+
+
+def standardised(df: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
+    """The standardised risk difference of the saturated model, with its interval."""
     fit = PseudoValueRegression(link="identity").fit(
         df, "years", "event", time=HORIZON, formula="x * z"
     )
     m = fit.marginal_risks(df, "x", [0.0, 1.0])
     row = m[m["contrast"] == "difference"].iloc[0]
     return {
-        "estimate": float(row["estimate"]),
-        "std_error": float(row["std_error"]),
-        "ci_lower": float(row["ci_lower"]),
-        "ci_upper": float(row["ci_upper"]),
+        "estimand": "risk_difference",
+        **{c: float(row[c]) for c in ("estimate", "std_error", "ci_lower", "ci_upper")},
     }
 
 
-def run(replicates: int = REPLICATES, seed: int = SEED) -> pd.DataFrame:
-    seeds = np.random.SeedSequence(seed).spawn(replicates)
-    rows = [{"replicate": r, **replicate(s)} for r, s in enumerate(seeds)]
-    return pd.DataFrame(rows)
+def study(replicates: int = REPLICATES) -> SimulationStudy:
+    """The simulation, not yet run."""
+    return SimulationStudy(generate, {"pseudo_value": standardised}, replicates, SEED)
 
 
-def summarise(results: pd.DataFrame, truth: float) -> pd.DataFrame:
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """Bias, standard errors and coverage with their Monte Carlo standard errors."""
-    R = len(results)
-    est = results["estimate"].to_numpy()
-    covered = (results["ci_lower"] <= truth) & (truth <= results["ci_upper"])
-    cover = float(covered.mean())
-    emp_se = float(est.std(ddof=1))
+    m = measures(results, "truth", ("ci_lower", "ci_upper"))
     return pd.DataFrame(
         [
             {
-                "replicates": R,
-                "truth": truth,
-                "mean_estimate": float(est.mean()),
-                "bias": float(est.mean() - truth),
-                "bias_mcse": emp_se / np.sqrt(R),
-                "empirical_se": emp_se,
-                "mean_model_se": float(results["std_error"].mean()),
-                "coverage": cover,
-                "coverage_mcse": float(np.sqrt(cover * (1.0 - cover) / R)),
+                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
+                "truth": float(results["truth"].iloc[0]),
+                "mean_estimate": m["mean"][0],
+                "bias": m["bias"][0],
+                "bias_mcse": m["bias"][1],
+                "empirical_se": m["emp_se"][0],
+                "model_se": m["model_se"][0],
+                "coverage": m["coverage"][0],
+                "coverage_mcse": m["coverage"][1],
             }
         ]
     )
 
 
 def main() -> None:
-    results = run()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results.to_csv(RESULTS / "replicates.csv", index=False, float_format="%.17g")
-    summary = summarise(results, true_risk_difference())
+    results = study().run(chunk_size=100, out=CHUNKS)
+    summary = summarise(results)
     summary.to_csv(RESULTS / "summary.csv", index=False, float_format="%.17g")
     sys.stdout.write(summary.T.to_string() + "\n")
 
