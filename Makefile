@@ -65,15 +65,15 @@ bench: venv r-deps
 # alone). About an hour and a half on two cores; each writes validation/results/:
 # - coverage of the primary interval at both world sizes (N_applications/ and
 #   docs/img/coverage_N.png) and the unadjusted control in the same worlds;
-# - 200 one-LA extracts (one_la/) and the pseudo-value regression on 300 demo-size
-#   worlds (pseudo_synthetic/);
+# - 200 one-LA extracts (one_la/), the pseudo-value regression on 400 toy studies
+#   (pseudo/) and on 300 demo-size worlds (pseudo_synthetic/);
 # - the size of the study's test under no effect (power_null/, 400 worlds with 200
 #   bootstrap replicates, and the same worlds with 50 in earlier_n_boot_50/) and its
 #   power by effect and world size (power_curve/);
 # - coverage of the duration policies' intervals (policy_coverage/, 200 worlds);
 # - the bootstrap of family court areas against that of authorities (area_clusters/).
 # Then the tests that check the saved runs.
-RESUMABLE := validation/results/one_la/one_la_replicates.csv \
+RESUMABLE := validation/results/one_la/chunks validation/results/pseudo/chunks \
 	validation/results/1500_applications/chunks validation/results/5000_applications/chunks \
 	validation/results/pseudo_synthetic/chunks \
 	validation/results/power_null/chunks validation/results/power_null/earlier_n_boot_50/chunks \
@@ -83,7 +83,8 @@ coverage: venv
 	rm -rf $(RESUMABLE)
 	$(BIN)/python -m validation.coverage --n-applications 1500
 	$(BIN)/python -m validation.coverage --n-applications 5000
-	$(BIN)/python -m validation.one_la --n-jobs 2
+	$(BIN)/python -m validation.one_la
+	$(BIN)/python -m validation.pseudo_coverage
 	$(BIN)/python -m validation.pseudo_synthetic
 	$(BIN)/python -m validation.power_null --backend processes
 	$(BIN)/python -m validation.power_null --backend processes --earlier
@@ -91,7 +92,8 @@ coverage: venv
 	$(BIN)/python -m validation.policy_coverage --backend processes
 	$(BIN)/python -m validation.area_clusters --backend processes
 	$(BIN)/pytest tests/study/test_coverage.py tests/study/test_one_la.py \
-		tests/regression/test_pseudo_synthetic.py tests/simulation/test_power_null.py \
+		tests/regression/test_truth.py tests/regression/test_pseudo_synthetic.py \
+		tests/simulation/test_power_null.py \
 		tests/simulation/test_power_curve.py tests/policy/test_policy_coverage.py \
 		tests/study/test_area_clusters.py
 

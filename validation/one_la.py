@@ -16,8 +16,10 @@ Data-generating mechanism
     authority in one DFJ area (:func:`one_la_scenario`: only ``areas.n_la`` and
     ``areas.n_dfj`` changed), :data:`N_APPLICATIONS` applications (about 380 children
     in the disposal cohort and 25-30 returns to court), no data-quality faults. Its
-    seeds come from ``SeedSequence(SEED).spawn(R)[r]``; the authority's effects (court
-    speed, practice, frailty) are drawn afresh in every world.
+    stream is the framework's (:class:`outcomes.simulation.SimulationStudy`, root seed
+    :data:`SEED`), from which :func:`generate` draws the world's seed and the study's;
+    the authority's effects (court speed, practice, frailty) are drawn afresh in every
+    world.
 Estimand
     :math:`\\theta_r = F_1(2) - F_0(2)` *for that authority*: the 2-year risk difference,
     from potential outcomes, among the children that authority's process produces
@@ -43,8 +45,8 @@ Methods
     same replicates is saved alongside (``ci_lower_percentile``, ``ci_upper_percentile``)
     for comparison. With
     :data:`N_BOOT` = 100 replicates rather than the study's default 200, as in the
-    earlier run (see *History*; each replicate costs a propensity fit, and that run
-    took 21.5 minutes of one core; the present one took about a minute and a half with
+    earlier runs (see *History*; each replicate costs a propensity fit, and the first
+    run took 21.5 minutes of one core; the later ones about a minute and a half with
     two worker processes). The normal interval needs only the standard error, which
     100 replicates estimate to within about 7% of itself (:math:`1/\\sqrt{2B}`).
 Performance measures
@@ -59,11 +61,15 @@ History
     calibrated standard error and lopsided misses (the truth above the interval 20
     times, below it 4); a normal interval from the same standard errors covered 93.0%
     of those extracts. The study took the normal interval for the family bootstrap on
-    that evidence, and the present run, on fresh seeds (:data:`SEED`), is its test.
+    that evidence. The second run, on fresh seeds (``SeedSequence(SEED).spawn(R)[r]``,
+    saved in ``validation/results/one_la/second_run/``), was its first test: 92.5%
+    (Monte Carlo SE 1.9). The present run is the same study on the simulation
+    framework, whose streams from the same root seed are fresh worlds again; nothing
+    in the method changed between the second run and this one.
 
-Run ``python -m validation.one_la [--replicates R] [--n-jobs J]``; results go to
-``validation/results/one_la/`` (written every few extracts: an interrupted run continues
-where it stopped) and are checked by ``tests/study/test_one_la.py``.
+Run ``python -m validation.one_la [--backend processes]``; the extracts go to
+``validation/results/one_la/chunks/`` (Parquet, resumable) and the summary beside them,
+checked by ``tests/study/test_one_la.py``.
 
 References
 ----------
@@ -77,18 +83,18 @@ import argparse
 import json
 import time
 import warnings
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 import synthetic
+from outcomes.schema import Dataset
+from outcomes.simulation import SimulationStudy
 from outcomes.study import RushedDisposalStudy
-from outcomes.study.estimates import bootstrap_interval
-from outcomes.study.frame import AREA, analysis_frame
+from outcomes.study.frame import AREA, AnalysisFrame, analysis_frame
 from validation.coverage import (
     LATENT,
     RESULTS,
@@ -99,6 +105,9 @@ from validation.coverage import (
 )
 
 OUT = RESULTS / "one_la"
+CHUNKS = OUT / "chunks"
+SECOND_RUN = OUT / "second_run" / "one_la_replicates.csv"
+EARLIER = OUT / "earlier_seeds" / "one_la_replicates.csv"
 SCENARIO = "default"
 N_APPLICATIONS = 250
 """Applications in one extract: about 380 children in the disposal cohort."""
@@ -106,8 +115,8 @@ TRUTH_APPLICATIONS = 40_000
 """Applications in the world that gives the authority's population value."""
 HORIZON = 2.0
 SEED = 20_261_205
-"""Root seed of the replicates: fresh, chosen before the normal interval was run on any
-of them."""
+"""Root seed of the second run and of the present one (on the framework's streams): chosen
+before the normal interval was run on any extract."""
 EARLIER_SEED = 20_261_204
 """Root seed of the first run (percentile intervals; see *History* above)."""
 REPLICATES = 200
@@ -132,9 +141,25 @@ def authority_truth(world_seed: int) -> tuple[float, float]:
     return float(row["estimate"]), float(row["mc_std_error"])
 
 
-def replicate(index: int, seed: np.random.SeedSequence, n_boot: int = N_BOOT) -> dict[str, Any]:
-    """One extract and its interval; BLAS on one thread, warnings counted not raised."""
-    world_seed, study_seed = (int(x) for x in seed.generate_state(2))
+@dataclass(frozen=True)
+class Extract:
+    """One authority's extract with the latent column, the confounders asked for (the
+    study's defaults and the latent complexity) and the analysis frame they give, the
+    study's seed, the authority's value's Monte Carlo SE, the extract's own value, and
+    the warnings drawing it raised."""
+
+    data: Dataset
+    confounders: list[str]
+    frame: AnalysisFrame
+    study_seed: int
+    truth_mc_se: float
+    sample_truth: float
+    warnings: int
+
+
+def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[Extract, float]:
+    """One extract; its truth is the authority's value (:func:`authority_truth`)."""
+    world_seed, study_seed = int(rng.integers(2**63)), int(rng.integers(2**31))
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         world = synthetic.generate(
@@ -146,75 +171,64 @@ def replicate(index: int, seed: np.random.SeedSequence, n_boot: int = N_BOOT) ->
             data, outcome="child_return", threshold_weeks=26, confounders=None
         )
         confounders = [*default.report["confounder"], LATENT]
-        study = RushedDisposalStudy(
-            data, confounders=confounders, n_boot=n_boot, sensitivity=False, seed=study_seed
-        )
         af = analysis_frame(
             data, outcome="child_return", threshold_weeks=26, confounders=confounders
+        )
+    sample = world.truth.value("risk_difference", HORIZON)
+    return Extract(data, confounders, af, study_seed, truth_se, sample, len(caught)), truth
+
+
+def primary(extract: Extract, params: dict[str, Any]) -> dict[str, Any]:
+    """The study's 2-year risk-difference row with its own interval (normal, on one
+    authority), and the percentile interval from the same replicates beside it."""
+    af = extract.frame
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = RushedDisposalStudy(
+            extract.data,
+            confounders=extract.confounders,
+            n_boot=N_BOOT,
+            sensitivity=False,
+            seed=extract.study_seed,
         )
         row, point, boot = primary_row(study, af)
         percentile = risk_difference_row(study, point, boot, "percentile")
     return {
-        "replicate": index,
-        "world_seed": world_seed,
-        "study_seed": study_seed,
+        "estimand": "risk_difference",
+        **{c: row[c] for c in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value")},
+        "ci_lower_percentile": percentile["ci_lower"],
+        "ci_upper_percentile": percentile["ci_upper"],
+        "truth_mc_se": extract.truth_mc_se,
+        "sample_truth": extract.sample_truth,
         "children": len(af.data),
         "areas": int(af.data[AREA].nunique()),
         "returns": int((af.data["event"] == 1).sum()),
         "exposed_share": float(af.data["exposed"].mean()),
-        "truth": truth,
-        "truth_mc_se": truth_se,
-        "sample_truth": world.truth.value("risk_difference", HORIZON),
-        "estimate": row["estimate"],
-        "std_error": row["std_error"],
-        "ci_lower": row["ci_lower"],
-        "ci_upper": row["ci_upper"],
-        "interval": bootstrap_interval(af),
-        "ci_lower_percentile": percentile["ci_lower"],
-        "ci_upper_percentile": percentile["ci_upper"],
-        "n_boot": n_boot,
+        "n_boot": N_BOOT,
         "boot_replicates": len(boot),
-        "resampling": af.inference.resample,
-        "warnings": len(caught),
+        "warnings": extract.warnings + len(caught),
     }
 
 
-def simulate(
-    replicates: int = REPLICATES,
-    seed: int = SEED,
-    n_jobs: int = 1,
-    progress: bool = False,
-    checkpoint: Path | None = None,
-) -> pd.DataFrame:
-    """One row per extract, in replicate order (seeds do not depend on ``n_jobs``).
+KEEP = (
+    "ci_lower_percentile",
+    "ci_upper_percentile",
+    "truth_mc_se",
+    "sample_truth",
+    "children",
+    "areas",
+    "returns",
+    "exposed_share",
+    "n_boot",
+    "boot_replicates",
+    "warnings",
+)
+"""What each extract's row records beside the estimate."""
 
-    With ``checkpoint``, the rows are written there every few extracts and a run that
-    finds rows there continues after them (an extract's seeds do not depend on the
-    others, so a resumed run gives the rows an uninterrupted one would).
-    """
-    seeds = np.random.SeedSequence(seed).spawn(replicates)
-    done = pd.DataFrame()
-    if checkpoint is not None and checkpoint.is_file():
-        done = pd.read_csv(checkpoint, float_precision="round_trip")
-        first = [int(s.generate_state(2)[0]) for s in seeds[: len(done)]]
-        if done["world_seed"].tolist() != first:
-            raise SystemExit(
-                f"{checkpoint} holds extracts of other seeds; move it away to start afresh"
-            )
-    start = len(done)
-    tasks = (delayed(replicate)(i, s) for i, s in enumerate(seeds) if i >= start)
-    if n_jobs > 1:
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    else:
-        results = (fn(*args, **kwargs) for fn, args, kwargs in tasks)
-    rows = done.to_dict("records")
-    for row in results:
-        rows.append(row)
-        if checkpoint is not None and (len(rows) % 5 == 0 or len(rows) == replicates):
-            pd.DataFrame(rows).to_csv(checkpoint, index=False)
-        if progress:
-            print(f"extract {len(rows)}/{replicates}", flush=True)
-    return pd.DataFrame(rows)
+
+def study(replicates: int = REPLICATES) -> SimulationStudy:
+    """The simulation, not yet run."""
+    return SimulationStudy(generate, {"primary": primary}, replicates, SEED, keep=KEEP)
 
 
 def summarise(
@@ -250,38 +264,41 @@ def summarise(
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=REPLICATES)
-    parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    args.out.mkdir(parents=True, exist_ok=True)
-    replicates_csv = args.out / "one_la_replicates.csv"
-    results = simulate(
-        args.replicates, n_jobs=args.n_jobs, progress=True, checkpoint=replicates_csv
-    )
-    minutes = (time.perf_counter() - started) / 60
-    # the study's interval, then the percentile interval from the same replicates
-    summary = pd.concat(
+def summaries(results: pd.DataFrame) -> pd.DataFrame:
+    """The study's interval, then the percentile interval from the same replicates."""
+    return pd.concat(
         [
-            summarise(results).assign(interval=str(results["interval"].iloc[0])),
+            summarise(results).assign(interval="normal"),
             summarise(results, "ci_lower_percentile", "ci_upper_percentile").assign(
                 interval="percentile"
             ),
         ],
         ignore_index=True,
     )
-    results.to_csv(replicates_csv, index=False)
-    summary.to_csv(args.out / "one_la_summary.csv", index=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replicates", type=int, default=REPLICATES)
+    parser.add_argument("--backend", default="processes", choices=["serial", "processes", "dask"])
+    parser.add_argument("--n-workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    code = code_version()  # before the run: later edits in the checkout are not its code
+    started = time.perf_counter()
+    results = study(args.replicates).run(
+        args.backend, n_workers=args.n_workers, chunk_size=10, out=CHUNKS
+    )
+    minutes = (time.perf_counter() - started) / 60
+    summary = summaries(results)
+    summary.to_csv(OUT / "one_la_summary.csv", index=False)
     timing = {
         "replicates": args.replicates,
         "seed": SEED,
-        "wall time": f"{minutes:.1f} min with {args.n_jobs} worker(s)",
-        "code": code_version(),
+        "wall time": f"{minutes:.1f} min, backend {args.backend} with {args.n_workers} "
+        "worker(s) (chunks saved by an earlier invocation not rerun)",
+        "code": code,
     }
-    (args.out / "one_la_timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
+    (OUT / "one_la_timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary.T)
 
