@@ -701,6 +701,7 @@ def report(
         f"(seeds {truth_worlds['seed'].min()}-{truth_worlds['seed'].max()}, "
         f"{int(truth_worlds['n_cohort'].mean()):,} children each on average)",
         f"- root seed {SEED}",
+        *[f"- `{x.name}`: {x.description}" for x in DESIGNS[n_applications]],
         "",
         *markdown_table(tables[0]),
         "",
