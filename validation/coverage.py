@@ -532,14 +532,41 @@ def measures(
     )
 
 
-def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFrame:
-    """Performance of the settings per bootstrap size (see the module docstring).
+def performance_row(
+    part: pd.DataFrame,
+    truth: float,
+    ci: tuple[str, str] = ("ci_lower", "ci_upper"),
+    truth_se: float | None = None,
+    sample: bool = True,
+) -> dict[str, float]:
+    """One method's performance against ``truth`` with the interval in the columns
+    ``ci``, as one row of a summary: ``replicates, truth, [truth_mc_se],
+    mean_estimate, bias, bias_mc_se, empirical_sd, model_se, se_ratio`` (``model_se``
+    over ``empirical_sd``), ``coverage, coverage_mc_se``, with ``sample`` the coverage
+    of each world's own value (the ``truth`` column), and ``mean_ci_width``."""
+    m = measures(part, truth, ci)
+    row = {"replicates": int(m["n_sim"][0] - m["n_failed"][0]), "truth": truth}
+    if truth_se is not None:
+        row["truth_mc_se"] = truth_se
+    row |= {
+        "mean_estimate": m["mean"][0],
+        "bias": m["bias"][0],
+        "bias_mc_se": m["bias"][1],
+        "empirical_sd": m["emp_se"][0],
+        "model_se": m["model_se"][0],
+        "se_ratio": m["model_se"][0] / m["emp_se"][0],
+        "coverage": m["coverage"][0],
+        "coverage_mc_se": m["coverage"][1],
+    }
+    if sample:
+        row["coverage_sample_truth"] = measures(part, "truth", ci)["coverage"][0]
+    row["mean_ci_width"] = float((part[ci[1]] - part[ci[0]]).mean())
+    return row
 
-    Columns: ``setting, n_boot, replicates, truth, truth_mc_se, mean_estimate, bias,
-    bias_mc_se, empirical_sd, model_se, se_ratio, coverage, coverage_mc_se,
-    coverage_sample_truth, mean_ci_width``. ``se_ratio`` is ``model_se`` over
-    ``empirical_sd``.
-    """
+
+def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFrame:
+    """Performance of the settings per bootstrap size (see the module docstring): one
+    :func:`performance_row` each, after ``setting, n_boot``."""
     rows = []
     for setting in [s.name for s in SETTINGS if s.name in set(results["method"])]:
         part = results.loc[results["method"] == setting]
@@ -547,54 +574,19 @@ def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFr
         sizes = [(b, f"_b{b}") for b in N_BOOT_PREFIXES if part[f"ci_lower_b{b}"].notna().all()]
         for b, suffix in [*sizes, (n_boot, "")]:
             ci = (f"ci_lower{suffix}", f"ci_upper{suffix}")
-            m = measures(part, truth, ci)
-            sample = measures(part, "truth", ci)
-            rows.append(
-                {
-                    "setting": setting,
-                    "n_boot": b,
-                    "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
-                    "truth": truth,
-                    "truth_mc_se": truth_se,
-                    "mean_estimate": m["mean"][0],
-                    "bias": m["bias"][0],
-                    "bias_mc_se": m["bias"][1],
-                    "empirical_sd": m["emp_se"][0],
-                    "model_se": m["model_se"][0],
-                    "se_ratio": m["model_se"][0] / m["emp_se"][0],
-                    "coverage": m["coverage"][0],
-                    "coverage_mc_se": m["coverage"][1],
-                    "coverage_sample_truth": sample["coverage"][0],
-                    "mean_ci_width": float((part[ci[1]] - part[ci[0]]).mean()),
-                }
-            )
+            row = performance_row(part, truth, ci, truth_se)
+            rows.append({"setting": setting, "n_boot": b, **row})
     return pd.DataFrame(rows)
 
 
 def summarise_control(results: pd.DataFrame, truth: float) -> pd.DataFrame:
     """Coverage of the control's two intervals of its own target, and the spread of
-    its estimates.
-
-    Columns: ``interval, replicates, truth, bias, bias_mc_se, empirical_sd, model_se,
-    se_ratio, coverage, coverage_mc_se``.
-    """
+    its estimates: one :func:`performance_row` each, after ``interval`` (no world has
+    a value of its own for the unadjusted difference)."""
     rows = []
     for method, interval in CONTROLS.items():
-        m = measures(results.loc[results["method"] == method], truth, ("ci_lower", "ci_upper"))
-        rows.append(
-            {
-                "interval": interval,
-                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
-                "truth": truth,
-                "bias": m["bias"][0],
-                "bias_mc_se": m["bias"][1],
-                "empirical_sd": m["emp_se"][0],
-                "model_se": m["model_se"][0],
-                "se_ratio": m["model_se"][0] / m["emp_se"][0],
-                "coverage": m["coverage"][0],
-                "coverage_mc_se": m["coverage"][1],
-            }
-        )
+        part = results.loc[results["method"] == method]
+        rows.append({"interval": interval, **performance_row(part, truth, sample=False)})
     return pd.DataFrame(rows)
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from outcomes.regression import PseudoValueRegression
 from outcomes.simulation import SimulationStudy
-from validation.coverage import measures
+from validation.coverage import performance_row
 
 SEED = 20261204
 N = 1000
@@ -106,23 +106,10 @@ def study(replicates: int = REPLICATES) -> SimulationStudy:
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Bias, standard errors and coverage with their Monte Carlo standard errors."""
-    m = measures(results, "truth", ("ci_lower", "ci_upper"))
-    return pd.DataFrame(
-        [
-            {
-                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
-                "truth": float(results["truth"].iloc[0]),
-                "mean_estimate": m["mean"][0],
-                "bias": m["bias"][0],
-                "bias_mcse": m["bias"][1],
-                "empirical_se": m["emp_se"][0],
-                "model_se": m["model_se"][0],
-                "coverage": m["coverage"][0],
-                "coverage_mcse": m["coverage"][1],
-            }
-        ]
-    )
+    """Bias, standard errors and coverage with their Monte Carlo standard errors
+    (:func:`validation.coverage.performance_row`)."""
+    truth = float(results["truth"].iloc[0])
+    return pd.DataFrame([performance_row(results, truth, sample=False)])
 
 
 def main() -> None:

@@ -185,34 +185,13 @@ def truth_worlds() -> pd.DataFrame:
 
 def summarise(results: pd.DataFrame, truth: float, truth_se: float) -> pd.DataFrame:
     """Performance of the standardised difference and of the main-effects coefficient
-    (see the module docstring).
-
-    Columns: ``quantity, replicates, truth, truth_mc_se, mean_estimate, bias,
-    bias_mc_se, empirical_sd, model_se, se_ratio, coverage, coverage_mc_se,
-    coverage_sample_truth, mean_ci_width``.
-    """
+    (see the module docstring): one :func:`validation.coverage.performance_row` each,
+    after ``quantity``."""
     rows = []
     for quantity in QUANTITIES:
         part = results.loc[results["method"] == quantity]
-        ci = ("ci_lower", "ci_upper")
-        m = coverage.measures(part, truth, ci)
         rows.append(
-            {
-                "quantity": quantity,
-                "replicates": int(m["n_sim"][0] - m["n_failed"][0]),
-                "truth": truth,
-                "truth_mc_se": truth_se,
-                "mean_estimate": m["mean"][0],
-                "bias": m["bias"][0],
-                "bias_mc_se": m["bias"][1],
-                "empirical_sd": m["emp_se"][0],
-                "model_se": m["model_se"][0],
-                "se_ratio": m["model_se"][0] / m["emp_se"][0],
-                "coverage": m["coverage"][0],
-                "coverage_mc_se": m["coverage"][1],
-                "coverage_sample_truth": coverage.measures(part, "truth", ci)["coverage"][0],
-                "mean_ci_width": float((part["ci_upper"] - part["ci_lower"]).mean()),
-            }
+            {"quantity": quantity, **coverage.performance_row(part, truth, truth_se=truth_se)}
         )
     return pd.DataFrame(rows)
 

@@ -42,9 +42,9 @@ def test_interval_covers_at_the_nominal_rate() -> None:
     # 95% nominal; the sandwich ignores that the pseudo-values were estimated, which
     # makes it slightly conservative, so the band is asymmetric: 3 MC SEs below 0.95,
     # and at most 0.985 above.
-    assert 0.95 - 3 * s["coverage_mcse"] <= s["coverage"] <= 0.985
-    assert abs(s["bias"]) <= 3 * s["bias_mcse"]
-    assert s["model_se"] == pytest.approx(s["empirical_se"], rel=0.15)
+    assert 0.95 - 3 * s["coverage_mc_se"] <= s["coverage"] <= 0.985
+    assert abs(s["bias"]) <= 3 * s["bias_mc_se"]
+    assert s["model_se"] == pytest.approx(s["empirical_sd"], rel=0.15)
 
 
 def test_large_sample_recovers_the_conditional_risk_difference() -> None:
