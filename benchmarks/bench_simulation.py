@@ -25,8 +25,9 @@ Per backend the fragment reports CPU seconds per world of the processes that ran
 worlds (what the framework adds shows as a figure above serial's) and their minor page
 faults per world, and the CPU share (CPU seconds per wall second, 2 at most): on a
 machine shared with other jobs, throughput is bounded by that share, not by the
-framework. What one world of the full study costs, part by part, is
-``benchmarks/bench_study.py``'s.
+framework. What one world of the full study costs, part by part, before and after the
+fast paths (median of 3 worlds of 5,000 applications), is ``benchmarks/bench_study.py``'s
+(``benchmarks/results/study.md``).
 """
 
 from __future__ import annotations
