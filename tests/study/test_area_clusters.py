@@ -6,7 +6,7 @@ on the same random stream, family court areas. These tests check the saved run a
 other saved runs are checked -- every replicate is there, the first is what the code
 computes today, the summary is the rows -- and the finding ``docs/validation.md``
 reports: areas do not give a larger standard error, so dependence between neighbouring
-authorities is not why small worlds' intervals are too narrow.
+authorities does not make the bootstrap of authorities too narrow in small worlds.
 """
 
 from __future__ import annotations
