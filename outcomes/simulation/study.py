@@ -298,14 +298,18 @@ class SimulationStudy:
         ]
 
     def _fingerprint(self, chunk_size: int) -> dict[str, Any]:
-        return {
+        fingerprint = {
             "n_reps": self.n_reps,
             "seed": self.seed,
             "chunk_size": chunk_size,
             "methods": list(self.methods),
-            "keep": list(self.keep),
             "design": json.loads(self.design.to_json(orient="split", index=False)),
         }
+        # only a study that keeps columns names them: the runs saved before keep= existed
+        # are the same studies, and must still resume and read
+        if self.keep:
+            fingerprint["keep"] = list(self.keep)
+        return fingerprint
 
     def _prepare(self, folder: Path, chunk_size: int, resume: bool) -> None:
         """Create ``folder`` or check it holds chunks of this very study."""

@@ -253,6 +253,16 @@ def test_a_saved_run_reads_back_as_it_ran_and_an_unfinished_one_is_refused(
         study().read(tmp_path / "elsewhere")
 
 
+def test_a_study_that_keeps_nothing_has_the_fingerprint_it_had_before_keep(
+    tmp_path: Path,
+) -> None:
+    study(keep=[]).run(chunk_size=60, out=tmp_path / "plain", progress=False)
+    plain = json.loads((tmp_path / "plain" / "study.json").read_text())
+    assert sorted(plain) == ["chunk_size", "design", "methods", "n_reps", "seed"]
+    study().run(chunk_size=60, out=tmp_path / "kept", progress=False)
+    assert json.loads((tmp_path / "kept" / "study.json").read_text())["keep"] == ["n_used"]
+
+
 def test_another_study_in_the_folder_is_refused(tmp_path: Path) -> None:
     study().run(chunk_size=16, out=tmp_path, progress=False)
     other = study(seed=7)
