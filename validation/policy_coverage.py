@@ -161,12 +161,6 @@ def run(replicates: int = REPLICATES, backend: str = "serial") -> pd.DataFrame:
     return summary
 
 
-def saved() -> pd.DataFrame:
-    """The worlds saved so far (a run writes its chunks as they finish)."""
-    files = sorted(CHUNKS.glob("chunk-*.parquet"))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=REPLICATES)
@@ -174,11 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--summary-only",
         action="store_true",
-        help="write the summary of the worlds saved so far, without running any",
+        help="write the summary of the saved run, without running anything",
     )
     args = parser.parse_args(argv)
     if args.summary_only:
-        summary = summarise(saved())
+        summary = summarise(study(args.replicates).read(CHUNKS))
         summary.to_csv(SUMMARY, index=False)
     else:
         summary = run(args.replicates, args.backend)

@@ -23,7 +23,7 @@ from validation import policy_coverage as pc
 
 @pytest.fixture(scope="module")
 def saved() -> pd.DataFrame:
-    return pc.saved()
+    return pc.study().read(pc.CHUNKS)
 
 
 @pytest.fixture(scope="module")

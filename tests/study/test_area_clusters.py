@@ -11,7 +11,6 @@ authorities does not make the bootstrap of authorities too narrow in small world
 
 from __future__ import annotations
 
-import glob
 import json
 
 import numpy as np
@@ -23,8 +22,7 @@ from validation import area_clusters
 
 @pytest.fixture(scope="module")
 def saved() -> pd.DataFrame:
-    files = sorted(glob.glob(str(area_clusters.CHUNKS / "chunk-*.parquet")))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return area_clusters.study().read(area_clusters.CHUNKS)
 
 
 def test_every_world_is_saved_once_for_both_resamplings(saved):
