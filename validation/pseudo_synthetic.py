@@ -75,9 +75,11 @@ import os
 import platform
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
@@ -106,20 +108,39 @@ QUANTITIES = {
 """The two methods and their names in the figure."""
 
 
-def frame(world: coverage.World) -> AnalysisFrame:
-    """The study's analysis frame with the default confounders and the latent complexity
-    (no confounder unmeasured)."""
+@dataclass(frozen=True)
+class Draw:
+    """One coverage world as both methods analyse it: the study's analysis frame with
+    the default confounders and the latent complexity (no confounder unmeasured), made
+    once, and the warnings drawing the world and making the frame raised."""
+
+    frame: AnalysisFrame
+    warnings: int
+
+
+def draw(world: coverage.World) -> Draw:
+    """The :class:`Draw` of a coverage world."""
     confounders = [*world.default.report["confounder"], coverage.LATENT]
-    return analysis_frame(
-        world.data, outcome="child_return", threshold_weeks=26, confounders=confounders
-    )
-
-
-def standardised(world: coverage.World, params: dict[str, Any]) -> dict[str, Any]:
-    """The study's ``pseudo_value_regression`` risk difference at :data:`HORIZON`."""
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        af = frame(world)
+        af = analysis_frame(
+            world.data, outcome="child_return", threshold_weeks=26, confounders=confounders
+        )
+    return Draw(af, world.warnings + len(caught))
+
+
+def generate(params: dict[str, Any], rng: np.random.Generator) -> tuple[Draw, dict[str, float]]:
+    """The coverage run's world (:func:`validation.coverage.generate`, the same draws)
+    and its truth."""
+    world, truth = coverage.generate(params, rng)
+    return draw(world), truth
+
+
+def standardised(world: Draw, params: dict[str, Any]) -> dict[str, Any]:
+    """The study's ``pseudo_value_regression`` risk difference at :data:`HORIZON`."""
+    af = world.frame
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         table, fits = methods.pseudo_value_risks(
             af.data, af.confounders, (HORIZON,), ALPHA, af.inference.variance_cluster, af.area
         )
@@ -133,12 +154,12 @@ def standardised(world: coverage.World, params: dict[str, Any]) -> dict[str, Any
     }
 
 
-def coefficient(world: coverage.World, params: dict[str, Any]) -> dict[str, Any]:
+def coefficient(world: Draw, params: dict[str, Any]) -> dict[str, Any]:
     """The ``exposed`` coefficient of the identity-link model without exposure-by-
     confounder terms, on the same pseudo-observations and clusters as the study's."""
+    af = world.frame
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        af = frame(world)
         data, cluster = af.data, af.inference.variance_cluster
         rhs = methods.formula(af.confounders, data) + (f" + C({af.area})" if af.area else "")
         columns = [
@@ -166,7 +187,7 @@ def coefficient(world: coverage.World, params: dict[str, Any]) -> dict[str, Any]
 def study(replicates: int = REPLICATES) -> SimulationStudy:
     """The simulation, not yet run: the coverage run's worlds of this size."""
     return SimulationStudy(
-        coverage.generate,
+        generate,
         {"standardised": standardised, "coefficient": coefficient},
         n_reps=replicates,
         seed=coverage.SEED,

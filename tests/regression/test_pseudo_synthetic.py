@@ -78,7 +78,9 @@ def test_the_simulated_row_is_the_study_row() -> None:
     data = coverage.with_latent(world)
     default = analysis_frame(data, outcome="child_return", threshold_weeks=26, confounders=None)
     confounders = [*default.report["confounder"], coverage.LATENT]
-    ours = pseudo_synthetic.standardised(coverage.World(data, default, 0, 0), {})
+    ours = pseudo_synthetic.standardised(
+        pseudo_synthetic.draw(coverage.World(data, default, 0, 0)), {}
+    )
     result = RushedDisposalStudy(
         data, confounders=confounders, n_boot=2, sensitivity=False, mediation=False, seed=1
     ).run()
