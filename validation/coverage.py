@@ -752,13 +752,8 @@ def main(argv: list[str] | None = None) -> None:
         timing = {
             "replicates": str(len(results.drop_duplicates("rep"))),
             "methods": ", ".join(study(n, 1).methods),
-            "simulation wall time": f"{seconds / 60:.1f} min, backend {args.backend} with "
-            f"{args.n_workers} worker(s) (chunks saved by an earlier invocation not rerun)",
             "truth worlds": f"{truth_seconds:.0f} s",
-            "code": code,
-            "machine": f"{platform.processor() or platform.machine()}, "
-            f"{len(os.sched_getaffinity(0))} cores shared with other work, "
-            f"load average {os.getloadavg()[0]:.1f} at the end",
+            **run_record(seconds, args.backend, args.n_workers, code),
         }
         (out / "coverage_timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
     summary = summarise(results, *truth_value(truth_worlds))
@@ -775,6 +770,19 @@ def main(argv: list[str] | None = None) -> None:
         print(summary)
         print(control)
     print(f"wrote {out} and {path}")
+
+
+def run_record(seconds: float, backend: str, workers: int, code: str) -> dict[str, str]:
+    """How a run went, for its timing file: wall time, backend, the code (from
+    :func:`code_version`, taken before the run) and the machine."""
+    return {
+        "simulation wall time": f"{seconds / 60:.1f} min, backend {backend} with {workers} "
+        "worker(s) (chunks saved by an earlier invocation not rerun)",
+        "code": code,
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} cores shared with other work, "
+        f"load average {os.getloadavg()[0]:.1f} at the end",
+    }
 
 
 def code_version() -> str:

@@ -101,6 +101,7 @@ from validation.coverage import (
     code_version,
     primary_row,
     risk_difference_row,
+    run_record,
     with_latent,
 )
 
@@ -288,15 +289,13 @@ def main(argv: list[str] | None = None) -> None:
     results = study(args.replicates).run(
         args.backend, n_workers=args.n_workers, chunk_size=10, out=CHUNKS
     )
-    minutes = (time.perf_counter() - started) / 60
+    seconds = time.perf_counter() - started
     summary = summaries(results)
     summary.to_csv(OUT / "one_la_summary.csv", index=False)
     timing = {
-        "replicates": args.replicates,
-        "seed": SEED,
-        "wall time": f"{minutes:.1f} min, backend {args.backend} with {args.n_workers} "
-        "worker(s) (chunks saved by an earlier invocation not rerun)",
-        "code": code,
+        "replicates": str(args.replicates),
+        "seed": str(SEED),
+        **run_record(seconds, args.backend, args.n_workers, code),
     }
     (OUT / "one_la_timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -71,8 +71,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 import warnings
 from dataclasses import dataclass
@@ -301,12 +299,7 @@ def main(argv: list[str] | None = None) -> None:
         seconds = time.perf_counter() - started
         timing = {
             "replicates": str(args.replicates),
-            "simulation wall time": f"{seconds / 60:.1f} min, backend {args.backend} with "
-            f"{args.n_workers} worker(s) (chunks saved by an earlier invocation not rerun)",
-            "code": code,
-            "machine": f"{platform.processor() or platform.machine()}, "
-            f"{len(os.sched_getaffinity(0))} cores shared with other work, "
-            f"load average {os.getloadavg()[0]:.1f} at the end",
+            **coverage.run_record(seconds, args.backend, args.n_workers, code),
         }
         (OUT / "timing.json").write_text(json.dumps(timing, indent=2) + "\n", "utf-8")
     truth = truth_worlds()
